@@ -1,0 +1,592 @@
+package io.irgstream.embedded;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Kafka broker running inside this JVM: one KRaft node that is both broker and controller,
+ * with its data in a directory that outlives the process.
+ *
+ * <p>Lifecycle: {@link #start()} formats the data directory on first use (with a new cluster id), starts the
+ * node and returns once the broker answers clients; {@link #stop()} shuts it down cleanly and keeps the data.
+ * A later {@code start()} on the same directory, by this instance or a new one, reuses the cluster id stored in
+ * the directory's {@code meta.properties} and serves the records written before. {@link #close()} is
+ * {@code stop()}. All lifecycle methods are thread-safe; {@code start()} on a running broker and {@code stop()} on
+ * a stopped one do nothing.
+ *
+ * <p>Ports: a port of {@code 0} means "pick a free one" at the first start; the chosen port is kept for later
+ * restarts of the same instance while it is still free. A fixed port that is already taken fails the start with
+ * an {@link EmbeddedKafkaException} whose message says so.
+ *
+ * <p>The broker is tuned for one node: internal topics (offsets, transaction state, share-group state) have
+ * replication factor 1 and one partition, {@code group.initial.rebalance.delay.ms=0}, {@code message.max.bytes}
+ * is {@value #DEFAULT_MESSAGE_MAX_BYTES} bytes and topics are never auto-created. Any of these can be overridden
+ * with {@link Builder#brokerProperty(String, Object)}; the listener, role and storage settings the broker manages
+ * itself cannot.
+ *
+ * <p>Kafka logs through SLF4J; the application's logging configuration decides how much of it is shown
+ * (logging {@code kafka} and {@code org.apache.kafka} at WARN is recommended). Storage formatting output is
+ * captured and only reported when formatting fails. Note that Kafka halts the JVM on faults it considers fatal
+ * (for example an unusable data directory), as a standalone broker would.
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+
+    /** Host the broker binds to and advertises unless told otherwise. */
+    public static final String DEFAULT_HOST = "127.0.0.1";
+
+    /** The port an application normally serves Kafka on; the builder's default is {@code 0} (any free port). */
+    public static final int DEFAULT_PORT = 9092;
+
+    /** Default largest record batch the broker accepts, in bytes (16 MiB). */
+    public static final int DEFAULT_MESSAGE_MAX_BYTES = 16 * 1024 * 1024;
+
+    /** Default time {@link #start()} waits for the broker to answer clients. */
+    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+
+    private static final int NODE_ID = 1;
+    private static final String BROKER_LISTENER = "PLAINTEXT";
+    private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    private static final String META_PROPERTIES = "meta.properties";
+
+    /** Settings derived from the builder; callers may not override them with extra properties. */
+    private static final Set<String> MANAGED_PROPERTIES = Set.of(
+            "process.roles", "node.id", "listeners", "advertised.listeners", "listener.security.protocol.map",
+            "controller.listener.names", "inter.broker.listener.name", "controller.quorum.voters",
+            "controller.quorum.bootstrap.servers", "log.dirs", "log.dir", "metadata.log.dir");
+
+    private final Path dataDir;
+    private final String host;
+    private final int requestedPort;
+    private final int requestedControllerPort;
+    private final Map<String, String> extraProperties;
+    private final Duration startTimeout;
+
+    private int port;
+    private int controllerPort;
+    private String clusterId;
+    private KafkaRaftServer server;
+
+    private EmbeddedKafkaBroker(Builder builder) {
+        this.dataDir = builder.dataDir.toAbsolutePath().normalize();
+        this.host = builder.host;
+        this.requestedPort = builder.port;
+        this.requestedControllerPort = builder.controllerPort;
+        this.extraProperties = Map.copyOf(builder.extraProperties);
+        this.startTimeout = builder.startTimeout;
+    }
+
+    /**
+     * Starts building a broker that keeps its data in {@code dataDir}.
+     *
+     * @param dataDir directory owned by the broker (its log directory); created on start if missing
+     * @return a builder with the defaults described on {@link Builder}
+     */
+    public static Builder builder(Path dataDir) {
+        return new Builder(dataDir);
+    }
+
+    /**
+     * Starts the broker and waits until it serves clients. Formats the data directory with a new cluster id when
+     * it holds no {@code meta.properties} yet. Does nothing if the broker is already running.
+     *
+     * @return this broker, for chaining
+     * @throws EmbeddedKafkaException if a port is taken, the directory cannot be used, or the broker does not
+     *                                become ready within the start timeout; the broker is stopped again then
+     */
+    public synchronized EmbeddedKafkaBroker start() {
+        if (server != null) {
+            return this;
+        }
+        long startNanos = System.nanoTime();
+        InetAddress address = resolveHost();
+        resolvePorts(address);
+        createDataDir();
+        String storedClusterId = readStoredClusterId();
+        String id = storedClusterId != null ? storedClusterId : Uuid.randomUuid().toString();
+        Properties props = brokerProperties();
+        if (storedClusterId == null) {
+            formatStorage(props, id);
+        }
+        KafkaRaftServer candidate;
+        try {
+            candidate = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+        } catch (RuntimeException e) {
+            throw new EmbeddedKafkaException("Invalid Kafka broker configuration: " + oneLine(e), e);
+        }
+        try {
+            candidate.startup();
+        } catch (RuntimeException e) {
+            shutDownQuietly(candidate);
+            throw startupFailure(e);
+        }
+        server = candidate;
+        clusterId = id;
+        try {
+            awaitReady(startNanos);
+        } catch (RuntimeException e) {
+            stop();
+            throw e;
+        }
+        LOG.info("Kafka broker ready on {} in {} ms (cluster {}, data {}, {})", bootstrapServers(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), id, dataDir,
+                storedClusterId == null ? "newly formatted" : "existing data");
+        return this;
+    }
+
+    /**
+     * Shuts the broker down cleanly and waits for it to finish. The data directory is kept. Does nothing if the
+     * broker is not running.
+     */
+    public synchronized void stop() {
+        if (server == null) {
+            return;
+        }
+        KafkaRaftServer stopping = server;
+        server = null;
+        long startNanos = System.nanoTime();
+        try {
+            stopping.shutdown();
+            stopping.awaitShutdown();
+        } catch (RuntimeException e) {
+            throw new EmbeddedKafkaException("Kafka broker on " + host + ":" + port
+                    + " did not shut down cleanly: " + oneLine(e), e);
+        }
+        LOG.info("Kafka broker on {}:{} stopped in {} ms", host, port,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+    }
+
+    /** Same as {@link #stop()}. */
+    @Override
+    public void close() {
+        stop();
+    }
+
+    /** @return whether {@link #start()} has completed and {@link #stop()} has not been called since */
+    public synchronized boolean isRunning() {
+        return server != null;
+    }
+
+    /**
+     * @return the {@code host:port} clients connect to
+     * @throws IllegalStateException if the broker was built with port 0 and has never been started
+     */
+    public synchronized String bootstrapServers() {
+        return host + ":" + port();
+    }
+
+    /**
+     * @return the port clients connect to
+     * @throws IllegalStateException if the broker was built with port 0 and has never been started
+     */
+    public synchronized int port() {
+        if (port == 0) {
+            throw new IllegalStateException("Kafka broker for " + dataDir + " has no port yet: start it first");
+        }
+        return port;
+    }
+
+    /**
+     * @return the cluster id stored in the data directory
+     * @throws IllegalStateException if the broker has never been started
+     */
+    public synchronized String clusterId() {
+        if (clusterId == null) {
+            throw new IllegalStateException("Kafka broker for " + dataDir + " has no cluster id yet: start it first");
+        }
+        return clusterId;
+    }
+
+    /** @return the absolute data (log) directory of this broker */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** @return the host the broker binds to and advertises */
+    public String host() {
+        return host;
+    }
+
+    @Override
+    public String toString() {
+        return "EmbeddedKafkaBroker[" + host + ":" + (port == 0 ? "?" : port) + ", " + dataDir + "]";
+    }
+
+    private InetAddress resolveHost() {
+        try {
+            return InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            throw new EmbeddedKafkaException("Kafka host " + host + " cannot be resolved: use an IP address such as "
+                    + DEFAULT_HOST, e);
+        }
+    }
+
+    private void resolvePorts(InetAddress address) {
+        int brokerPort = choosePort(address, requestedPort, port, "Kafka port", 0);
+        int ctrlPort = choosePort(address, requestedControllerPort, controllerPort, "Kafka controller port",
+                brokerPort);
+        if (brokerPort == ctrlPort) {
+            throw new EmbeddedKafkaException("Kafka port and controller port are both " + brokerPort
+                    + ": pick two different ports");
+        }
+        port = brokerPort;
+        controllerPort = ctrlPort;
+    }
+
+    /** Returns the requested port if free, else the previously chosen one if still free, else a new free one. */
+    private int choosePort(InetAddress address, int requested, int previous, String what, int avoid) {
+        if (requested != 0) {
+            if (!isFree(address, requested)) {
+                throw new EmbeddedKafkaException(what + " " + requested + " on " + host
+                        + " is already in use: stop the other broker or pick another port");
+            }
+            return requested;
+        }
+        if (previous != 0 && isFree(address, previous)) {
+            return previous;
+        }
+        for (int attempt = 0; attempt < 10; attempt++) {
+            int candidate = freePort(address);
+            if (candidate != avoid) {
+                return candidate;
+            }
+        }
+        throw new EmbeddedKafkaException("No free " + what + " found on " + host);
+    }
+
+    private static boolean isFree(InetAddress address, int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(address, port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private int freePort(InetAddress address) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(address, 0));
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new EmbeddedKafkaException("Cannot open a socket on " + host + " to pick a free port: "
+                    + oneLine(e), e);
+        }
+    }
+
+    private void createDataDir() {
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new EmbeddedKafkaException("Cannot create Kafka data directory " + dataDir + ": " + oneLine(e), e);
+        }
+        if (!Files.isWritable(dataDir)) {
+            throw new EmbeddedKafkaException("Kafka data directory " + dataDir + " is not writable");
+        }
+    }
+
+    /** Returns the cluster id of an already formatted data directory, or null if it was never formatted. */
+    private String readStoredClusterId() {
+        Path metaFile = dataDir.resolve(META_PROPERTIES);
+        if (!Files.exists(metaFile)) {
+            return null;
+        }
+        Properties meta = new Properties();
+        try (InputStream in = Files.newInputStream(metaFile)) {
+            meta.load(in);
+        } catch (IOException e) {
+            throw new EmbeddedKafkaException("Cannot read " + metaFile + ": " + oneLine(e), e);
+        }
+        String stored = meta.getProperty("cluster.id", "").trim();
+        if (stored.isEmpty()) {
+            throw new EmbeddedKafkaException(metaFile + " has no cluster.id: it is not a KRaft data directory;"
+                    + " point the broker at an empty directory");
+        }
+        String storedNode = meta.getProperty("node.id", "").trim();
+        if (!storedNode.isEmpty() && !storedNode.equals(Integer.toString(NODE_ID))) {
+            throw new EmbeddedKafkaException(metaFile + " belongs to node " + storedNode + ", not to a single-node"
+                    + " embedded broker: point the broker at another directory");
+        }
+        return stored;
+    }
+
+    private Properties brokerProperties() {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("offsets.topic.replication.factor", "1");
+        settings.put("offsets.topic.num.partitions", "1");
+        settings.put("transaction.state.log.replication.factor", "1");
+        settings.put("transaction.state.log.min.isr", "1");
+        settings.put("transaction.state.log.num.partitions", "1");
+        settings.put("share.coordinator.state.topic.replication.factor", "1");
+        settings.put("share.coordinator.state.topic.min.isr", "1");
+        settings.put("group.initial.rebalance.delay.ms", "0");
+        settings.put("message.max.bytes", Integer.toString(DEFAULT_MESSAGE_MAX_BYTES));
+        settings.put("replica.fetch.max.bytes", Integer.toString(DEFAULT_MESSAGE_MAX_BYTES));
+        settings.put("auto.create.topics.enable", "false");
+        settings.put("default.replication.factor", "1");
+        settings.put("min.insync.replicas", "1");
+        settings.putAll(extraProperties);
+
+        String brokerEndpoint = BROKER_LISTENER + "://" + host + ":" + port;
+        settings.put("process.roles", "broker,controller");
+        settings.put("node.id", Integer.toString(NODE_ID));
+        settings.put("listeners", brokerEndpoint + "," + CONTROLLER_LISTENER + "://" + host + ":" + controllerPort);
+        settings.put("advertised.listeners", brokerEndpoint);
+        settings.put("listener.security.protocol.map",
+                BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        settings.put("inter.broker.listener.name", BROKER_LISTENER);
+        settings.put("controller.listener.names", CONTROLLER_LISTENER);
+        settings.put("controller.quorum.voters", NODE_ID + "@" + host + ":" + controllerPort);
+        settings.put("log.dirs", dataDir.toString());
+
+        Properties props = new Properties();
+        props.putAll(settings);
+        return props;
+    }
+
+    private void formatStorage(Properties props, String newClusterId) {
+        Path configFile = null;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        try {
+            configFile = Files.createTempFile("irg-kafka-format-", ".properties");
+            try (OutputStream out = Files.newOutputStream(configFile)) {
+                props.store(out, "irg-stream embedded broker: storage format");
+            }
+            int rc;
+            try (PrintStream out = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
+                rc = StorageTool.execute(new String[] {
+                    "format", "-t", newClusterId, "-c", configFile.toString(), "--ignore-formatted"}, out);
+            }
+            if (rc != 0) {
+                throw new EmbeddedKafkaException("Cannot format Kafka storage in " + dataDir + ": "
+                        + lastLine(captured.toString(StandardCharsets.UTF_8)));
+            }
+        } catch (IOException e) {
+            throw new EmbeddedKafkaException("Cannot format Kafka storage in " + dataDir + ": " + oneLine(e), e);
+        } catch (EmbeddedKafkaException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new EmbeddedKafkaException("Cannot format Kafka storage in " + dataDir + ": " + oneLine(e), e);
+        } finally {
+            if (configFile != null) {
+                try {
+                    Files.deleteIfExists(configFile);
+                } catch (IOException e) {
+                    LOG.debug("Could not delete {}", configFile, e);
+                }
+            }
+        }
+    }
+
+    private EmbeddedKafkaException startupFailure(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException) {
+                return new EmbeddedKafkaException("Kafka port " + port + " or controller port " + controllerPort
+                        + " on " + host + " is already in use: stop the other broker or pick another port", e);
+            }
+        }
+        return new EmbeddedKafkaException("Kafka broker on " + host + ":" + port + " with data in " + dataDir
+                + " failed to start: " + oneLine(e), e);
+    }
+
+    private void awaitReady(long startNanos) {
+        long deadline = startNanos + startTimeout.toNanos();
+        Map<String, Object> adminConfig = Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, host + ":" + port,
+                AdminClientConfig.CLIENT_ID_CONFIG, "irg-embedded-readiness",
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2_000);
+        Exception last = null;
+        try (Admin admin = Admin.create(adminConfig)) {
+            while (System.nanoTime() < deadline) {
+                try {
+                    Collection<Node> nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(2_000))
+                            .nodes().get(3, TimeUnit.SECONDS);
+                    if (nodes.stream().anyMatch(node -> node.id() == NODE_ID)) {
+                        return;
+                    }
+                } catch (ExecutionException | TimeoutException e) {
+                    last = e;
+                }
+                Thread.sleep(50);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EmbeddedKafkaException("Interrupted while waiting for the Kafka broker on " + host + ":" + port
+                    + " to start", e);
+        }
+        throw new EmbeddedKafkaException("Kafka broker on " + host + ":" + port + " did not become ready within "
+                + startTimeout.toSeconds() + " s" + (last == null ? "" : ": " + oneLine(last)), last);
+    }
+
+    private static void shutDownQuietly(KafkaRaftServer candidate) {
+        try {
+            candidate.shutdown();
+            candidate.awaitShutdown();
+        } catch (RuntimeException e) {
+            LOG.debug("Error while shutting down a Kafka broker that failed to start", e);
+        }
+    }
+
+    /** The innermost useful message of a failure, on one line. */
+    static String oneLine(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root
+                && (root instanceof ExecutionException || root.getMessage() == null)) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return message.replaceAll("\\s*\\R\\s*", " ").trim();
+    }
+
+    private static String lastLine(String text) {
+        String[] lines = text.strip().split("\\R");
+        return lines.length == 0 || lines[lines.length - 1].isBlank() ? "storage tool failed without output"
+                : lines[lines.length - 1].trim();
+    }
+
+    /**
+     * Builds an {@link EmbeddedKafkaBroker}. Defaults: host {@value EmbeddedKafkaBroker#DEFAULT_HOST}, broker port
+     * 0 (any free port), controller port 0 (any free port), start timeout 60 s, no extra properties.
+     */
+    public static final class Builder {
+
+        private final Path dataDir;
+        private String host = DEFAULT_HOST;
+        private int port;
+        private int controllerPort;
+        private final Map<String, String> extraProperties = new LinkedHashMap<>();
+        private Duration startTimeout = DEFAULT_START_TIMEOUT;
+
+        private Builder(Path dataDir) {
+            this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
+        }
+
+        /**
+         * @param host host name or IP address to bind to and advertise to clients
+         * @return this builder
+         */
+        public Builder host(String host) {
+            Objects.requireNonNull(host, "host");
+            if (host.isBlank()) {
+                throw new IllegalArgumentException("Kafka host must not be blank");
+            }
+            this.host = host.trim();
+            return this;
+        }
+
+        /**
+         * @param port port clients connect to; 0 picks a free one ({@value EmbeddedKafkaBroker#DEFAULT_PORT} is
+         *             the usual choice for an application)
+         * @return this builder
+         */
+        public Builder port(int port) {
+            this.port = checkPort(port, "Kafka port");
+            return this;
+        }
+
+        /**
+         * @param controllerPort port of the KRaft controller listener (used by the node itself); 0 picks a free one
+         * @return this builder
+         */
+        public Builder controllerPort(int controllerPort) {
+            this.controllerPort = checkPort(controllerPort, "Kafka controller port");
+            return this;
+        }
+
+        /**
+         * Adds or overrides one broker setting, e.g. {@code log.retention.hours}.
+         *
+         * @param name  a Kafka broker configuration name, other than the listener, role and storage settings
+         *              the embedded broker manages itself
+         * @param value its value; {@code toString()} is used
+         * @return this builder
+         * @throws IllegalArgumentException if the broker manages {@code name} itself
+         */
+        public Builder brokerProperty(String name, Object value) {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(value, "value");
+            if (MANAGED_PROPERTIES.contains(name)) {
+                throw new IllegalArgumentException("Broker property " + name + " is set by the embedded broker"
+                        + " itself: use the builder's host, port, controllerPort or data directory instead");
+            }
+            extraProperties.put(name, value.toString());
+            return this;
+        }
+
+        /**
+         * Adds or overrides several broker settings; see {@link #brokerProperty(String, Object)}.
+         *
+         * @param properties broker settings by name
+         * @return this builder
+         */
+        public Builder brokerProperties(Map<String, ?> properties) {
+            properties.forEach(this::brokerProperty);
+            return this;
+        }
+
+        /**
+         * @param startTimeout how long {@link EmbeddedKafkaBroker#start()} waits for the broker to serve clients
+         * @return this builder
+         */
+        public Builder startTimeout(Duration startTimeout) {
+            Objects.requireNonNull(startTimeout, "startTimeout");
+            if (startTimeout.isNegative() || startTimeout.isZero()) {
+                throw new IllegalArgumentException("Kafka start timeout must be positive, got " + startTimeout);
+            }
+            this.startTimeout = startTimeout;
+            return this;
+        }
+
+        /** @return a broker that is not started yet */
+        public EmbeddedKafkaBroker build() {
+            if (port != 0 && port == controllerPort) {
+                throw new IllegalArgumentException("Kafka port and controller port are both " + port
+                        + ": pick two different ports");
+            }
+            return new EmbeddedKafkaBroker(this);
+        }
+
+        private static int checkPort(int port, String what) {
+            if (port < 0 || port > 65_535) {
+                throw new IllegalArgumentException(what + " must be between 0 and 65535, got " + port);
+            }
+            return port;
+        }
+    }
+}
