@@ -1,0 +1,167 @@
+package io.irgstream.schemas;
+
+import io.irgstream.events.DeadLetter;
+import io.irgstream.events.DraftImageProduced;
+import io.irgstream.events.FinalImageProduced;
+import io.irgstream.events.PromptSubmitted;
+import io.irgstream.events.ReflectionProduced;
+import io.irgstream.events.ThoughtProduced;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * The pipeline's topics in one immutable, typed registry: names (with a configurable prefix), value classes and
+ * cleanup policy. Every module takes topic names from here rather than spelling them.
+ *
+ * <pre>{@code
+ * Topics topics = Topics.withPrefix("tenant1.irg.");
+ * topics.prompts().name();        // "tenant1.irg.prompts"
+ * topics.prompts().valueClass();  // Optional[PromptSubmitted.class]
+ * topics.all();                   // every topic, in pipeline order
+ * }</pre>
+ */
+public final class Topics {
+
+    /** The default prefix: topics are {@code irg.prompts}, {@code irg.thoughts}, ... */
+    public static final String DEFAULT_PREFIX = "irg.";
+
+    private static final Pattern LEGAL = Pattern.compile("[a-zA-Z0-9._-]*");
+    private static final int MAX_NAME_LENGTH = 249;
+
+    private final String prefix;
+    private final Topic<PromptSubmitted> prompts;
+    private final Topic<ThoughtProduced> thoughts;
+    private final Topic<DraftImageProduced> draftImages;
+    private final Topic<ReflectionProduced> reflections;
+    private final Topic<FinalImageProduced> finalImages;
+    private final Topic<SpecificRecord> trajectories;
+    private final Topic<DeadLetter> deadLetters;
+    private final Topic<SpecificRecord> cancellations;
+    private final List<Topic<?>> all;
+
+    private Topics(String prefix) {
+        this.prefix = prefix;
+        this.prompts = topic("prompts", PromptSubmitted.class, false);
+        this.thoughts = topic("thoughts", ThoughtProduced.class, false);
+        this.draftImages = topic("draft-images", DraftImageProduced.class, false);
+        this.reflections = topic("reflections", ReflectionProduced.class, false);
+        this.finalImages = topic("final-images", FinalImageProduced.class, false);
+        this.trajectories = topic("trajectories", null, true);
+        this.deadLetters = topic("dead-letters", DeadLetter.class, false);
+        this.cancellations = topic("cancellations", null, false);
+        this.all = List.of(prompts, thoughts, draftImages, reflections, finalImages, trajectories, deadLetters,
+                cancellations);
+    }
+
+    /** @return the topics with the default prefix {@value #DEFAULT_PREFIX} */
+    public static Topics defaults() {
+        return new Topics(DEFAULT_PREFIX);
+    }
+
+    /**
+     * Creates the topics with a prefix, e.g. {@code "tenant1.irg."} for {@code tenant1.irg.prompts}.
+     *
+     * @param prefix prefix put before each base name; may be empty; letters, digits, '.', '_' and '-' only
+     * @return the topics
+     * @throws IllegalArgumentException naming the prefix when it holds other characters or makes names too long
+     */
+    public static Topics withPrefix(String prefix) {
+        Objects.requireNonNull(prefix, "prefix");
+        if (!LEGAL.matcher(prefix).matches()) {
+            throw new IllegalArgumentException("invalid topic prefix '" + prefix
+                    + "': only letters, digits, '.', '_' and '-' are allowed");
+        }
+        if (prefix.length() + "cancellations".length() > MAX_NAME_LENGTH) {
+            throw new IllegalArgumentException("topic prefix '" + prefix + "' is too long: topic names are limited to "
+                    + MAX_NAME_LENGTH + " characters");
+        }
+        return new Topics(prefix);
+    }
+
+    /** @return the prefix, e.g. {@code irg.} */
+    public String prefix() {
+        return prefix;
+    }
+
+    /** @return prompts submitted by clients: {@code irg.prompts}, {@link PromptSubmitted} */
+    public Topic<PromptSubmitted> prompts() {
+        return prompts;
+    }
+
+    /** @return the think step's output: {@code irg.thoughts}, {@link ThoughtProduced} */
+    public Topic<ThoughtProduced> thoughts() {
+        return thoughts;
+    }
+
+    /** @return the draw step's output: {@code irg.draft-images}, {@link DraftImageProduced} */
+    public Topic<DraftImageProduced> draftImages() {
+        return draftImages;
+    }
+
+    /** @return the reflect step's output: {@code irg.reflections}, {@link ReflectionProduced} */
+    public Topic<ReflectionProduced> reflections() {
+        return reflections;
+    }
+
+    /** @return the refine step's output: {@code irg.final-images}, {@link FinalImageProduced} */
+    public Topic<FinalImageProduced> finalImages() {
+        return finalImages;
+    }
+
+    /**
+     * @return the topology's folded view of each trajectory: {@code irg.trajectories}, compacted; its value class
+     *     is defined by the topology, so {@link Topic#valueClass()} is empty here
+     */
+    public Topic<SpecificRecord> trajectories() {
+        return trajectories;
+    }
+
+    /** @return records a step gave up on: {@code irg.dead-letters}, {@link DeadLetter} */
+    public Topic<DeadLetter> deadLetters() {
+        return deadLetters;
+    }
+
+    /**
+     * @return requests to stop trajectories: {@code irg.cancellations}; keyed by trajectory id, its value class is
+     *     not defined in this module, so {@link Topic#valueClass()} is empty
+     */
+    public Topic<SpecificRecord> cancellations() {
+        return cancellations;
+    }
+
+    /** @return every topic, in pipeline order: prompts, thoughts, draft images, reflections, final images,
+     *     trajectories, dead letters, cancellations */
+    public List<Topic<?>> all() {
+        return all;
+    }
+
+    /**
+     * @param name full topic name
+     * @return the topic with that name, or empty
+     */
+    public Optional<Topic<?>> byName(String name) {
+        return all.stream().filter(t -> t.name().equals(name)).findFirst();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Topics && ((Topics) o).prefix.equals(prefix);
+    }
+
+    @Override
+    public int hashCode() {
+        return prefix.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "Topics" + all;
+    }
+
+    private <V extends SpecificRecord> Topic<V> topic(String baseName, Class<V> valueClass, boolean compacted) {
+        return new Topic<>(prefix + baseName, baseName, valueClass, compacted);
+    }
+}
