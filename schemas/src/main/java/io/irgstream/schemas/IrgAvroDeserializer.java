@@ -33,6 +33,9 @@ import org.apache.kafka.common.utils.Utils;
  * {@link SchemaRegistryException} is thrown as is, so a handler can retry instead of dropping the record.
  * {@code null} deserializes to {@code null}.
  *
+ * <p>Loading this class lets Avro instantiate generated record, enum and fixed classes by schema name, which
+ * Avro 1.12's {@code ClassSecurityValidator} otherwise forbids (it is added to the JVM's global predicate).
+ *
  * <p>Thread-safe once configured.
  *
  * @param <T> record type
@@ -40,6 +43,10 @@ import org.apache.kafka.common.utils.Utils;
 public class IrgAvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
 
     private static final int HEADER_SIZE = 5;
+
+    static {
+        AvroClassTrust.install();
+    }
 
     private SchemaRegistryClient client;
     private Class<T> type;
@@ -112,7 +119,7 @@ public class IrgAvroDeserializer<T extends SpecificRecord> implements Deserializ
             BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, HEADER_SIZE, data.length - HEADER_SIZE,
                     null);
             return reader.datumReader.read(null, decoder);
-        } catch (Exception | StackOverflowError | OutOfMemoryError e) {
+        } catch (Exception e) {
             throw new SerializationException(HttpSchemaRegistryClient.oneLine("corrupt Avro data for schema id " + id
                     + " (" + reader.writerName + ") " + where + ": " + e), e);
         }
