@@ -1,0 +1,38 @@
+package io.irgstream.app.cli;
+
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/** Where the pipeline runs: the embedded default (no --bootstrap-servers) or an external cluster. */
+public final class ClusterOptions {
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
+            description = "Kafka cluster to use. Without it the command starts the embedded stack (broker, registry, workers) in-process.")
+    String bootstrapServers;
+
+    @Option(names = "--schema-registry", paramLabel = "URL",
+            description = "Confluent-compatible schema registry (required with --bootstrap-servers; default with the embedded stack: its own).")
+    String schemaRegistry;
+
+    @Option(names = "--topic-prefix", defaultValue = "irg.", paramLabel = "PREFIX",
+            description = "Prefix of every topic name (default: ${DEFAULT-VALUE}).")
+    String topicPrefix;
+
+    @Option(names = "--data-dir", defaultValue = ".irg", paramLabel = "DIR",
+            description = "Embedded stack data: Kafka log, schema store, image blobs (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--models", defaultValue = "models/shapes", paramLabel = "DIR",
+            description = "Folder with think.pt, draw.pt, reflect.pt and refine.pt (default: ${DEFAULT-VALUE}).")
+    Path modelDir;
+
+    boolean external() {
+        return bootstrapServers != null;
+    }
+
+    void requireExternal() {
+        if (bootstrapServers == null || schemaRegistry == null) {
+            throw new IllegalArgumentException("--bootstrap-servers and --schema-registry are both required here");
+        }
+    }
+}

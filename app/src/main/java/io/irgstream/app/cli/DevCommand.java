@@ -1,0 +1,57 @@
+package io.irgstream.app.cli;
+
+import io.irgstream.app.stack.EmbeddedStack;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code irg dev}: the embedded stack until interrupted. */
+@Command(name = "dev", description = "Run the embedded stack (Kafka broker, schema registry, the four step workers) until interrupted.",
+        mixinStandardHelpOptions = true)
+public final class DevCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--kafka-port", defaultValue = "9092", description = "Kafka port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+    int kafkaPort;
+
+    @Option(names = "--registry-port", defaultValue = "8081", description = "Schema registry port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+    int registryPort;
+
+    @Option(names = "--workers-per-step", defaultValue = "1", description = "Worker instances per step (default: ${DEFAULT-VALUE}).")
+    int workersPerStep;
+
+    @Mixin
+    ClusterOptions cluster;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Models.requirePresent(cluster.modelDir);
+        CountDownLatch stop = new CountDownLatch(1);
+        try (EmbeddedStack stack = EmbeddedStack.builder(cluster.dataDir).kafkaPort(kafkaPort).registryPort(registryPort)
+                .workersPerStep(workersPerStep).models(Models.loader(cluster.modelDir)).build().start()) {
+            Thread hook = new Thread(() -> {
+                stop.countDown();
+                stack.close();
+            }, "irg-dev-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            out.println("kafka            " + stack.bootstrapServers());
+            out.println("schema registry  " + stack.registryUrl());
+            out.println("workers          " + stack.workers().size() + " (" + workersPerStep + " per step)");
+            out.println("data             " + cluster.dataDir.toAbsolutePath());
+            out.println("submit with: ./irg submit --bootstrap-servers " + stack.bootstrapServers()
+                    + " --schema-registry " + stack.registryUrl() + " \"a photo of a red circle\"");
+            out.println("Ctrl-C stops.");
+            out.flush();
+            stop.await();
+        }
+        return 0;
+    }
+}

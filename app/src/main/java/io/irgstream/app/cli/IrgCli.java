@@ -1,0 +1,49 @@
+package io.irgstream.app.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/** The {@code irg} command. */
+@Command(name = "irg", mixinStandardHelpOptions = true, version = "irg-stream 0.1.0",
+        description = "Interleaving Reasoning Generation (think -> draw -> reflect -> refine) as a Kafka stream.",
+        subcommands = {GenerateCommand.class, DevCommand.class, SubmitCommand.class, WorkerCommand.class,
+                CommandLine.HelpCommand.class})
+public final class IrgCli implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** The command line with irg's error handling: a user error prints one line and exits non-zero. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new IrgCli());
+        cl.setExecutionExceptionHandler((e, cmd, parse) -> {
+            PrintWriter err = cmd.getErr();
+            err.println("irg " + cmd.getCommandName() + ": " + message(e));
+            if (System.getenv("IRG_DEBUG") != null) {
+                e.printStackTrace(err);
+            }
+            err.flush();
+            return e instanceof IllegalArgumentException ? 2 : 1;
+        });
+        return cl;
+    }
+
+    static String message(Throwable e) {
+        Throwable t = e;
+        while ((t.getMessage() == null || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        return m.replace('\n', ' ');
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}

@@ -1,0 +1,55 @@
+package io.irgstream.app.cli;
+
+import io.irgstream.app.client.Submission;
+import io.irgstream.app.client.TrajectoryClient;
+import io.irgstream.events.PromptSubmitted;
+import io.irgstream.schemas.HttpSchemaRegistryClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code irg submit}: put prompts on the prompts topic of a running cluster and print their trajectory ids. */
+@Command(name = "submit", description = "Submit prompts to a running cluster; prints one trajectory id per prompt.",
+        mixinStandardHelpOptions = true)
+public final class SubmitCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "PROMPT")
+    List<String> prompts;
+
+    @Option(names = "--seed", description = "Trajectory seed (default: drawn); seed+i for the i-th prompt.")
+    Long seed;
+
+    @Option(names = "--rounds", defaultValue = "1", description = "Reflection rounds (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Mixin
+    ClusterOptions cluster;
+
+    @Mixin
+    SamplingOptions samplingOptions;
+
+    @Override
+    public Integer call() {
+        cluster.requireExternal();
+        List<Submission> subs = new ArrayList<>();
+        for (String p : prompts) {
+            subs.add(new Submission(p, seed == null ? null : seed + subs.size(), rounds, samplingOptions.sampling()));
+        }
+        try (TrajectoryClient client = new TrajectoryClient(cluster.bootstrapServers,
+                new HttpSchemaRegistryClient(cluster.schemaRegistry), cluster.topicPrefix, "cli")) {
+            for (PromptSubmitted e : client.submitAll(subs)) {
+                spec.commandLine().getOut().println(e.getContext().getTrajectoryId());
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,83 @@
+package io.irgstream.app.cli;
+
+import io.irgstream.model.StepModel;
+import io.irgstream.model.torch.StepModels;
+import io.irgstream.schemas.HttpSchemaRegistryClient;
+import io.irgstream.worker.StepWorker;
+import io.irgstream.worker.WorkerConfig;
+import io.irgstream.worker.images.FileSystemBlobStore;
+import io.irgstream.worker.images.ImageStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+
+/** {@code irg worker}: one step worker against an external cluster. */
+@Command(name = "worker", description = "Run one step worker against a Kafka cluster and schema registry. Settings: "
+        + "see docs/configuration.md (given as --set name=value or in a --config properties file).",
+        mixinStandardHelpOptions = true)
+public final class WorkerCommand implements Callable<Integer> {
+    @Option(names = "--step", required = true, description = "think, draw, reflect or refine.")
+    String step;
+
+    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (setting bootstrap.servers).")
+    String bootstrapServers;
+
+    @Option(names = "--schema-registry", description = "Schema registry URL (setting schema.registry.url).")
+    String schemaRegistry;
+
+    @Option(names = "--model", paramLabel = "FILE", description = "TorchScript model file (setting model.path).")
+    Path model;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Properties file with worker settings.")
+    Path configFile;
+
+    @Option(names = "--set", paramLabel = "NAME=VALUE", description = "A worker setting; repeatable; wins over --config.")
+    Map<String, String> settings = new HashMap<>();
+
+    @Override
+    public Integer call() throws Exception {
+        WorkerConfig config = new WorkerConfig(props());
+        ImageStore images = new ImageStore(new FileSystemBlobStore(config.blobStorePath()), config.imageInlineMaxBytes());
+        if (!Files.isRegularFile(config.modelPath())) {
+            throw new IllegalArgumentException("model file " + config.modelPath() + " does not exist (setting model.path)");
+        }
+        try (StepModel m = StepModels.load(config.step(), config.modelPath())) {
+            StepWorker worker = new StepWorker(config, m, new HttpSchemaRegistryClient(config.schemaRegistryUrl()), images);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> worker.stop(Duration.ofSeconds(30)), "irg-worker-shutdown"));
+            worker.run();
+        }
+        return 0;
+    }
+
+    Map<String, Object> props() throws IOException {
+        Map<String, Object> p = new HashMap<>();
+        if (configFile != null) {
+            Properties file = new Properties();
+            try (Reader r = Files.newBufferedReader(configFile)) {
+                file.load(r);
+            }
+            file.forEach((k, v) -> p.put(k.toString(), v.toString()));
+        }
+        p.putAll(settings);
+        p.put(WorkerConfig.STEP, step);
+        if (bootstrapServers != null) {
+            p.put(WorkerConfig.BOOTSTRAP_SERVERS, bootstrapServers);
+        }
+        if (schemaRegistry != null) {
+            p.put(WorkerConfig.SCHEMA_REGISTRY_URL, schemaRegistry);
+        }
+        if (model != null) {
+            p.put(WorkerConfig.MODEL_PATH, model.toString());
+        }
+        return p;
+    }
+}

@@ -1,0 +1,115 @@
+package io.irgstream.app.client;
+
+import io.irgstream.events.PromptSubmitted;
+import io.irgstream.events.SamplerParams;
+import io.irgstream.events.TrajectoryContext;
+import io.irgstream.schemas.IrgAvroSerializer;
+import io.irgstream.schemas.SchemaRegistryClient;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Submits prompts to {@code <prefix>prompts}. Thread-safe; one producer per client.
+ */
+public final class TrajectoryClient implements AutoCloseable {
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final IrgAvroSerializer<PromptSubmitted> serializer;
+    private final String topic;
+    private final String source;
+    private final SecureRandom random = new SecureRandom();
+
+    public TrajectoryClient(String bootstrapServers, SchemaRegistryClient registry, String topicPrefix, String source) {
+        Map<String, Object> p = new HashMap<>();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "irg-client-" + source);
+        this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        this.serializer = new IrgAvroSerializer<>(registry);
+        this.topic = topicPrefix + "prompts";
+        this.source = source;
+    }
+
+    /** Builds the event for {@code s}: a new trajectory id, and a drawn seed when none was given. */
+    public PromptSubmitted event(Submission s) {
+        long seed = s.seed() != null ? s.seed() : random.nextLong() & Long.MAX_VALUE;
+        SamplerParams sp = SamplerParams.newBuilder()
+                .setTemperature(s.sampling().temperature())
+                .setSteps(s.sampling().steps())
+                .setCfgText(s.sampling().cfgText())
+                .setCfgImage(s.sampling().cfgImage())
+                .build();
+        return PromptSubmitted.newBuilder().setContext(TrajectoryContext.newBuilder()
+                .setTrajectoryId(UUID.randomUUID().toString())
+                .setPrompt(s.prompt())
+                .setSeed(seed)
+                .setRounds(s.rounds())
+                .setSampler(sp)
+                .setSubmittedAt(Instant.now())
+                .setSource(source)
+                .build()).build();
+    }
+
+    /** Submits one prompt and waits for the broker's acknowledgement; returns the event sent. */
+    public PromptSubmitted submit(Submission s) {
+        return submitAll(List.of(s)).get(0);
+    }
+
+    /** Submits all prompts at once (so the pipeline can batch them) and waits for every acknowledgement. */
+    public List<PromptSubmitted> submitAll(List<Submission> submissions) {
+        List<PromptSubmitted> events = new ArrayList<>(submissions.size());
+        for (Submission s : submissions) {
+            events.add(event(s));
+        }
+        submitEvents(events);
+        return events;
+    }
+
+    /** Sends events made by {@link #event} and waits for every acknowledgement. */
+    public void submitEvents(List<PromptSubmitted> events) {
+        List<Future<?>> acks = new ArrayList<>(events.size());
+        for (PromptSubmitted e : events) {
+            String id = e.getContext().getTrajectoryId();
+            acks.add(producer.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8),
+                    serializer.serialize(topic, e))));
+        }
+        producer.flush();
+        for (Future<?> f : acks) {
+            try {
+                f.get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("could not submit to " + topic + ": " + e.getCause().getMessage(), e.getCause());
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("could not submit to " + topic + ": no answer from the broker in 30 s", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while submitting", e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(10));
+    }
+}

@@ -1,0 +1,249 @@
+package io.irgstream.app.stack;
+
+import io.irgstream.embedded.EmbeddedKafkaBroker;
+import io.irgstream.embedded.TopicBootstrap;
+import io.irgstream.model.Step;
+import io.irgstream.model.StepModel;
+import io.irgstream.schemas.EmbeddedSchemaRegistry;
+import io.irgstream.schemas.HttpSchemaRegistryClient;
+import io.irgstream.schemas.SchemaRegistryClient;
+import io.irgstream.worker.StepWorker;
+import io.irgstream.worker.WorkerConfig;
+import io.irgstream.worker.images.FileSystemBlobStore;
+import io.irgstream.worker.images.ImageStore;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The embedded default: one JVM running a real Kafka broker (KRaft, data under {@code <dataDir>/kafka}), a
+ * Confluent-compatible schema registry (schemas kept in {@code <dataDir>/registry/schemas.json}), the topics, and
+ * {@code workersPerStep} workers for each of the four steps, each on its own thread with its own consumer and
+ * transactional producer, exactly as separate processes would run them.
+ *
+ * <p>Start order: broker, registry, topics, models, workers. {@link #close()} stops them in reverse order; every
+ * worker finishes its open batch first.
+ */
+public final class EmbeddedStack implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedStack.class);
+
+    private final Builder b;
+    private EmbeddedKafkaBroker broker;
+    private EmbeddedSchemaRegistry registry;
+    private SchemaRegistryClient registryClient;
+    private final Map<Step, StepModel> models = new EnumMap<>(Step.class);
+    private final List<StepWorker> workers = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+
+    private EmbeddedStack(Builder b) {
+        this.b = b;
+    }
+
+    public static Builder builder(Path dataDir) {
+        return new Builder(dataDir);
+    }
+
+    /** Starts everything; on failure stops what was started and rethrows. */
+    public EmbeddedStack start() {
+        try {
+            long t0 = System.nanoTime();
+            if (b.externalBootstrap == null) {
+                broker = EmbeddedKafkaBroker.builder(b.dataDir.resolve("kafka")).host(b.host).port(b.kafkaPort).build().start();
+            }
+            if (b.externalRegistryUrl == null) {
+                registry = EmbeddedSchemaRegistry.builder().host(b.host).port(b.registryPort)
+                        .storeFile(b.dataDir.resolve("registry").resolve("schemas.json")).build().start();
+            }
+            registryClient = new HttpSchemaRegistryClient(registryUrl());
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+                TopicBootstrap.ensureTopics(admin, b.layout.specs(1));
+            }
+            log.info("kafka {} and schema registry {} ready in {} ms", bootstrapServers(), registryUrl(),
+                    (System.nanoTime() - t0) / 1_000_000);
+            ImageStore images = new ImageStore(new FileSystemBlobStore(blobStorePath()), b.inlineMaxBytes);
+            for (Step step : b.steps) {
+                StepModel model = b.models.apply(step);
+                models.put(step, model);
+                for (int i = 0; i < b.workersPerStep; i++) {
+                    Map<String, Object> props = new HashMap<>(b.workerProps);
+                    props.put(WorkerConfig.STEP, step.id());
+                    props.put(WorkerConfig.BOOTSTRAP_SERVERS, bootstrapServers());
+                    props.put(WorkerConfig.SCHEMA_REGISTRY_URL, registryUrl());
+                    props.put(WorkerConfig.TOPIC_PREFIX, b.layout.prefix());
+                    props.put(WorkerConfig.WORKER_ID, step.id() + "-" + i);
+                    props.put(WorkerConfig.BLOB_STORE_PATH, blobStorePath().toString());
+                    StepWorker w = new StepWorker(new WorkerConfig(props), model, registryClient, images);
+                    Thread t = new Thread(w, "irg-" + step.id() + "-" + i);
+                    workers.add(w);
+                    threads.add(t);
+                    t.start();
+                }
+            }
+            return this;
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    public String bootstrapServers() {
+        return broker != null ? broker.bootstrapServers() : b.externalBootstrap;
+    }
+
+    public String registryUrl() {
+        return registry != null ? registry.url() : b.externalRegistryUrl;
+    }
+
+    public SchemaRegistryClient registryClient() {
+        return registryClient;
+    }
+
+    public TopicLayout layout() {
+        return b.layout;
+    }
+
+    public Path blobStorePath() {
+        return b.dataDir.resolve("blobs");
+    }
+
+    public ImageStore imageStore() {
+        return new ImageStore(new FileSystemBlobStore(blobStorePath()), b.inlineMaxBytes);
+    }
+
+    public List<StepWorker> workers() {
+        return List.copyOf(workers);
+    }
+
+    public EmbeddedKafkaBroker broker() {
+        return broker;
+    }
+
+    @Override
+    public void close() {
+        for (StepWorker w : workers) {
+            w.stop(Duration.ZERO);
+        }
+        for (int i = 0; i < workers.size(); i++) {
+            if (!workers.get(i).stop(Duration.ofSeconds(30))) {
+                log.warn("worker thread {} did not stop within 30 s", threads.get(i).getName());
+            }
+        }
+        workers.clear();
+        threads.clear();
+        for (StepModel m : models.values()) {
+            m.close();
+        }
+        models.clear();
+        if (registry != null) {
+            registry.close();
+            registry = null;
+        }
+        if (broker != null) {
+            broker.close();
+            broker = null;
+        }
+    }
+
+    /** Settings of the embedded stack. */
+    public static final class Builder {
+        private final Path dataDir;
+        private String host = "127.0.0.1";
+        private int kafkaPort = EmbeddedKafkaBroker.DEFAULT_PORT;
+        private int registryPort = EmbeddedSchemaRegistry.DEFAULT_PORT;
+        private String externalBootstrap;
+        private String externalRegistryUrl;
+        private TopicLayout layout = new TopicLayout("irg.", 4, TopicLayout.DEFAULT_RETENTION_MS);
+        private int workersPerStep = 1;
+        private int inlineMaxBytes = 256 * 1024;
+        private List<Step> steps = List.of(Step.values());
+        private Function<Step, StepModel> models;
+        private final Map<String, Object> workerProps = new HashMap<>();
+
+        private Builder(Path dataDir) {
+            this.dataDir = dataDir.toAbsolutePath().normalize();
+        }
+
+        public Builder host(String host) {
+            this.host = host;
+            return this;
+        }
+
+        /** Kafka port; 0 picks a free one. */
+        public Builder kafkaPort(int port) {
+            this.kafkaPort = port;
+            return this;
+        }
+
+        /** Schema registry port; 0 picks a free one. */
+        public Builder registryPort(int port) {
+            this.registryPort = port;
+            return this;
+        }
+
+        /** Use an existing Kafka cluster instead of starting a broker. */
+        public Builder externalKafka(String bootstrapServers) {
+            this.externalBootstrap = bootstrapServers;
+            return this;
+        }
+
+        /** Use an existing schema registry instead of starting one. */
+        public Builder externalRegistry(String url) {
+            this.externalRegistryUrl = url;
+            return this;
+        }
+
+        public Builder layout(TopicLayout layout) {
+            this.layout = layout;
+            return this;
+        }
+
+        public Builder workersPerStep(int n) {
+            if (n < 0 || n > 16) {
+                throw new IllegalArgumentException("workers per step must be in 0..16, got " + n);
+            }
+            this.workersPerStep = n;
+            return this;
+        }
+
+        /** Which steps get workers (default all four). */
+        public Builder steps(List<Step> steps) {
+            this.steps = List.copyOf(steps);
+            return this;
+        }
+
+        /** How to get the model of each step (called once per step at start). */
+        public Builder models(Function<Step, StepModel> models) {
+            this.models = models;
+            return this;
+        }
+
+        /** A worker setting ({@link WorkerConfig} names) applied to every worker. */
+        public Builder workerSetting(String name, Object value) {
+            workerProps.put(name, value);
+            return this;
+        }
+
+        public Builder imageInlineMaxBytes(int n) {
+            this.inlineMaxBytes = n;
+            workerProps.put(WorkerConfig.IMAGE_INLINE_MAX_BYTES, n);
+            return this;
+        }
+
+        public EmbeddedStack build() {
+            if (models == null) {
+                throw new IllegalStateException("no model source given: call models(...)");
+            }
+            return new EmbeddedStack(this);
+        }
+    }
+}

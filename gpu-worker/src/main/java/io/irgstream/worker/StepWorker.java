@@ -1,0 +1,471 @@
+package io.irgstream.worker;
+
+import io.irgstream.events.DeadLetter;
+import io.irgstream.events.Provenance;
+import io.irgstream.events.TrajectoryContext;
+import io.irgstream.model.ModelInfo;
+import io.irgstream.model.Seeds;
+import io.irgstream.model.StepModel;
+import io.irgstream.model.StepRequest;
+import io.irgstream.model.StepResult;
+import io.irgstream.schemas.IrgAvroDeserializer;
+import io.irgstream.schemas.IrgAvroSerializer;
+import io.irgstream.schemas.SchemaRegistryClient;
+import io.irgstream.worker.images.ImageStore;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One instance of one IRG step: a transactional consume -> model -> produce loop with dynamic micro-batching.
+ *
+ * <p>Design notes:
+ * <ul>
+ *   <li><b>Exactly once within Kafka.</b> Each batch's output events, its dead letters and its input offsets are
+ *       committed in one Kafka transaction, fenced by the consumer group's metadata (KIP-447). A worker that dies
+ *       mid-batch leaves an open transaction that its successor aborts (same {@code worker.id}) or that times out;
+ *       read_committed readers never see its output, and the input is read again.</li>
+ *   <li><b>Micro-batching.</b> Records are buffered as they arrive; a batch closes when it holds
+ *       {@code max.batch.size} records or {@code max.batch.wait.ms} after its first record arrived. The model runs
+ *       once per batch. While the buffer is full the worker stops polling, so memory stays bounded.</li>
+ *   <li><b>Bad input.</b> A record that cannot be decoded or whose model call fails alone goes to the dead-letter
+ *       topic with the reason, in the same transaction; the rest of the batch completes.</li>
+ *   <li><b>Threading.</b> {@link #run()} runs the loop on the calling thread; {@link #close()} may be called from any
+ *       thread (e.g. a SIGTERM hook): the open batch finishes and commits, then the clients close.</li>
+ * </ul>
+ */
+public final class StepWorker implements Runnable, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(StepWorker.class);
+
+    private final WorkerConfig config;
+    private final StepHandler<SpecificRecord, SpecificRecord> handler;
+    private final StepModel model;
+    private final ImageStore images;
+    private final StepTopics topics;
+    private final IrgAvroDeserializer<SpecificRecord> inputDeserializer;
+    private final IrgAvroSerializer<SpecificRecord> serializer;
+    private final WorkerStats stats = new WorkerStats();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final ArrayDeque<Pending> buffer = new ArrayDeque<>();
+    private volatile boolean running = true;
+    private volatile KafkaConsumer<byte[], byte[]> consumer;
+
+    private record Pending(ConsumerRecord<byte[], byte[]> record, long arrivedNanos) {
+    }
+
+    /**
+     * @param config   validated worker configuration
+     * @param model    the step model; owned by the caller (not closed by the worker)
+     * @param registry schema registry client shared by the serdes
+     * @param images   image store for reading inputs and writing outputs
+     */
+    @SuppressWarnings("unchecked")
+    public StepWorker(WorkerConfig config, StepModel model, SchemaRegistryClient registry, ImageStore images) {
+        if (model.step() != config.step()) {
+            throw new IllegalArgumentException("worker for step " + config.step().id() + " was given a "
+                    + model.step().id() + " model (" + model.info().name() + ")");
+        }
+        this.config = config;
+        this.model = model;
+        this.images = images;
+        this.handler = (StepHandler<SpecificRecord, SpecificRecord>) StepHandler.of(config.step());
+        this.topics = StepTopics.of(config.step(), config.topicPrefix());
+        this.inputDeserializer = new IrgAvroDeserializer<>(registry, handler.inputType());
+        this.serializer = new IrgAvroSerializer<>(registry);
+    }
+
+    public WorkerStats stats() {
+        return stats;
+    }
+
+    public StepTopics topics() {
+        return topics;
+    }
+
+    @Override
+    public void run() {
+        String txId = config.groupId() + "-" + config.workerId();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps());
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps(txId))) {
+            consumer = c;
+            producer.initTransactions();
+            c.subscribe(List.of(topics.input()), new DropBufferedOnRevoke());
+            log.info("{} worker {} consuming {} -> {} (group {}, batch <= {} or {} ms, model {} sha256 {} on {})",
+                    config.step().id(), config.workerId(), topics.input(), topics.output(), config.groupId(),
+                    config.maxBatchSize(), config.maxBatchWaitMs(), model.info().name(),
+                    shortSha(model.info().sha256()), model.info().device());
+            loop(c, producer);
+        } catch (WakeupException e) {
+            // close() during a poll: normal shutdown
+        } catch (ProducerFencedException | InvalidProducerEpochException e) {
+            log.error("{} worker {} was fenced by another instance with the same worker.id; stopping: {}",
+                    config.step().id(), config.workerId(), e.getMessage());
+        } finally {
+            consumer = null;
+            stopped.countDown();
+            log.info("{} worker {} stopped ({})", config.step().id(), config.workerId(), stats);
+        }
+    }
+
+    private void loop(KafkaConsumer<byte[], byte[]> c, KafkaProducer<byte[], byte[]> producer) {
+        int max = config.maxBatchSize();
+        long waitNanos = TimeUnit.MILLISECONDS.toNanos(config.maxBatchWaitMs());
+        while (running) {
+            if (buffer.size() < max) {
+                long timeoutMs = buffer.isEmpty() ? config.pollTimeoutMs()
+                        : Math.max(0, TimeUnit.NANOSECONDS.toMillis(buffer.peekFirst().arrivedNanos + waitNanos - System.nanoTime()));
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(timeoutMs))) {
+                    buffer.addLast(new Pending(r, System.nanoTime()));
+                }
+            }
+            if (buffer.isEmpty()) {
+                continue;
+            }
+            boolean full = buffer.size() >= max;
+            boolean due = System.nanoTime() - buffer.peekFirst().arrivedNanos >= waitNanos;
+            if (full || due || !running) {
+                List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(Math.min(max, buffer.size()));
+                while (batch.size() < max && !buffer.isEmpty()) {
+                    batch.add(buffer.pollFirst().record);
+                }
+                processBatch(c, producer, batch);
+            }
+        }
+    }
+
+    private void processBatch(KafkaConsumer<byte[], byte[]> c, KafkaProducer<byte[], byte[]> producer,
+                              List<ConsumerRecord<byte[], byte[]>> batch) {
+        long batchStart = System.currentTimeMillis();
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(batch.size());
+        List<Item> items = new ArrayList<>(batch.size());
+        for (ConsumerRecord<byte[], byte[]> r : batch) {
+            try {
+                items.add(prepare(r));
+            } catch (RuntimeException e) {
+                out.add(deadLetter(r, e, batchStart));
+            }
+        }
+        List<Item> modelItems = new ArrayList<>();
+        for (Item it : items) {
+            if (it.result == null) {
+                modelItems.add(it);
+            }
+        }
+        long computeStart = System.currentTimeMillis();
+        long computeMs = 0;
+        if (!modelItems.isEmpty()) {
+            try {
+                List<StepResult> results = runModel(modelItems);
+                computeMs = System.currentTimeMillis() - computeStart;
+                for (int i = 0; i < modelItems.size(); i++) {
+                    modelItems.get(i).result = results.get(i);
+                    modelItems.get(i).batchSize = modelItems.size();
+                }
+            } catch (RuntimeException batchFailure) {
+                log.warn("{} batch of {} failed ({}); retrying its records one by one", config.step().id(),
+                        modelItems.size(), oneLine(batchFailure));
+                for (Item it : modelItems) {
+                    long t0 = System.currentTimeMillis();
+                    try {
+                        it.result = runModel(List.of(it)).get(0);
+                        it.batchSize = 1;
+                        it.computeMs = System.currentTimeMillis() - t0;
+                    } catch (RuntimeException e) {
+                        it.failure = e;
+                    }
+                }
+                computeMs = -1;
+            }
+        }
+        for (Item it : items) {
+            if (it.failure != null) {
+                out.add(deadLetter(it.record, it.failure, batchStart));
+                continue;
+            }
+            try {
+                boolean ranModel = it.batchSize > 0;
+                Provenance p = Provenance.newBuilder()
+                        .setStep(config.step().id())
+                        .setModelName(model.info().name())
+                        .setModelSha256(model.info().sha256())
+                        .setDevice(model.info().device())
+                        .setWorkerId(config.workerId())
+                        .setAttempt(1)
+                        .setStepSeed(it.request.stepSeed())
+                        .setBatchSize(ranModel ? it.batchSize : 0)
+                        .setQueueWaitMs(Math.max(0, computeStart - it.record.timestamp()))
+                        .setComputeMs(ranModel ? (computeMs >= 0 ? computeMs : it.computeMs) : 0)
+                        .setProducedAt(java.time.Instant.ofEpochMilli(System.currentTimeMillis()))
+                        .build();
+                SpecificRecord event = handler.output(it.input, it.result, p, images);
+                out.add(new ProducerRecord<>(topics.output(), null, it.record.key(),
+                        serializer.serialize(topics.output(), event)));
+            } catch (Exception e) {
+                out.add(deadLetter(it.record, e, batchStart));
+            }
+        }
+        commit(c, producer, batch, out);
+    }
+
+    private List<StepResult> runModel(List<Item> items) {
+        List<StepRequest> requests = new ArrayList<>(items.size());
+        for (Item it : items) {
+            requests.add(it.request);
+        }
+        List<StepResult> results = model.run(requests);
+        if (results == null || results.size() != requests.size()) {
+            throw new IllegalStateException(config.step().id() + " model returned "
+                    + (results == null ? "null" : results.size() + " results") + " for " + requests.size() + " requests");
+        }
+        return results;
+    }
+
+    private Item prepare(ConsumerRecord<byte[], byte[]> r) {
+        if (r.value() == null) {
+            throw new IllegalArgumentException("record has no value (tombstone) on " + r.topic());
+        }
+        SpecificRecord in = inputDeserializer.deserialize(r.topic(), r.value());
+        TrajectoryContext ctx = handler.context(in);
+        String id = ctx.getTrajectoryId();
+        if (id == null || id.isBlank()) {
+            throw new IllegalArgumentException("event has an empty trajectoryId");
+        }
+        long seed = Seeds.stepSeed(ctx.getSeed(), config.step(), handler.round(in));
+        StepRequest req = handler.request(in, seed, images);
+        Item it = new Item(r, in, req);
+        it.result = handler.withoutModel(in, req);
+        return it;
+    }
+
+    private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> r, Exception e, long now) {
+        stats.deadLetters.incrementAndGet();
+        String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+        log.warn("{} dead-lettering {}-{}@{} (key {}): {}", config.step().id(), r.topic(), r.partition(), r.offset(),
+                key, oneLine(e));
+        DeadLetter dl = DeadLetter.newBuilder()
+                .setStep(config.step().id())
+                .setTrajectoryId(key)
+                .setTopic(r.topic())
+                .setPartition(r.partition())
+                .setOffset(r.offset())
+                .setKey(r.key() == null ? null : ByteBuffer.wrap(r.key()))
+                .setValue(r.value() == null ? null : ByteBuffer.wrap(r.value()))
+                .setErrorClass(rootCause(e).getClass().getName())
+                .setErrorMessage(oneLine(e))
+                .setAttempts(1)
+                .setFirstFailedAt(java.time.Instant.ofEpochMilli(now))
+                .setLastFailedAt(java.time.Instant.ofEpochMilli(System.currentTimeMillis()))
+                .setWorkerId(config.workerId())
+                .build();
+        return new ProducerRecord<>(topics.deadLetters(), null, r.key(), serializer.serialize(topics.deadLetters(), dl));
+    }
+
+    private void commit(KafkaConsumer<byte[], byte[]> c, KafkaProducer<byte[], byte[]> producer,
+                        List<ConsumerRecord<byte[], byte[]>> batch, List<ProducerRecord<byte[], byte[]>> out) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : batch) {
+            offsets.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
+                    (a, b) -> a.offset() >= b.offset() ? a : b);
+        }
+        try {
+            producer.beginTransaction();
+            for (ProducerRecord<byte[], byte[]> p : out) {
+                producer.send(p);
+            }
+            producer.sendOffsetsToTransaction(offsets, c.groupMetadata());
+            producer.commitTransaction();
+        } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
+                 | UnsupportedVersionException | AuthorizationException fatal) {
+            throw fatal;
+        } catch (KafkaException e) {
+            log.warn("{} transaction for a batch of {} failed, aborting and re-reading it: {}", config.step().id(),
+                    batch.size(), oneLine(e));
+            try {
+                producer.abortTransaction();
+            } catch (KafkaException abortFailure) {
+                log.warn("abort failed too: {}", oneLine(abortFailure));
+            }
+            stats.abortedBatches.incrementAndGet();
+            rewind(c, batch);
+            return;
+        }
+        stats.batches.incrementAndGet();
+        stats.recordsIn.addAndGet(batch.size());
+        stats.lastBatchSize.set(batch.size());
+        stats.recordsOut.addAndGet(out.stream().filter(p -> p.topic().equals(topics.output())).count());
+    }
+
+    /** Seeks every partition of an aborted batch back to its first record and drops what was buffered after it. */
+    private void rewind(KafkaConsumer<byte[], byte[]> c, List<ConsumerRecord<byte[], byte[]>> batch) {
+        Map<TopicPartition, Long> first = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : batch) {
+            first.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::min);
+        }
+        buffer.removeIf(p -> first.containsKey(new TopicPartition(p.record.topic(), p.record.partition())));
+        for (Map.Entry<TopicPartition, Long> e : first.entrySet()) {
+            if (c.assignment().contains(e.getKey())) {
+                c.seek(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    private final class DropBufferedOnRevoke implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            dropBuffered(partitions);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            dropBuffered(partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            log.debug("{} worker {} assigned {}", config.step().id(), config.workerId(), partitions);
+        }
+
+        private void dropBuffered(Collection<TopicPartition> partitions) {
+            // Uncommitted: the partition's next owner reads these records again from the committed offset.
+            for (Iterator<Pending> it = buffer.iterator(); it.hasNext(); ) {
+                ConsumerRecord<byte[], byte[]> r = it.next().record;
+                if (partitions.contains(new TopicPartition(r.topic(), r.partition()))) {
+                    it.remove();
+                }
+            }
+        }
+    }
+
+    private static final class Item {
+        final ConsumerRecord<byte[], byte[]> record;
+        final SpecificRecord input;
+        final StepRequest request;
+        StepResult result;
+        RuntimeException failure;
+        int batchSize;
+        long computeMs;
+
+        Item(ConsumerRecord<byte[], byte[]> record, SpecificRecord input, StepRequest request) {
+            this.record = record;
+            this.input = input;
+            this.request = request;
+        }
+    }
+
+    private Map<String, Object> consumerProps() {
+        Map<String, Object> p = new HashMap<>(config.consumerOverrides());
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, config.groupId() + "-" + config.workerId() + "-consumer");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(config.maxBatchSize(), 1));
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return p;
+    }
+
+    private Map<String, Object> producerProps(String transactionalId) {
+        Map<String, Object> p = new HashMap<>(config.producerOverrides());
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, transactionalId + "-producer");
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, config.transactionTimeoutMs());
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
+        p.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        return p;
+    }
+
+    /**
+     * Stops the loop: the batch being processed finishes and commits, buffered records that were not started are left
+     * uncommitted for the next owner, then the Kafka clients close. Waits up to {@code timeout} for that.
+     *
+     * @return true when the worker stopped within the timeout
+     */
+    public boolean stop(Duration timeout) {
+        running = false;
+        KafkaConsumer<byte[], byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        try {
+            return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop(Duration.ofSeconds(30));
+    }
+
+    static String oneLine(Throwable e) {
+        StringBuilder sb = new StringBuilder();
+        Throwable t = e;
+        while (t != null && sb.length() < 500) {
+            if (sb.length() > 0) {
+                sb.append(": ");
+            }
+            String m = t.getMessage();
+            sb.append(m == null ? t.getClass().getSimpleName() : m.replace('\n', ' '));
+            if (t.getCause() == t) {
+                break;
+            }
+            t = t.getCause();
+            if (t != null && m != null && t.getMessage() != null && m.contains(t.getMessage())) {
+                break;
+            }
+        }
+        return sb.toString();
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static String shortSha(String sha) {
+        return sha == null || sha.length() < 12 ? String.valueOf(sha) : sha.substring(0, 12);
+    }
+}

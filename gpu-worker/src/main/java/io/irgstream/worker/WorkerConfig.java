@@ -1,0 +1,157 @@
+package io.irgstream.worker;
+
+import io.irgstream.model.Step;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Configuration of one step worker process, declared once with types, defaults, validators and docs.
+ * A wrong value fails at start with a {@link ConfigException} naming the setting.
+ *
+ * <p>Settings prefixed {@code consumer.} or {@code producer.} are passed to the Kafka clients as they are
+ * (without the prefix), after the worker's own required settings, which cannot be overridden.
+ */
+public final class WorkerConfig extends AbstractConfig {
+    public static final String STEP = "step";
+    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+    public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+    public static final String TOPIC_PREFIX = "topic.prefix";
+    public static final String GROUP_ID = "group.id";
+    public static final String WORKER_ID = "worker.id";
+    public static final String MODEL_PATH = "model.path";
+    public static final String MAX_BATCH_SIZE = "max.batch.size";
+    public static final String MAX_BATCH_WAIT_MS = "max.batch.wait.ms";
+    public static final String IMAGE_INLINE_MAX_BYTES = "image.inline.max.bytes";
+    public static final String BLOB_STORE_PATH = "blob.store.path";
+    public static final String TRANSACTION_TIMEOUT_MS = "transaction.timeout.ms";
+    public static final String POLL_TIMEOUT_MS = "poll.timeout.ms";
+
+    private static final ConfigDef DEF = new ConfigDef()
+            .define(STEP, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
+                    ConfigDef.ValidString.in("think", "draw", "reflect", "refine"), Importance.HIGH,
+                    "The IRG step this worker performs: think, draw, reflect or refine.")
+            .define(BOOTSTRAP_SERVERS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, "Kafka bootstrap servers, host:port[,host:port...].")
+            .define(SCHEMA_REGISTRY_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, "URL of a Confluent-compatible schema registry, e.g. http://127.0.0.1:8081.")
+            .define(TOPIC_PREFIX, Type.STRING, "irg.", Importance.MEDIUM,
+                    "Prefix of every topic name (irg.prompts, irg.thoughts, ...).")
+            .define(GROUP_ID, Type.STRING, "", Importance.MEDIUM,
+                    "Consumer group of the step; all instances of one step share it. Empty: <topic.prefix without its "
+                            + "trailing dot>-<step>, e.g. irg-think.")
+            .define(WORKER_ID, Type.STRING, "", Importance.MEDIUM,
+                    "Stable id of this instance; the transactional id is <group.id>-<worker.id>. A restarted "
+                            + "instance must reuse its id so its unfinished transaction is aborted at once. "
+                            + "Empty: <step>-<hostname>. Two live instances must not share an id.")
+            .define(MODEL_PATH, Type.STRING, "", Importance.HIGH,
+                    "TorchScript file of the step model. Empty: models/shapes/<step>.pt.")
+            .define(MAX_BATCH_SIZE, Type.INT, 16, Range.between(1, 1024), Importance.HIGH,
+                    "A batch closes when it holds this many records ...")
+            .define(MAX_BATCH_WAIT_MS, Type.LONG, 20L, Range.between(0, 60_000), Importance.HIGH,
+                    "... or this many milliseconds after its first record arrived, whichever comes first.")
+            .define(IMAGE_INLINE_MAX_BYTES, Type.INT, 256 * 1024, Range.between(0, 8 * 1024 * 1024),
+                    Importance.MEDIUM, "Encoded images up to this size travel inline in the event; larger ones "
+                            + "go to the blob store.")
+            .define(BLOB_STORE_PATH, Type.STRING, ".irg/blobs", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                    "Directory of the filesystem blob store (shared by all workers and the topology).")
+            .define(TRANSACTION_TIMEOUT_MS, Type.INT, 30_000, Range.between(1_000, 900_000), Importance.LOW,
+                    "Kafka transaction timeout: how long an open transaction of a crashed worker that never "
+                            + "comes back can hold back read_committed consumers.")
+            .define(POLL_TIMEOUT_MS, Type.LONG, 100L, Range.between(1, 10_000), Importance.LOW,
+                    "Longest time one poll waits when no batch is open.");
+
+    public WorkerConfig(Map<?, ?> props) {
+        super(DEF, props);
+    }
+
+    /** The definitions, e.g. for generated docs ({@code configDef().toRst()}). */
+    public static ConfigDef configDef() {
+        return DEF;
+    }
+
+    public Step step() {
+        return Step.parse(getString(STEP));
+    }
+
+    public String bootstrapServers() {
+        return getString(BOOTSTRAP_SERVERS);
+    }
+
+    public String schemaRegistryUrl() {
+        return getString(SCHEMA_REGISTRY_URL);
+    }
+
+    public String topicPrefix() {
+        return getString(TOPIC_PREFIX);
+    }
+
+    public String groupId() {
+        String g = getString(GROUP_ID);
+        if (!g.isBlank()) {
+            return g;
+        }
+        String base = topicPrefix().endsWith(".") ? topicPrefix().substring(0, topicPrefix().length() - 1) : topicPrefix();
+        return (base.isEmpty() ? "irg" : base) + "-" + step().id();
+    }
+
+    public String workerId() {
+        String id = getString(WORKER_ID);
+        return id.isBlank() ? step().id() + "-" + hostname() : id;
+    }
+
+    public Path modelPath() {
+        String p = getString(MODEL_PATH);
+        return Path.of(p.isBlank() ? "models/shapes/" + step().id() + ".pt" : p);
+    }
+
+    public int maxBatchSize() {
+        return getInt(MAX_BATCH_SIZE);
+    }
+
+    public long maxBatchWaitMs() {
+        return getLong(MAX_BATCH_WAIT_MS);
+    }
+
+    public int imageInlineMaxBytes() {
+        return getInt(IMAGE_INLINE_MAX_BYTES);
+    }
+
+    public Path blobStorePath() {
+        return Path.of(getString(BLOB_STORE_PATH));
+    }
+
+    public int transactionTimeoutMs() {
+        return getInt(TRANSACTION_TIMEOUT_MS);
+    }
+
+    public long pollTimeoutMs() {
+        return getLong(POLL_TIMEOUT_MS);
+    }
+
+    /** Client overrides given as {@code consumer.*}. */
+    public Map<String, Object> consumerOverrides() {
+        return originalsWithPrefix("consumer.");
+    }
+
+    /** Client overrides given as {@code producer.*}. */
+    public Map<String, Object> producerOverrides() {
+        return originalsWithPrefix("producer.");
+    }
+
+    private static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.irgstream.worker.images;
+
+import java.io.IOException;
+import java.net.URI;
+
+/**
+ * A content-addressed store for image bytes too large to travel inline in an event.
+ *
+ * <p>Implementations must be safe for concurrent use by several threads and processes: {@link #put} of the same
+ * bytes twice is harmless and returns the same URI. The filesystem store is the default; an S3-compatible store
+ * implements the same interface.
+ */
+public interface BlobStore {
+    /**
+     * Stores {@code bytes} under their sha256 and returns where they live.
+     *
+     * @param sha256    lower-case hex sha256 of {@code bytes} (the caller has computed it)
+     * @param mediaType media type, used for the file extension or the object's content type
+     */
+    URI put(String sha256, String mediaType, byte[] bytes) throws IOException;
+
+    /** Reads the bytes at {@code uri}; the caller verifies the hash. */
+    byte[] get(URI uri) throws IOException;
+
+    /** Whether this store can read {@code uri} (its scheme and location belong to it). */
+    boolean handles(URI uri);
+}
