@@ -13,7 +13,14 @@ import org.apache.avro.Schema;
  */
 public record RegisteredSchema(String subject, int id, int version, Schema schema) {
 
-    /** Checks that no component is null. */
+    /**
+     * Checks that subject and schema are set.
+     *
+     * @param subject subject name
+     * @param id      global schema id
+     * @param version version within the subject
+     * @param schema  the Avro schema
+     */
     public RegisteredSchema {
         Objects.requireNonNull(subject, "subject");
         Objects.requireNonNull(schema, "schema");

@@ -14,7 +14,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -287,8 +286,7 @@ final class RegistryState {
                 idsByCanonical.putIfAbsent(schema.toString(), id);
                 expectedId++;
             }
-            for (Iterator<Map.Entry<String, JsonNode>> it = root.path("subjects").fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> subject = it.next();
+            for (Map.Entry<String, JsonNode> subject : root.path("subjects").properties()) {
                 List<Integer> ids = new ArrayList<>();
                 for (JsonNode id : subject.getValue()) {
                     if (id.asInt() < 1 || id.asInt() > schemas.size()) {
@@ -301,8 +299,7 @@ final class RegistryState {
             if (root.hasNonNull("compatibility")) {
                 globalLevel = level(root.get("compatibility").asText());
             }
-            for (Iterator<Map.Entry<String, JsonNode>> it = root.path("subjectCompatibility").fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> entry = it.next();
+            for (Map.Entry<String, JsonNode> entry : root.path("subjectCompatibility").properties()) {
                 subjectLevels.put(entry.getKey(), level(entry.getValue().asText()));
             }
         } catch (IOException e) {

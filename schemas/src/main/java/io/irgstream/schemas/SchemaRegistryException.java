@@ -30,7 +30,9 @@ public class SchemaRegistryException extends RuntimeException {
     /** Confluent error code: the compatibility level is not valid. */
     public static final int INVALID_COMPATIBILITY_LEVEL = 42203;
 
+    /** HTTP status, or {@link #NO_RESPONSE}. */
     private final int status;
+    /** Confluent error code, or the HTTP status. */
     private final int errorCode;
 
     /**

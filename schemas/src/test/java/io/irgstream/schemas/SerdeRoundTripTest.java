@@ -128,6 +128,17 @@ class SerdeRoundTripTest {
     }
 
     @Test
+    void shouldShareOneClientWhenSerdeIsBuiltFromConfigs() {
+        Serde<ThoughtProduced> serde = IrgSerdes.forClass(ThoughtProduced.class,
+                Map.of(IrgSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url()), false);
+
+        byte[] bytes = serde.serializer().serialize("from-configs", TestEvents.thought());
+
+        assertThat(serde.deserializer().deserialize("from-configs", bytes)).isEqualTo(TestEvents.thought());
+        assertThat(client.getVersions("from-configs-value")).containsExactly(1);
+    }
+
+    @Test
     void shouldReadIntoWriterSchemaClassWhenNoTypeIsConfigured() {
         byte[] bytes = new IrgAvroSerializer<ThoughtProduced>(client).serialize("untyped", TestEvents.thought());
 
