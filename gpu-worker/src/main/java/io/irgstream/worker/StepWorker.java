@@ -388,6 +388,9 @@ public final class StepWorker implements Runnable, AutoCloseable {
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, config.groupId() + "-" + config.workerId() + "-consumer");
+        // Static membership: a restarted instance (same worker.id) takes its partitions back at once instead of
+        // waiting for the group to time its old session out.
+        p.putIfAbsent(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.workerId());
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

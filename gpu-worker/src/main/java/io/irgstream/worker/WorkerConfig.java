@@ -49,7 +49,8 @@ public final class WorkerConfig extends AbstractConfig {
                     "Consumer group of the step; all instances of one step share it. Empty: <topic.prefix without its "
                             + "trailing dot>-<step>, e.g. irg-think.")
             .define(WORKER_ID, Type.STRING, "", Importance.MEDIUM,
-                    "Stable id of this instance; the transactional id is <group.id>-<worker.id>. A restarted "
+                    "Stable id of this instance: its static group membership id and, as <group.id>-<worker.id>, its "
+                            + "transactional id. A restarted "
                             + "instance must reuse its id so its unfinished transaction is aborted at once. "
                             + "Empty: <step>-<hostname>. Two live instances must not share an id.")
             .define(MODEL_PATH, Type.STRING, "", Importance.HIGH,
