@@ -33,7 +33,7 @@ public final class ModuleParams {
         for (named_parameter_iterator it = list.begin(); it.notEquals(end); it.increment()) {
             NamedTensor nt = it.access();
             names.add(nt.name().getString());
-            tensors.add(nt.value());
+            tensors.add(new Tensor(nt.value()));
         }
         return new ModuleParams(names, tensors);
     }

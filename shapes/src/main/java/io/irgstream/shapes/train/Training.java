@@ -1,0 +1,211 @@
+package io.irgstream.shapes.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.irgstream.model.Step;
+import io.irgstream.model.torch.TorchScriptStepModel;
+import io.irgstream.shapes.reflect.ReflectTrainer;
+import io.irgstream.shapes.think.ThinkTrainer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Trains the shapes-world step models in dependency order (think and draw; then reflect, which learns from real
+ * drafts when draw.pt exists; then refine) and writes {@code manifest.json} next to the module files: per model its
+ * file, sha256, contract version, training configuration and, when known, eval scores.
+ *
+ * <p>The CLI ({@code ./irg train [--step S] [--quick] [--out DIR]}) calls {@link #run}; {@link #main} offers the
+ * same for a plain {@code java} command (long runs in the background).
+ */
+public final class Training {
+    /** Manifest file name. */
+    public static final String MANIFEST = "manifest.json";
+    /** The model set name recorded in the manifest. */
+    public static final String MODEL_SET = "shapes";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final Map<Step, String> PAINTERS = Map.of(
+            Step.DRAW, "io.irgstream.shapes.paint.DrawTrainer",
+            Step.REFINE, "io.irgstream.shapes.paint.RefineTrainer");
+
+    private Training() {
+    }
+
+    /** The trainer of a step. */
+    public static StepTrainer trainer(Step step) {
+        return switch (step) {
+            case THINK -> new ThinkTrainer();
+            case REFLECT -> new ReflectTrainer();
+            case DRAW, REFINE -> {
+                String cls = PAINTERS.get(step);
+                try {
+                    yield (StepTrainer) Class.forName(cls).getDeclaredConstructor().newInstance();
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException("no trainer for step " + step.id() + ": cannot create " + cls, e);
+                }
+            }
+        };
+    }
+
+    /**
+     * Trains the chosen steps (all four when {@code steps} is empty) in dependency order, sharing the options'
+     * budget between them in proportion to their default shares, then updates the manifest.
+     *
+     * @return the result of each trained step
+     */
+    public static Map<Step, TrainResult> run(Set<Step> steps, TrainOptions opts) {
+        Set<Step> chosen = steps.isEmpty() ? EnumSet.allOf(Step.class) : EnumSet.copyOf(steps);
+        Map<Step, Double> share = Map.of(Step.THINK, 0.15, Step.DRAW, 0.45, Step.REFLECT, 0.15, Step.REFINE, 0.25);
+        double total = chosen.stream().mapToDouble(share::get).sum();
+        Map<Step, TrainResult> results = new LinkedHashMap<>();
+        for (Step s : List.of(Step.THINK, Step.DRAW, Step.REFLECT, Step.REFINE)) {
+            if (!chosen.contains(s)) {
+                continue;
+            }
+            long nanos = Math.max(1_000_000_000L, (long) (opts.budget().toNanos() * share.get(s) / total));
+            TrainOptions o = new TrainOptions(opts.outDir(), opts.workDir(), opts.seed(), opts.quick(),
+                    Duration.ofNanos(nanos), opts.maxSteps(), opts.threads(), opts.log());
+            opts.log().accept("training " + s.id() + " (budget " + Duration.ofNanos(nanos).toSeconds() + " s)");
+            TrainResult r = trainer(s).train(o);
+            results.put(s, r);
+            updateManifest(opts.outDir(), s, r, null);
+        }
+        return results;
+    }
+
+    /**
+     * Records a model in the manifest of {@code dir} (created when absent): file name, sha256 of the file now on disk,
+     * contract version, the training result's configuration and numbers, and eval scores when given (null keeps
+     * the ones recorded before).
+     */
+    @SuppressWarnings("unchecked")
+    public static synchronized void updateManifest(Path dir, Step step, TrainResult r, Map<String, Object> scores) {
+        Map<String, Object> manifest = readManifest(dir);
+        Map<String, Object> models = (Map<String, Object>) manifest.computeIfAbsent("models",
+                k -> new LinkedHashMap<String, Object>());
+        Map<String, Object> old = (Map<String, Object>) models.get(step.id());
+        Map<String, Object> entry = new LinkedHashMap<>();
+        Path file = r != null ? r.modelPath() : dir.resolve(step.id() + ".pt");
+        entry.put("file", dir.toAbsolutePath().normalize().relativize(file.toAbsolutePath().normalize()).toString());
+        entry.put("sha256", TorchScriptStepModel.sha256(file));
+        entry.put("contract_version", TorchScriptStepModel.CONTRACT_VERSION);
+        entry.put("bytes", size(file));
+        if (r != null) {
+            Map<String, Object> training = new LinkedHashMap<>(new java.util.TreeMap<>(r.config()));
+            training.put("steps", r.steps());
+            training.put("seconds", Math.round(r.seconds()));
+            training.put("first_loss", finite(r.firstLoss()));
+            training.put("final_loss", finite(r.finalLoss()));
+            training.put("trained_at", Instant.now().toString());
+            entry.put("training", training);
+        } else if (old != null && old.get("training") != null) {
+            entry.put("training", old.get("training"));
+        }
+        if (scores != null) {
+            entry.put("eval", scores);
+        } else if (old != null && old.get("eval") != null) {
+            entry.put("eval", old.get("eval"));
+        }
+        models.put(step.id(), entry);
+        manifest.put("model_set", MODEL_SET);
+        manifest.put("contract_version", TorchScriptStepModel.CONTRACT_VERSION);
+        writeManifest(dir, manifest);
+    }
+
+    /** Records set-level eval scores (e.g. the IRG table) in the manifest under {@code eval}. */
+    public static synchronized void recordEval(Path dir, Map<String, Object> eval) {
+        Map<String, Object> manifest = readManifest(dir);
+        manifest.put("eval", eval);
+        writeManifest(dir, manifest);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> readManifest(Path dir) {
+        Path f = dir.resolve(MANIFEST);
+        if (!Files.exists(f)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("model_set", MODEL_SET);
+            return m;
+        }
+        try {
+            return JSON.readValue(f.toFile(), LinkedHashMap.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read manifest " + f, e);
+        }
+    }
+
+    private static void writeManifest(Path dir, Map<String, Object> manifest) {
+        try {
+            Files.createDirectories(dir);
+            Path tmp = dir.resolve(MANIFEST + ".tmp");
+            JSON.writeValue(tmp.toFile(), manifest);
+            Files.move(tmp, dir.resolve(MANIFEST), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write manifest in " + dir, e);
+        }
+    }
+
+    private static long size(Path f) {
+        try {
+            return Files.size(f);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Object finite(double v) {
+        return Double.isFinite(v) ? v : null;
+    }
+
+    /**
+     * {@code java ... Training [--step think|draw|reflect|refine|all]... [--quick] [--out DIR] [--work DIR]
+     * [--seed N] [--minutes M] [--threads N]}.
+     */
+    public static void main(String[] args) {
+        Set<Step> steps = EnumSet.noneOf(Step.class);
+        Path out = Path.of("models/shapes");
+        Path work = Path.of(".irg/train");
+        long seed = 1;
+        boolean quick = false;
+        double minutes = 90;
+        int threads = 0;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--step" -> {
+                    String v = args[++i];
+                    if (!v.equals("all")) {
+                        steps.add(Step.parse(v));
+                    }
+                }
+                case "--quick" -> quick = true;
+                case "--out" -> out = Path.of(args[++i]);
+                case "--work" -> work = Path.of(args[++i]);
+                case "--seed" -> seed = Long.parseLong(args[++i]);
+                case "--minutes" -> minutes = Double.parseDouble(args[++i]);
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "': expected --step,"
+                        + " --quick, --out, --work, --seed, --minutes or --threads");
+            }
+        }
+        Consumer<String> log = line -> System.out.println(Instant.now() + " " + line);
+        TrainOptions opts = new TrainOptions(out, work, seed, quick, Duration.ofSeconds((long) (minutes * 60)), 0,
+                threads, log);
+        Map<Step, TrainResult> r = run(steps, opts);
+        List<String> lines = new ArrayList<>();
+        r.forEach((s, tr) -> lines.add(String.format("%s: %s, %d steps, %.0f s, loss %.4f -> %.4f", s.id(),
+                tr.modelPath(), tr.steps(), tr.seconds(), tr.firstLoss(), tr.finalLoss())));
+        lines.forEach(log);
+    }
+}
