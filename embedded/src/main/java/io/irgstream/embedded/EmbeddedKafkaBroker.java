@@ -10,9 +10,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.UnknownHostException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -59,8 +63,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Kafka logs through SLF4J; the application's logging configuration decides how much of it is shown
  * (logging {@code kafka} and {@code org.apache.kafka} at WARN is recommended). Storage formatting output is
- * captured and only reported when formatting fails. Note that Kafka halts the JVM on faults it considers fatal
- * (for example an unusable data directory), as a standalone broker would.
+ * captured and only reported when formatting fails. Like a standalone broker, Kafka may halt the JVM on faults it
+ * treats as fatal.
+ *
+ * <p>A data directory serves one broker at a time: {@code start()} refuses a directory that another embedded broker
+ * (in this or another JVM) or a standalone Kafka holds, since two KRaft nodes on one directory corrupt each other.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
@@ -82,6 +89,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final String BROKER_LISTENER = "PLAINTEXT";
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
     private static final String META_PROPERTIES = "meta.properties";
+    private static final String OWN_LOCK_FILE = ".irg-embedded.lock";
+    private static final String KAFKA_LOCK_FILE = ".lock";
 
     /** Settings derived from the builder; callers may not override them with extra properties. */
     private static final Set<String> MANAGED_PROPERTIES = Set.of(
@@ -100,6 +109,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private int controllerPort;
     private String clusterId;
     private KafkaRaftServer server;
+    private FileChannel lockChannel;
 
     private EmbeddedKafkaBroker(Builder builder) {
         this.dataDir = builder.dataDir.toAbsolutePath().normalize();
@@ -136,23 +146,31 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         InetAddress address = resolveHost();
         resolvePorts(address);
         createDataDir();
-        String storedClusterId = readStoredClusterId();
-        String id = storedClusterId != null ? storedClusterId : Uuid.randomUuid().toString();
-        Properties props = brokerProperties();
-        if (storedClusterId == null) {
-            formatStorage(props, id);
-        }
+        lockDataDir();
+        String storedClusterId;
+        String id;
         KafkaRaftServer candidate;
         try {
-            candidate = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+            storedClusterId = readStoredClusterId();
+            id = storedClusterId != null ? storedClusterId : Uuid.randomUuid().toString();
+            Properties props = brokerProperties();
+            if (storedClusterId == null) {
+                formatStorage(props, id);
+            }
+            try {
+                candidate = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+            } catch (RuntimeException e) {
+                throw new EmbeddedKafkaException("Invalid Kafka broker configuration: " + oneLine(e), e);
+            }
+            try {
+                candidate.startup();
+            } catch (RuntimeException e) {
+                shutDownQuietly(candidate);
+                throw startupFailure(e);
+            }
         } catch (RuntimeException e) {
-            throw new EmbeddedKafkaException("Invalid Kafka broker configuration: " + oneLine(e), e);
-        }
-        try {
-            candidate.startup();
-        } catch (RuntimeException e) {
-            shutDownQuietly(candidate);
-            throw startupFailure(e);
+            unlockDataDir();
+            throw e;
         }
         server = candidate;
         clusterId = id;
@@ -185,6 +203,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new EmbeddedKafkaException("Kafka broker on " + host + ":" + port
                     + " did not shut down cleanly: " + oneLine(e), e);
+        } finally {
+            unlockDataDir();
         }
         LOG.info("Kafka broker on {}:{} stopped in {} ms", host, port,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
@@ -317,6 +337,66 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
         if (!Files.isWritable(dataDir)) {
             throw new EmbeddedKafkaException("Kafka data directory " + dataDir + " is not writable");
+        }
+    }
+
+    /**
+     * Claims the data directory for this broker until it stops. Two KRaft nodes on one directory corrupt each
+     * other's metadata log instead of failing, so a second embedded broker (in this JVM or another) or a standalone
+     * Kafka holding the directory's {@code .lock} is refused here. Kafka's own {@code .lock} is only probed after
+     * our lock is held: at that point no broker of this JVM has it open, so closing the probe cannot drop a lock
+     * this JVM holds (POSIX locks belong to the process, not to the channel).
+     */
+    private void lockDataDir() {
+        String inUse = "Kafka data directory " + dataDir + " is in use by another broker:"
+                + " stop it or pick another directory";
+        FileChannel channel = null;
+        try {
+            channel = FileChannel.open(dataDir.resolve(OWN_LOCK_FILE), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+            if (tryLock(channel) == null) {
+                throw new EmbeddedKafkaException(inUse);
+            }
+            Path kafkaLock = dataDir.resolve(KAFKA_LOCK_FILE);
+            if (Files.exists(kafkaLock)) {
+                try (FileChannel probe = FileChannel.open(kafkaLock, StandardOpenOption.WRITE)) {
+                    FileLock probeLock = tryLock(probe);
+                    if (probeLock == null) {
+                        throw new EmbeddedKafkaException(inUse);
+                    }
+                    probeLock.release();
+                }
+            }
+            lockChannel = channel;
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw new EmbeddedKafkaException("Cannot lock Kafka data directory " + dataDir + ": " + oneLine(e), e);
+        } catch (RuntimeException e) {
+            closeQuietly(channel);
+            throw e;
+        }
+    }
+
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            return null;
+        }
+    }
+
+    private void unlockDataDir() {
+        closeQuietly(lockChannel);
+        lockChannel = null;
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                LOG.debug("Could not close a lock file channel", e);
+            }
         }
     }
 

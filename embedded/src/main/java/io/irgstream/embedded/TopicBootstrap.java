@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #ensureTopics(Admin, Collection)} is idempotent: topics that are missing are created from their
  * {@link TopicSpec}; topics that exist are left exactly as they are (a different partition count is logged as a
- * warning, never changed). A topic created concurrently by someone else counts as existing. The {@link Admin}
- * belongs to the caller and is not closed.
+ * warning, never changed). A topic created concurrently by someone else counts as existing. It returns once every
+ * topic it created is visible in the metadata the broker serves, with a leader for each partition, so clients can
+ * use the topics right away. The {@link Admin} belongs to the caller and is not closed.
  */
 public final class TopicBootstrap {
 
@@ -90,6 +91,7 @@ public final class TopicBootstrap {
         if (toCreate.isEmpty()) {
             return created;
         }
+        long deadline = System.nanoTime() + timeout.toNanos();
         CreateTopicsResult result = admin.createTopics(toCreate);
         Map<String, String> failures = new LinkedHashMap<>();
         for (NewTopic topic : toCreate) {
@@ -110,6 +112,7 @@ public final class TopicBootstrap {
             }
         }
         if (!created.isEmpty()) {
+            awaitLeaders(admin, created, deadline, timeout);
             LOG.info("Created Kafka topics {}", created);
         }
         if (!failures.isEmpty()) {
@@ -119,6 +122,40 @@ public final class TopicBootstrap {
                     + (created.isEmpty() ? "" : "; created " + created));
         }
         return created;
+    }
+
+    /** Waits until the broker serves metadata for {@code topics} with a leader for every partition. */
+    private static void awaitLeaders(Admin admin, Set<String> topics, long deadline, Duration timeout) {
+        String lastProblem = "no answer";
+        while (true) {
+            try {
+                Map<String, TopicDescription> described = admin.describeTopics(topics).allTopicNames()
+                        .get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                boolean ready = described.values().stream()
+                        .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+                if (ready) {
+                    return;
+                }
+                lastProblem = "a partition has no leader yet";
+            } catch (ExecutionException e) {
+                lastProblem = EmbeddedKafkaBroker.oneLine(e);
+            } catch (TimeoutException e) {
+                lastProblem = "no answer";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new EmbeddedKafkaException("Interrupted while waiting for new Kafka topics " + topics, e);
+            }
+            if (System.nanoTime() >= deadline) {
+                throw new EmbeddedKafkaException("Kafka topics " + topics + " were created but are not usable within "
+                        + timeout.toMillis() + " ms (" + lastProblem + ")");
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new EmbeddedKafkaException("Interrupted while waiting for new Kafka topics " + topics, e);
+            }
+        }
     }
 
     private static Map<String, TopicSpec> byName(Collection<TopicSpec> topics) {

@@ -10,10 +10,12 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
+import io.irgstream.embedded.testing.KafkaFixture;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -24,9 +26,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Lifecycle of a broker of its own (not the shared fixture): restart on the same data and port conflicts. */
+@Timeout(60)
 class EmbeddedKafkaBrokerTest {
 
     @TempDir
@@ -70,7 +74,7 @@ class EmbeddedKafkaBrokerTest {
                     new StringDeserializer(), new StringDeserializer())) {
                 consumer.subscribe(List.of(topic));
                 List<ConsumerRecord<String, String>> records =
-                        io.irgstream.embedded.testing.KafkaFixture.poll(consumer, 1, Duration.ofSeconds(20));
+                        KafkaFixture.poll(consumer, 1, Duration.ofSeconds(20));
                 assertThat(records).extracting(ConsumerRecord::value).containsExactly("written before restart");
             }
         }
@@ -106,6 +110,21 @@ class EmbeddedKafkaBrokerTest {
     }
 
     @Test
+    void shouldRefuseASecondBrokerWhenTheDataDirectoryIsInUse() {
+        Path dataDir = tempDir.resolve("kafka-data");
+        try (EmbeddedKafkaBroker first = EmbeddedKafkaBroker.builder(dataDir).build().start()) {
+            EmbeddedKafkaBroker second = EmbeddedKafkaBroker.builder(dataDir).build();
+
+            assertThatThrownBy(second::start)
+                    .isInstanceOf(EmbeddedKafkaException.class)
+                    .hasMessage("Kafka data directory " + dataDir.toAbsolutePath()
+                            + " is in use by another broker: stop it or pick another directory");
+            assertThat(second.isRunning()).isFalse();
+            assertThat(first.isRunning()).isTrue();
+        }
+    }
+
+    @Test
     void shouldRejectManagedSettingsWhenGivenAsBrokerProperties() {
         assertThatThrownBy(() -> EmbeddedKafkaBroker.builder(tempDir).brokerProperty("listeners", "x"))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -113,7 +132,7 @@ class EmbeddedKafkaBrokerTest {
     }
 
     private static Map<String, Object> clientProps(EmbeddedKafkaBroker broker) {
-        return new java.util.HashMap<>(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+        return new HashMap<>(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
     }
 
     private static Properties readMetaProperties(Path dataDir) throws Exception {

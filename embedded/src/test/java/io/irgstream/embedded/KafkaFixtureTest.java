@@ -16,8 +16,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Clients against the shared test broker: what every other module's integration tests rely on. */
+@Timeout(60)
 class KafkaFixtureTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
