@@ -11,6 +11,7 @@ import io.irgstream.model.StepResult;
 import io.irgstream.schemas.IrgAvroDeserializer;
 import io.irgstream.schemas.IrgAvroSerializer;
 import io.irgstream.schemas.SchemaRegistryClient;
+import io.irgstream.schemas.Topics;
 import io.irgstream.worker.images.ImageStore;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -100,7 +101,7 @@ public final class StepWorker implements Runnable, AutoCloseable {
         this.model = model;
         this.images = images;
         this.handler = (StepHandler<SpecificRecord, SpecificRecord>) StepHandler.of(config.step());
-        this.topics = StepTopics.of(config.step(), config.topicPrefix());
+        this.topics = StepTopics.of(config.step(), Topics.withPrefix(config.topicPrefix()));
         this.inputDeserializer = new IrgAvroDeserializer<>(registry, handler.inputType());
         this.serializer = new IrgAvroSerializer<>(registry);
     }

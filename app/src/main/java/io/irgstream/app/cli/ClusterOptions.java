@@ -22,8 +22,8 @@ public final class ClusterOptions {
             description = "Embedded stack data: Kafka log, schema store, image blobs (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
-    @Option(names = "--models", defaultValue = "models/shapes", paramLabel = "DIR",
-            description = "Folder with think.pt, draw.pt, reflect.pt and refine.pt (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--models", defaultValue = "${env:IRG_MODELS:-models/shapes}", paramLabel = "DIR",
+            description = "Folder with think.pt, draw.pt, reflect.pt and refine.pt (default: $IRG_MODELS, set by ./irg to the repository's models/shapes).")
     Path modelDir;
 
     boolean external() {

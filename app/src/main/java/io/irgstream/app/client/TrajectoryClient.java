@@ -5,6 +5,7 @@ import io.irgstream.events.SamplerParams;
 import io.irgstream.events.TrajectoryContext;
 import io.irgstream.schemas.IrgAvroSerializer;
 import io.irgstream.schemas.SchemaRegistryClient;
+import io.irgstream.schemas.Topics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -46,7 +47,7 @@ public final class TrajectoryClient implements AutoCloseable {
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "irg-client-" + source);
         this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
         this.serializer = new IrgAvroSerializer<>(registry);
-        this.topic = topicPrefix + "prompts";
+        this.topic = Topics.withPrefix(topicPrefix).prompts().name();
         this.source = source;
     }
 

@@ -1,13 +1,9 @@
 package io.irgstream.app.client;
 
-import io.irgstream.events.DeadLetter;
-import io.irgstream.events.DraftImageProduced;
-import io.irgstream.events.FinalImageProduced;
-import io.irgstream.events.PromptSubmitted;
-import io.irgstream.events.ReflectionProduced;
-import io.irgstream.events.ThoughtProduced;
 import io.irgstream.schemas.IrgAvroDeserializer;
 import io.irgstream.schemas.SchemaRegistryClient;
+import io.irgstream.schemas.Topic;
+import io.irgstream.schemas.Topics;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -55,12 +51,11 @@ public final class TrajectoryWatcher implements AutoCloseable {
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "irg-watcher");
         p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
         this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        deserializers.put(topicPrefix + "prompts", new IrgAvroDeserializer<>(registry, PromptSubmitted.class));
-        deserializers.put(topicPrefix + "thoughts", new IrgAvroDeserializer<>(registry, ThoughtProduced.class));
-        deserializers.put(topicPrefix + "draft-images", new IrgAvroDeserializer<>(registry, DraftImageProduced.class));
-        deserializers.put(topicPrefix + "reflections", new IrgAvroDeserializer<>(registry, ReflectionProduced.class));
-        deserializers.put(topicPrefix + "final-images", new IrgAvroDeserializer<>(registry, FinalImageProduced.class));
-        deserializers.put(topicPrefix + "dead-letters", new IrgAvroDeserializer<>(registry, DeadLetter.class));
+        Topics topics = Topics.withPrefix(topicPrefix);
+        for (Topic<? extends SpecificRecord> t : List.of(topics.prompts(), topics.thoughts(), topics.draftImages(),
+                topics.reflections(), topics.finalImages(), topics.deadLetters())) {
+            deserializers.put(t.name(), new IrgAvroDeserializer<>(registry, t.valueClass().orElseThrow()));
+        }
         List<TopicPartition> parts = new ArrayList<>();
         for (String topic : deserializers.keySet()) {
             List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(15));

@@ -2,6 +2,10 @@ package io.irgstream.app.stack;
 
 import io.irgstream.embedded.TopicSpec;
 
+import io.irgstream.schemas.Topic;
+import io.irgstream.schemas.Topics;
+
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -25,18 +29,20 @@ public record TopicLayout(String prefix, int partitions, long retentionMs) {
         }
     }
 
+    /** The topic names under this layout's prefix. */
+    public Topics topics() {
+        return Topics.withPrefix(prefix);
+    }
+
     /** Every topic, ready for {@link io.irgstream.embedded.TopicBootstrap#ensureTopics}. */
     public List<TopicSpec> specs(int replicationFactor) {
-        String r = Long.toString(retentionMs);
-        List<String> events = List.of("prompts", "thoughts", "draft-images", "reflections", "final-images",
-                "dead-letters", "cancellations");
-        java.util.ArrayList<TopicSpec> specs = new java.util.ArrayList<>();
-        for (String e : events) {
-            specs.add(TopicSpec.of(prefix + e, partitions).withReplicationFactor(replicationFactor)
-                    .withConfig("retention.ms", r).withConfig("max.message.bytes", Integer.toString(16 * 1024 * 1024)));
+        String maxBytes = Integer.toString(16 * 1024 * 1024);
+        List<TopicSpec> specs = new ArrayList<>();
+        for (Topic<?> t : topics().all()) {
+            TopicSpec spec = TopicSpec.of(t.name(), partitions).withReplicationFactor(replicationFactor)
+                    .withConfig("max.message.bytes", maxBytes);
+            specs.add(t.compacted() ? spec.compacted() : spec.withConfig("retention.ms", Long.toString(retentionMs)));
         }
-        specs.add(TopicSpec.of(prefix + "trajectories", partitions).withReplicationFactor(replicationFactor).compacted()
-                .withConfig("max.message.bytes", Integer.toString(16 * 1024 * 1024)));
         return List.copyOf(specs);
     }
 }
