@@ -1,0 +1,216 @@
+package io.irgstream.worker;
+
+import io.irgstream.embedded.TopicSpec;
+import io.irgstream.embedded.testing.KafkaFixture;
+import io.irgstream.events.DeadLetter;
+import io.irgstream.events.PromptSubmitted;
+import io.irgstream.events.SamplerParams;
+import io.irgstream.events.ThoughtProduced;
+import io.irgstream.events.TrajectoryContext;
+import io.irgstream.model.Step;
+import io.irgstream.schemas.EmbeddedSchemaRegistry;
+import io.irgstream.schemas.HttpSchemaRegistryClient;
+import io.irgstream.schemas.IrgAvroDeserializer;
+import io.irgstream.schemas.IrgAvroSerializer;
+import io.irgstream.schemas.SchemaRegistryClient;
+import io.irgstream.schemas.Topics;
+import io.irgstream.worker.images.FileSystemBlobStore;
+import io.irgstream.worker.images.ImageStore;
+import io.irgstream.worker.testing.DeterministicTestModel;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** One think worker on the real broker: micro-batching, dead letters, and configuration errors. */
+class StepWorkerIT {
+    static final String WARMUP = "warmup";
+    static EmbeddedSchemaRegistry registry;
+    static SchemaRegistryClient client;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startRegistry() {
+        registry = EmbeddedSchemaRegistry.builder().port(0).build().start();
+        client = new HttpSchemaRegistryClient(registry.url());
+    }
+
+    @AfterAll
+    static void stopRegistry() {
+        registry.close();
+    }
+
+    @Test
+    void shouldCloseBatchesAtMaxBatchSize() throws Exception {
+        try (Rig rig = new Rig("batch-size", Map.of(WorkerConfig.MAX_BATCH_SIZE, 4, WorkerConfig.MAX_BATCH_WAIT_MS, 2000L), 0)) {
+            rig.sendPrompts(10);
+            List<ConsumerRecord<String, byte[]>> out = rig.read(rig.topics.thoughts().name(), 10);
+            assertThat(out).hasSize(10);
+            // 10 records queued before the worker polls: batches of at most 4, never waiting the 2 s for a full batch
+            assertThat(rig.model.batchSizes()).allSatisfy(n -> assertThat(n).isBetween(1, 4));
+            assertThat(rig.model.batchSizes().stream().mapToInt(Integer::intValue).sum()).isEqualTo(10);
+            assertThat(rig.model.batchSizes()).contains(4);
+        }
+    }
+
+    @Test
+    void shouldCloseABatchAfterMaxBatchWaitWhenItIsNotFull() throws Exception {
+        try (Rig rig = new Rig("batch-wait", Map.of(WorkerConfig.MAX_BATCH_SIZE, 16, WorkerConfig.MAX_BATCH_WAIT_MS, 300L), 0)) {
+            rig.awaitAssignment();
+            long t0 = System.nanoTime();
+            rig.sendPrompts(1);
+            assertThat(rig.read(rig.topics.thoughts().name(), 1)).hasSize(1);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(rig.model.batchSizes()).containsExactly(1);
+            assertThat(ms).as("latency of a lone record").isGreaterThanOrEqualTo(300);
+        }
+    }
+
+    @Test
+    void shouldDeadLetterBadRecordsAndCompleteTheRestOfTheBatch() throws Exception {
+        try (Rig rig = new Rig("dead-letters", Map.of(WorkerConfig.MAX_BATCH_SIZE, 8, WorkerConfig.MAX_BATCH_WAIT_MS, 200L), 0)) {
+            rig.sendPrompts(2);
+            rig.sendRaw("garbage-1", "{\"prompt\": \"not avro\"}".getBytes(StandardCharsets.UTF_8));
+            rig.sendPrompt("bad-model", "please FAIL-think on this one");
+            rig.sendPrompts(2);
+            List<ConsumerRecord<String, byte[]>> thoughts = rig.read(rig.topics.thoughts().name(), 4);
+            List<ConsumerRecord<String, byte[]>> dls = rig.read(rig.topics.deadLetters().name(), 2);
+            assertThat(thoughts).hasSize(4);
+            assertThat(dls).hasSize(2);
+            IrgAvroDeserializer<DeadLetter> d = new IrgAvroDeserializer<>(client, DeadLetter.class);
+            Map<String, DeadLetter> byKey = new HashMap<>();
+            for (ConsumerRecord<String, byte[]> r : dls) {
+                byKey.put(r.key(), d.deserialize(r.topic(), r.value()));
+            }
+            DeadLetter garbage = byKey.get("garbage-1");
+            assertThat(garbage.getStep()).isEqualTo("think");
+            assertThat(garbage.getErrorMessage()).contains("not Confluent wire format");
+            assertThat(garbage.getTopic()).isEqualTo(rig.topics.prompts().name());
+            assertThat(StandardCharsets.UTF_8.decode(garbage.getValue()).toString()).isEqualTo("{\"prompt\": \"not avro\"}");
+            DeadLetter refused = byKey.get("bad-model");
+            assertThat(refused.getErrorMessage()).contains("test model refuses prompt");
+            assertThat(refused.getErrorClass()).isEqualTo(IllegalStateException.class.getName());
+            assertThat(refused.getTrajectoryId()).isEqualTo("bad-model");
+        }
+    }
+
+    @Test
+    void shouldRefuseAWrongSettingWithAMessageNamingIt() {
+        Map<String, Object> p = new HashMap<>(Map.of(WorkerConfig.STEP, "think", WorkerConfig.BOOTSTRAP_SERVERS, "x:1",
+                WorkerConfig.SCHEMA_REGISTRY_URL, "http://x"));
+        p.put(WorkerConfig.MAX_BATCH_SIZE, "0");
+        assertThatThrownBy(() -> new WorkerConfig(p)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("max.batch.size").hasMessageContaining("0");
+        p.put(WorkerConfig.MAX_BATCH_SIZE, "4");
+        p.put(WorkerConfig.STEP, "paint");
+        assertThatThrownBy(() -> new WorkerConfig(p)).isInstanceOf(ConfigException.class).hasMessageContaining("step");
+        p.remove(WorkerConfig.STEP);
+        assertThatThrownBy(() -> new WorkerConfig(p)).isInstanceOf(ConfigException.class).hasMessageContaining("step");
+    }
+
+    /** A think worker with a test-double model on its own topics. */
+    final class Rig implements AutoCloseable {
+        final Topics topics;
+        final DeterministicTestModel model;
+        final StepWorker worker;
+        final Thread thread;
+        final KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaFixture.producerProps(),
+                new ByteArraySerializer(), new ByteArraySerializer());
+        final IrgAvroSerializer<PromptSubmitted> serializer = new IrgAvroSerializer<>(client);
+        int sent;
+
+        Rig(String name, Map<String, Object> settings, long delayMs) {
+            topics = Topics.withPrefix(KafkaFixture.uniqueTopicPrefix(name));
+            KafkaFixture.createTopics(TopicSpec.of(topics.prompts().name(), 1), TopicSpec.of(topics.thoughts().name(), 1),
+                    TopicSpec.of(topics.deadLetters().name(), 1));
+            Map<String, Object> p = new HashMap<>(settings);
+            p.put(WorkerConfig.STEP, "think");
+            p.put(WorkerConfig.BOOTSTRAP_SERVERS, KafkaFixture.bootstrapServers());
+            p.put(WorkerConfig.SCHEMA_REGISTRY_URL, registry.url());
+            p.put(WorkerConfig.TOPIC_PREFIX, topics.prefix());
+            p.put(WorkerConfig.WORKER_ID, "think-test");
+            model = new DeterministicTestModel(Step.THINK, delayMs);
+            worker = new StepWorker(new WorkerConfig(p), model, client, new ImageStore(new FileSystemBlobStore(dir), 1024));
+            thread = new Thread(worker, "worker-" + name);
+            thread.start();
+        }
+
+        void awaitAssignment() {
+            // once a first record has gone through, the worker owns its partition; the warm-up is not counted
+            sendPrompt(WARMUP, "warm up");
+            assertThat(readKeys(topics.thoughts().name(), 1, true)).hasSize(1);
+            model.batchSizes().clear();
+        }
+
+        void sendPrompts(int n) {
+            for (int i = 0; i < n; i++) {
+                sendPrompt("t-" + (sent++), "a photo of a circle " + i);
+            }
+            producer.flush();
+        }
+
+        void sendPrompt(String id, String prompt) {
+            PromptSubmitted e = PromptSubmitted.newBuilder().setContext(TrajectoryContext.newBuilder()
+                    .setTrajectoryId(id).setPrompt(prompt).setSeed(42).setRounds(1)
+                    .setSampler(SamplerParams.newBuilder().build()).setSubmittedAt(Instant.now()).build()).build();
+            sendRaw(id, serializer.serialize(topics.prompts().name(), e));
+        }
+
+        void sendRaw(String key, byte[] value) {
+            producer.send(new ProducerRecord<>(topics.prompts().name(), key.getBytes(StandardCharsets.UTF_8), value));
+            producer.flush();
+        }
+
+        List<ConsumerRecord<String, byte[]>> read(String topic, int n) {
+            return readKeys(topic, n, false);
+        }
+
+        private List<ConsumerRecord<String, byte[]>> readKeys(String topic, int n, boolean warmupOnly) {
+            Map<String, Object> props = KafkaFixture.consumerProps("reader-" + System.nanoTime());
+            props.put("isolation.level", "read_committed");
+            props.put("auto.offset.reset", "earliest");
+            try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                c.subscribe(List.of(topic));
+                List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+                long deadline = System.currentTimeMillis() + 30_000;
+                while (out.size() < n && System.currentTimeMillis() < deadline) {
+                    for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
+                        String key = new String(r.key(), StandardCharsets.UTF_8);
+                        if (WARMUP.equals(key) == warmupOnly) {
+                            out.add(new ConsumerRecord<>(r.topic(), r.partition(), r.offset(), key, r.value()));
+                        }
+                    }
+                }
+                return out;
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            worker.stop(Duration.ofSeconds(30));
+            thread.join(30_000);
+            producer.close();
+        }
+    }
+}
