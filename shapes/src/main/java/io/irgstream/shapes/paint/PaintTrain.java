@@ -49,6 +49,7 @@ public final class PaintTrain {
         }
         StepTrainer trainer = switch (which) {
             case "draw" -> new DrawTrainer();
+            case "refine" -> new RefineTrainer();
             default -> throw new IllegalArgumentException("unknown trainer '" + which + "': expected draw or refine");
         };
         TrainOptions opts = new TrainOptions(out, work, seed, quick, Duration.ofMillis((long) (minutes * 60_000)), steps,

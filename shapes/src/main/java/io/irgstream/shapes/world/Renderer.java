@@ -21,6 +21,18 @@ public final class Renderer {
         return new RgbImage(Scene.SIZE, Scene.SIZE, px);
     }
 
+    /**
+     * Renders any list of objects (possibly empty, possibly not a valid scene; pixels outside the canvas are dropped),
+     * for training pairs such as a draft that misses its only object.
+     */
+    public static RgbImage renderObjects(java.util.List<SceneObject> objects) {
+        byte[] px = new byte[Scene.SIZE * Scene.SIZE * 3];
+        for (SceneObject o : objects) {
+            paint(px, o);
+        }
+        return new RgbImage(Scene.SIZE, Scene.SIZE, px);
+    }
+
     /** Whether pixel (px, py), relative to the box's top-left corner, is covered by a shape of box side s. */
     public static boolean covers(Shape shape, int s, int px, int py) {
         if (px < 0 || py < 0 || px >= s || py >= s) {
@@ -59,7 +71,9 @@ public final class Renderer {
         int s = o.size();
         for (int j = 0; j < s; j++) {
             for (int i = 0; i < s; i++) {
-                if (covers(o.shape(), s, i, j)) {
+                int gx = o.x() + i;
+                int gy = o.y() + j;
+                if (gx >= 0 && gy >= 0 && gx < Scene.SIZE && gy < Scene.SIZE && covers(o.shape(), s, i, j)) {
                     int at = ((o.y() + j) * Scene.SIZE + (o.x() + i)) * 3;
                     px[at] = (byte) o.color().r();
                     px[at + 1] = (byte) o.color().g();
