@@ -154,14 +154,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             storedClusterId = readStoredClusterId();
             id = storedClusterId != null ? storedClusterId : Uuid.randomUuid().toString();
             Properties props = brokerProperties();
-            if (storedClusterId == null) {
-                formatStorage(props, id);
-            }
+            KafkaConfig config;
             try {
-                candidate = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+                config = KafkaConfig.fromProps(props, false);
             } catch (RuntimeException e) {
                 throw new EmbeddedKafkaException("Invalid Kafka broker configuration: " + oneLine(e), e);
             }
+            if (storedClusterId == null) {
+                formatStorage(props, id);
+            }
+            candidate = new KafkaRaftServer(config, Time.SYSTEM);
             try {
                 candidate.startup();
             } catch (RuntimeException e) {

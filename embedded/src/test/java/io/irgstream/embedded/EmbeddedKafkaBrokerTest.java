@@ -125,6 +125,19 @@ class EmbeddedKafkaBrokerTest {
     }
 
     @Test
+    void shouldNameTheBadSettingWhenAnExtraBrokerPropertyIsInvalid() {
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder(tempDir.resolve("kafka-data"))
+                .brokerProperty("message.max.bytes", "lots")
+                .build();
+
+        assertThatThrownBy(broker::start)
+                .isInstanceOf(EmbeddedKafkaException.class)
+                .hasMessageStartingWith("Invalid Kafka broker configuration: ")
+                .hasMessageContaining("message.max.bytes");
+        assertThat(tempDir.resolve("kafka-data").resolve("meta.properties")).doesNotExist();
+    }
+
+    @Test
     void shouldRejectManagedSettingsWhenGivenAsBrokerProperties() {
         assertThatThrownBy(() -> EmbeddedKafkaBroker.builder(tempDir).brokerProperty("listeners", "x"))
                 .isInstanceOf(IllegalArgumentException.class)

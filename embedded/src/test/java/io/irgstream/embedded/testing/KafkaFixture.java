@@ -35,8 +35,8 @@ import org.testcontainers.utility.DockerImageName;
  * One real Kafka broker shared by every test in the JVM.
  *
  * <p>The broker starts lazily on first use and is stopped by a JVM shutdown hook. It is a Testcontainers
- * {@code apache/kafka} container when a Docker engine is available, and an in-process
- * {@link EmbeddedKafkaBroker} on a temporary directory otherwise. The system property
+ * {@code apache/kafka} container when a Docker engine is available (and {@code org.testcontainers:kafka} is on the
+ * test classpath), and an in-process {@link EmbeddedKafkaBroker} on a temporary directory otherwise. The system property
  * {@value #MODE_PROPERTY} forces one: {@code embedded}, {@code container} or {@code auto} (the default);
  * {@value #IMAGE_PROPERTY} picks the container image (default {@value #DEFAULT_IMAGE}). Both kinds are set up the
  * same way for one node: internal topics with replication factor 1, no topic auto-creation, 16 MiB records.
@@ -196,12 +196,22 @@ public final class KafkaFixture {
             case "container":
                 return new ContainerBroker(System.getProperty(IMAGE_PROPERTY, DEFAULT_IMAGE));
             case "auto":
-                return DockerClientFactory.instance().isDockerAvailable()
+                return dockerAvailable()
                         ? new ContainerBroker(System.getProperty(IMAGE_PROPERTY, DEFAULT_IMAGE))
                         : new InProcessBroker();
             default:
                 throw new IllegalStateException("System property " + MODE_PROPERTY + "=" + mode
                         + " is not one of auto, embedded, container");
+        }
+    }
+
+    /** False when no Docker engine answers, or when Testcontainers is not on the test classpath at all. */
+    private static boolean dockerAvailable() {
+        try {
+            return DockerClientFactory.instance().isDockerAvailable();
+        } catch (LinkageError e) {
+            LOG.debug("Testcontainers is not on the classpath; using the in-process broker", e);
+            return false;
         }
     }
 
