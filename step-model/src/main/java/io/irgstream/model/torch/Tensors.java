@@ -3,6 +3,7 @@ package io.irgstream.model.torch;
 import io.irgstream.model.RgbImage;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.GenericList;
 import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.StringType;
@@ -49,6 +50,19 @@ public final class Tensors {
         }
         BytePointer p = new BytePointer(data);
         return torch.from_blob(p, shape, new TensorOptions(torch.ScalarType.Byte)).clone();
+    }
+
+    /** An int64 CPU tensor of the given shape holding a copy of {@code data}. */
+    public static Tensor longs(long[] data, long... shape) {
+        long n = 1;
+        for (long s : shape) {
+            n *= s;
+        }
+        if (n != data.length) {
+            throw new IllegalArgumentException("shape holds " + n + " values, got " + data.length);
+        }
+        LongPointer p = new LongPointer(data);
+        return torch.from_blob(p, shape, new TensorOptions(torch.ScalarType.Long)).clone();
     }
 
     /** Copies a float tensor (any device, any shape) to a Java array in row-major order. */

@@ -13,6 +13,7 @@ import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.IValueVector;
 import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.MethodOptional;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -209,7 +210,7 @@ public final class TorchScriptStepModel implements StepModel {
             images.add(r.image());
         }
         TorchRuntime rt = TorchRuntime.get();
-        try (PointerScope scope = new PointerScope()) {
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
             IValueVector in = new IValueVector();
             in.push_back(Tensors.strings(prompts));
             switch (step) {

@@ -1,0 +1,116 @@
+package io.irgstream.shapes.reflect;
+
+import io.irgstream.model.torch.Tensors;
+import org.bytedeco.pytorch.JitModule;
+import org.bytedeco.pytorch.QualifiedName;
+import org.bytedeco.pytorch.Tensor;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+
+/**
+ * Builds the reflect step's TorchScript module. It judges from pixels: a small convolutional detector
+ * ({@code features}: 64x64 image -> an 8x8 grid of 8 px cells, each with objectness, shape (five shapes or
+ * "malformed"), color, center offset within the cell and box size) finds the objects of the image; TorchScript code
+ * in the same module ({@code reflect_logic.py}) parses the prompt and the thought, checks the prompt's requirement
+ * against the detected objects exactly as WORLD.md states it, and writes the reflection in IRG's three sections with
+ * a corrected plan (objects that are right stay where they are; wrong ones are recolored, replaced, moved, added or
+ * removed) and the verdict. No scene data reaches it: only the prompt, the thought and the pixels.
+ */
+public final class ReflectModule {
+    /** Grid cells per side. */
+    public static final int GRID = 8;
+    /** Shape classes: the five shapes and "malformed". */
+    public static final int SHAPES = 6;
+    /** Output channels per cell: objectness, 6 shapes, 8 colors, 8 x offsets, 8 y offsets, 11 sizes. */
+    public static final int OUT = 1 + SHAPES + 8 + 8 + 8 + 11;
+
+    /** Detector size: channels of the seven 3x3 convolutions (strides 2,1,2,1,2,1,1). */
+    public record Config(int[] channels) {
+        /** The shipped size. */
+        public static final Config FULL = new Config(new int[]{24, 32, 64, 64, 96, 96, 96});
+        /** A tiny size for quick runs and tests. */
+        public static final Config QUICK = new Config(new int[]{8, 8, 16, 16, 16, 16, 16});
+    }
+
+    private static final int[] STRIDES = {2, 1, 2, 1, 2, 1, 1};
+
+    private ReflectModule() {
+    }
+
+    /** A freshly initialised module. */
+    public static JitModule create(Config cfg, long seed) {
+        Random rnd = new Random(seed);
+        JitModule m = new JitModule(new QualifiedName("irg.shapes.Reflect"));
+        int in = 3;
+        StringBuilder feat = new StringBuilder("def features(self, images: Tensor) -> Tensor:\n"
+                + "    x = images.float() / 255.0\n");
+        for (int i = 0; i < cfg.channels().length; i++) {
+            int out = cfg.channels()[i];
+            param(m, "c" + i + "_w", he(rnd, out * in * 9, in * 9), out, in, 3, 3);
+            param(m, "c" + i + "_b", new float[out], out);
+            param(m, "c" + i + "_gw", ones(out), out);
+            param(m, "c" + i + "_gb", new float[out], out);
+            int groups = out % 8 == 0 ? 8 : (out % 4 == 0 ? 4 : 1);
+            feat.append("    x = torch.relu(torch.group_norm(torch.conv2d(x, self.c").append(i).append("_w, self.c")
+                    .append(i).append("_b, [").append(STRIDES[i]).append(", ").append(STRIDES[i])
+                    .append("], [1, 1]), ").append(groups).append(", self.c").append(i).append("_gw, self.c")
+                    .append(i).append("_gb, 1e-5))\n");
+            in = out;
+        }
+        param(m, "head_w", he(rnd, OUT * in, in), OUT, in, 1, 1);
+        float[] hb = new float[OUT];
+        hb[0] = -3f;
+        param(m, "head_b", hb, OUT);
+        feat.append("    return torch.conv2d(x, self.head_w, self.head_b)\n");
+        m.define(feat + LOSS + logic());
+        return m;
+    }
+
+    private static final String LOSS = """
+            def cell_nll(self, logits: Tensor, target: Tensor) -> Tensor:
+                return -torch.log_softmax(logits, 1).gather(1, target.unsqueeze(1)).squeeze(1)
+            def loss(self, images: Tensor, obj: Tensor, tshape: Tensor, tcolor: Tensor, tox: Tensor, toy: Tensor, tsize: Tensor) -> Tensor:
+                raw = self.features(images)
+                lobj = torch.binary_cross_entropy_with_logits(raw[:, 0], obj, None, None, 1)
+                n = obj.sum().clamp_min(1.0)
+                l = self.cell_nll(raw[:, 1:7], tshape) + self.cell_nll(raw[:, 7:15], tcolor)
+                l = l + self.cell_nll(raw[:, 15:23], tox) + self.cell_nll(raw[:, 23:31], toy) + self.cell_nll(raw[:, 31:42], tsize)
+                return lobj * 4.0 + (l * obj).sum() / n
+            """;
+
+    private static String logic() {
+        try (InputStream in = ReflectModule.class.getResourceAsStream("reflect_logic.py")) {
+            if (in == null) {
+                throw new IllegalStateException("resource reflect_logic.py is missing from the classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void param(JitModule m, String name, float[] data, long... shape) {
+        Tensor t = Tensors.floats(data, shape);
+        t.requires_grad_(true);
+        m.register_parameter(name, t, false);
+    }
+
+    private static float[] he(Random rnd, int n, int fanIn) {
+        float[] a = new float[n];
+        double std = Math.sqrt(2.0 / fanIn);
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) (rnd.nextGaussian() * std);
+        }
+        return a;
+    }
+
+    private static float[] ones(int n) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, 1f);
+        return a;
+    }
+}

@@ -1,0 +1,369 @@
+package io.irgstream.shapes.reflect;
+
+import io.irgstream.model.RgbImage;
+import io.irgstream.model.Sampling;
+import io.irgstream.model.Seeds;
+import io.irgstream.model.Step;
+import io.irgstream.model.StepModel;
+import io.irgstream.model.StepRequest;
+import io.irgstream.model.StepResult;
+import io.irgstream.model.Verdict;
+import io.irgstream.model.torch.StepModels;
+import io.irgstream.model.torch.Tensors;
+import io.irgstream.shapes.eval.DetectedObject;
+import io.irgstream.shapes.eval.Evaluator;
+import io.irgstream.shapes.prompts.PromptSpec;
+import io.irgstream.shapes.think.PlanSampler;
+import io.irgstream.shapes.train.FiniteLossGuard;
+import io.irgstream.shapes.train.ModuleParams;
+import io.irgstream.shapes.train.StepTrainer;
+import io.irgstream.shapes.train.TorchSetup;
+import io.irgstream.shapes.train.TrainOptions;
+import io.irgstream.shapes.train.TrainResult;
+import io.irgstream.shapes.world.Color;
+import io.irgstream.shapes.world.Renderer;
+import io.irgstream.shapes.world.Scene;
+import io.irgstream.shapes.world.SceneObject;
+import io.irgstream.shapes.world.SceneSampler;
+import io.irgstream.shapes.world.Shape;
+import io.irgstream.shapes.world.ThoughtFormat;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Adam;
+import org.bytedeco.pytorch.AdamOptions;
+import org.bytedeco.pytorch.GenericList;
+import org.bytedeco.pytorch.IValue;
+import org.bytedeco.pytorch.IValueVector;
+import org.bytedeco.pytorch.JitModule;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Trains the reflect model ({@link ReflectModule}): the detector learns, from {@link ReflectData}, to see what the
+ * pixels-only evaluator sees; the reasoning on top is the module's TorchScript code. When a draw model exists
+ * ({@code draw.pt} in the output folder) a pool of its real drafts joins the training images. Checkpoints in
+ * {@code workDir/reflect}, resumed when present. At the end it measures the detector's accuracy (all objects of an
+ * image found with the evaluator's shape, color and center within 1 px) and the verdict's agreement with the
+ * evaluator on synthetic drafts with injected mistakes (and on real drafts when there are any).
+ */
+public final class ReflectTrainer implements StepTrainer {
+    private static final Evaluator EVALUATOR = new Evaluator();
+    private static final int BATCH = 32;
+    private static final int FULL_STEPS = 8000;
+    private static final int QUICK_STEPS = 40;
+    private static final double LR = 2e-3;
+
+    private final Map<String, Object> metrics = new LinkedHashMap<>();
+
+    @Override
+    public Step step() {
+        return Step.REFLECT;
+    }
+
+    /** Metrics of the last run (detector accuracy, verdict agreement). */
+    public Map<String, Object> metrics() {
+        return metrics;
+    }
+
+    @Override
+    public TrainResult train(TrainOptions opts) {
+        TorchSetup.init(opts.effectiveThreads());
+        ReflectModule.Config cfg = opts.quick() ? ReflectModule.Config.QUICK : ReflectModule.Config.FULL;
+        int maxSteps = opts.maxSteps() > 0 ? opts.maxSteps() : (opts.quick() ? QUICK_STEPS : FULL_STEPS);
+        Path work = opts.workDir().resolve("reflect");
+        Path ckpt = work.resolve("reflect-ckpt.pt");
+        Path stateFile = work.resolve("reflect-steps.txt");
+        long t0 = System.nanoTime();
+        long deadline = t0 + opts.budget().toNanos();
+        try {
+            Files.createDirectories(work);
+            Files.createDirectories(opts.outDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<RgbImage> drafts = opts.quick() ? List.of() : drafts(opts, 160);
+        JitModule m;
+        long done = 0;
+        if (!opts.quick() && Files.exists(ckpt) && Files.exists(stateFile)) {
+            m = ReflectModule.create(cfg, opts.seed());
+            JitModule old = torch.load(ckpt.toString());
+            Weights.copy(old, m);
+            old.close();
+            done = Long.parseLong(read(stateFile).trim());
+            opts.log().accept("reflect: resuming from " + ckpt + " at step " + done);
+        } else {
+            m = ReflectModule.create(cfg, opts.seed());
+        }
+        ModuleParams params = ModuleParams.of(m);
+        double peak = opts.quick() ? 3e-3 : LR;
+        opts.log().accept("reflect: detector of " + params.count() + " parameters, batch " + BATCH + ", steps " + done
+                + " -> " + maxSteps + ", " + drafts.size() + " real drafts in the data");
+        Adam opt = new Adam(params.vector(), new AdamOptions(peak));
+        FiniteLossGuard guard = new FiniteLossGuard(params, 100);
+        Random rnd = new Random(opts.seed() * 7_919L + done);
+        double firstLoss = Double.NaN;
+        double lastLoss = Double.NaN;
+        double window = 0;
+        int inWindow = 0;
+        int logEvery = opts.quick() ? 10 : 100;
+        long step = done;
+        while (step < maxSteps && System.nanoTime() < deadline) {
+            double frac = Math.max(step / (double) maxSteps,
+                    (System.nanoTime() - t0) / (double) opts.budget().toNanos());
+            double warm = Math.min(200.0, maxSteps / 4.0);
+            double lr = peak * Math.min(1.0, (step + 1) / warm) * (frac < 0.6 ? 1.0 : Math.max(0.05, (1 - frac) / 0.4));
+            opt.param_groups().get(0).options().set_lr(lr);
+            List<ReflectData.Sample> samples = new ArrayList<>(BATCH);
+            for (int i = 0; i < BATCH; i++) {
+                samples.add(ReflectData.sample(rnd, drafts));
+            }
+            double lossValue;
+            try (PointerScope scope = new PointerScope()) {
+                Tensor loss = m.get_method("loss").apply(ReflectData.batch(samples)).toTensor();
+                opt.zero_grad();
+                loss.backward();
+                lossValue = loss.item_double();
+                double gn = torch.clip_grad_norm_(params.vector(), 1.0, 2.0, false);
+                if (!guard.check(lossValue, gn)) {
+                    opts.log().accept("reflect: non-finite loss at step " + step + ", restored weights");
+                    opt = new Adam(params.vector(), new AdamOptions(lr));
+                    continue;
+                }
+                opt.step();
+            }
+            if (!guard.applied()) {
+                opt = new Adam(params.vector(), new AdamOptions(lr));
+            }
+            step++;
+            window += lossValue;
+            inWindow++;
+            if (inWindow == logEvery) {
+                lastLoss = window / inWindow;
+                if (Double.isNaN(firstLoss)) {
+                    firstLoss = lastLoss;
+                }
+                opts.log().accept(String.format("reflect: step %d loss %.4f lr %.2e %.2f steps/s", step, lastLoss, lr,
+                        (step - done) / ((System.nanoTime() - t0) / 1e9)));
+                window = 0;
+                inWindow = 0;
+            }
+            if (!opts.quick() && step % 500 == 0) {
+                m.save(ckpt.toString());
+                write(stateFile, Long.toString(step));
+                opts.log().accept(String.format("reflect: checkpoint at step %d, detector accuracy %.3f", step,
+                        detectorAccuracy(m, 96, 4242, drafts)));
+            }
+        }
+        if (inWindow > 0) {
+            lastLoss = window / inWindow;
+            if (Double.isNaN(firstLoss)) {
+                firstLoss = lastLoss;
+            }
+        }
+        if (!opts.quick()) {
+            m.save(ckpt.toString());
+            write(stateFile, Long.toString(step));
+        }
+        Path out = opts.outDir().resolve("reflect.pt");
+        m.save(out.toString());
+        int n = opts.quick() ? 16 : 300;
+        double acc = detectorAccuracy(m, n, 777, drafts);
+        double agree = verdictAgreement(out, n, 31337);
+        metrics.put("detector_accuracy", acc);
+        metrics.put("verdict_agreement_synthetic", agree);
+        double secs = (System.nanoTime() - t0) / 1e9;
+        opts.log().accept(String.format("reflect: wrote %s after %d steps (%.0f s), loss %.4f -> %.4f, detector"
+                + " accuracy %.3f, verdict agreement with the evaluator on synthetic drafts %.3f", out, step, secs,
+                firstLoss, lastLoss, acc, agree));
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("channels", java.util.Arrays.toString(cfg.channels()));
+        config.put("parameters", params.count());
+        config.put("batch", BATCH);
+        config.put("lr", peak);
+        config.put("seed", opts.seed());
+        config.put("real_drafts", drafts.size());
+        config.putAll(metrics);
+        return new TrainResult(out, firstLoss, lastLoss, step, secs, config);
+    }
+
+    /** Real drafts of the draw model in the output folder (empty when there is none). */
+    private static List<RgbImage> drafts(TrainOptions opts, int n) {
+        Path draw = opts.outDir().resolve("draw.pt");
+        if (!Files.exists(draw)) {
+            opts.log().accept("reflect: no " + draw + ", training on rendered and corrupted images only");
+            return List.of();
+        }
+        List<RgbImage> out = new ArrayList<>();
+        Random rnd = new Random(opts.seed() + 99);
+        int[] steps = {4, 8, 20};
+        try (StepModel m = StepModels.load(Step.DRAW, draw)) {
+            for (int start = 0; start < n; start += 16) {
+                List<StepRequest> batch = new ArrayList<>();
+                Sampling s = new Sampling(0.3, steps[(start / 16) % steps.length], 4.0, 2.0);
+                for (int i = 0; i < 16; i++) {
+                    PromptSpec p = PromptSpec.sample(rnd);
+                    String thought = rnd.nextDouble() < 0.25 ? "" : ThoughtFormat.format(PlanSampler.sample(p, rnd));
+                    batch.add(new StepRequest("d" + (start + i), rnd.nextLong(), p.text(), thought, null, null, s));
+                }
+                for (StepResult r : m.run(batch)) {
+                    out.add(r.image());
+                }
+            }
+        } catch (RuntimeException e) {
+            opts.log().accept("reflect: could not make drafts with " + draw + ": " + e.getMessage());
+            return List.of();
+        }
+        opts.log().accept("reflect: made " + out.size() + " real drafts with " + draw);
+        return out;
+    }
+
+    /** Runs the module's detector on images; objects as [shape, color, cx, cy, size]. */
+    static List<List<long[]>> detect(JitModule m, List<RgbImage> images) {
+        List<List<long[]>> out = new ArrayList<>();
+        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            IValueVector in = new IValueVector();
+            in.push_back(new IValue(Tensors.images(images)));
+            GenericList all = m.get_method("detect").apply(in).toList();
+            for (long b = 0; b < all.size(); b++) {
+                GenericList objs = all.get(b).toList();
+                List<long[]> row = new ArrayList<>();
+                for (long k = 0; k < objs.size(); k++) {
+                    row.add(objs.get(k).toIntVector().get());
+                }
+                out.add(row);
+            }
+        }
+        return out;
+    }
+
+    /** Fraction of images whose detections equal the evaluator's (shape, color, center within 1 px, count). */
+    public static double detectorAccuracy(JitModule m, int n, long seed, List<RgbImage> drafts) {
+        Random rnd = new Random(seed);
+        int good = 0;
+        for (int start = 0; start < n; start += 32) {
+            List<ReflectData.Sample> samples = new ArrayList<>();
+            for (int i = start; i < Math.min(n, start + 32); i++) {
+                samples.add(ReflectData.sample(rnd, drafts));
+            }
+            List<RgbImage> images = samples.stream().map(ReflectData.Sample::image).toList();
+            List<List<long[]>> found = detect(m, images);
+            for (int i = 0; i < samples.size(); i++) {
+                if (same(samples.get(i).labels(), found.get(i))) {
+                    good++;
+                }
+            }
+        }
+        return good / (double) n;
+    }
+
+    private static boolean same(List<DetectedObject> truth, List<long[]> found) {
+        if (truth.size() != found.size()) {
+            return false;
+        }
+        List<long[]> left = new ArrayList<>(found);
+        for (DetectedObject d : truth) {
+            long[] best = left.stream().min(Comparator.comparingLong(f -> Math.abs(f[2] - d.cx()) + Math.abs(f[3] - d.cy())))
+                    .orElseThrow();
+            int shape = d.shape() == null ? 5 : d.shape().ordinal();
+            if (best[0] != shape || best[1] != d.color().ordinal() || Math.abs(best[2] - d.cx()) > 1
+                    || Math.abs(best[3] - d.cy()) > 1) {
+                return false;
+            }
+            left.remove(best);
+        }
+        return true;
+    }
+
+    /**
+     * Verdict agreement with the evaluator on synthetic drafts: plans for random prompts, half of them with an
+     * injected mistake (wrong color or shape, a missing, moved or extra object), rendered with light imperfections.
+     */
+    public static double verdictAgreement(Path reflectFile, int n, long seed) {
+        Random rnd = new Random(seed);
+        int agree = 0;
+        try (StepModel m = StepModels.load(Step.REFLECT, reflectFile)) {
+            for (int start = 0; start < n; start += 16) {
+                List<StepRequest> batch = new ArrayList<>();
+                List<Boolean> truth = new ArrayList<>();
+                for (int i = start; i < Math.min(n, start + 16); i++) {
+                    PromptSpec p = PromptSpec.sample(io.irgstream.shapes.prompts.Category.values()[i % 6], rnd);
+                    Scene plan = PlanSampler.sample(p, rnd);
+                    Scene drawn = rnd.nextBoolean() ? mutate(plan, rnd) : plan;
+                    RgbImage img = Renderer.render(drawn);
+                    if (rnd.nextDouble() < 0.5) {
+                        img = ReflectData.corrupt(img, drawn, rnd);
+                    }
+                    truth.add(EVALUATOR.passes(p, img));
+                    batch.add(new StepRequest("v" + i, Seeds.stepSeed(seed, Step.REFLECT, i), p.text(),
+                            ThoughtFormat.format(plan), img, null, Sampling.DEFAULTS));
+                }
+                List<StepResult> res = m.run(batch);
+                for (int i = 0; i < res.size(); i++) {
+                    boolean sat = Verdict.of(res.get(i).text()) == Verdict.SATISFIED;
+                    if (sat == truth.get(i)) {
+                        agree++;
+                    }
+                }
+            }
+        }
+        return agree / (double) n;
+    }
+
+    /** A plan with one injected mistake (falls back to the plan when the mistake cannot be placed). */
+    static Scene mutate(Scene plan, Random rnd) {
+        List<SceneObject> objs = new ArrayList<>(plan.objects());
+        int i = rnd.nextInt(objs.size());
+        SceneObject o = objs.get(i);
+        switch (rnd.nextInt(5)) {
+            case 0 -> objs.set(i, o.withColor(Color.values()[(o.color().ordinal() + 1 + rnd.nextInt(7)) % 8]));
+            case 1 -> objs.set(i, o.withShape(Shape.values()[(o.shape().ordinal() + 1 + rnd.nextInt(4)) % 5]));
+            case 2 -> {
+                if (objs.size() > 1) {
+                    objs.remove(i);
+                }
+            }
+            case 3 -> {
+                objs.remove(i);
+                SceneObject moved = PlanSampler.placeOne(o.shape(), o.color(), objs, rnd);
+                objs.add(i, moved == null ? o : moved);
+            }
+            default -> {
+                if (objs.size() < 4) {
+                    SceneObject extra = PlanSampler.placeOne(Shape.values()[rnd.nextInt(5)],
+                            Color.values()[rnd.nextInt(8)], objs, rnd);
+                    if (extra != null) {
+                        objs.add(extra);
+                    }
+                }
+            }
+        }
+        return Scene.isValid(objs) ? new Scene(objs) : plan;
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void write(Path p, String s) {
+        try {
+            Files.writeString(p, s);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

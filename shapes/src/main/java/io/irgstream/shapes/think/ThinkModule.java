@@ -1,0 +1,245 @@
+package io.irgstream.shapes.think;
+
+import io.irgstream.model.torch.Tensors;
+import org.bytedeco.pytorch.JitModule;
+import org.bytedeco.pytorch.QualifiedName;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Builds the think step's TorchScript module: a small decoder-only transformer over {@link ThinkVocab}, written once
+ * in TorchScript source over registered parameters. The same module is trained from Java (its {@code loss} method)
+ * and served (its {@code think} method: tokenize, decode with the caller's uniforms and temperature by
+ * inverse-CDF sampling, greedy at temperature 0, detokenize). Decoding is constrained to the thought grammar
+ * ({@code <color> <shape> at x <n> y <n> size <n>} objects joined by {@code ;}, at most 4); the network chooses
+ * every word and number.
+ */
+public final class ThinkModule {
+    /** Network size. */
+    public record Config(int dim, int heads, int layers, int ffn) {
+        /** The shipped size. */
+        public static final Config FULL = new Config(64, 4, 3, 192);
+        /** A tiny size for quick runs and tests. */
+        public static final Config QUICK = new Config(32, 2, 1, 64);
+    }
+
+    private ThinkModule() {
+    }
+
+    /** A freshly initialised module. Call inside a PointerScope only if the caller keeps the module elsewhere. */
+    public static JitModule create(Config cfg, long seed) {
+        if (cfg.dim() % cfg.heads() != 0) {
+            throw new IllegalArgumentException("dim " + cfg.dim() + " is not divisible by heads " + cfg.heads());
+        }
+        Random rnd = new Random(seed);
+        int v = ThinkVocab.size();
+        int d = cfg.dim();
+        JitModule m = new JitModule(new QualifiedName("irg.shapes.Think"));
+        param(m, "tok_emb", normal(rnd, 0.02f, v, d), v, d);
+        param(m, "pos_emb", normal(rnd, 0.02f, ThinkVocab.MAX_LEN * d), ThinkVocab.MAX_LEN, d);
+        param(m, "wnum", normal(rnd, 0.02f, d), d);
+        for (int l = 0; l < cfg.layers(); l++) {
+            String p = "l" + l + "_";
+            param(m, p + "ln1w", fill(1f, d), d);
+            param(m, p + "ln1b", fill(0f, d), d);
+            param(m, p + "wqkv", normal(rnd, 0.02f, d * 3 * d), d, 3 * d);
+            param(m, p + "bqkv", fill(0f, 3 * d), 3 * d);
+            param(m, p + "wo", normal(rnd, 0.02f / (float) Math.sqrt(2.0 * cfg.layers()), d * d), d, d);
+            param(m, p + "bo", fill(0f, d), d);
+            param(m, p + "ln2w", fill(1f, d), d);
+            param(m, p + "ln2b", fill(0f, d), d);
+            param(m, p + "w1", normal(rnd, 0.02f, d * cfg.ffn()), d, cfg.ffn());
+            param(m, p + "b1", fill(0f, cfg.ffn()), cfg.ffn());
+            param(m, p + "w2", normal(rnd, 0.02f / (float) Math.sqrt(2.0 * cfg.layers()), cfg.ffn() * d), cfg.ffn(), d);
+            param(m, p + "b2", fill(0f, d), d);
+        }
+        param(m, "lnf_w", fill(1f, d), d);
+        param(m, "lnf_b", fill(0f, d), d);
+        float[] numv = new float[v];
+        for (int i = 0; i < 64; i++) {
+            numv[ThinkVocab.number(i)] = (i - 31.5f) / 32f;
+        }
+        m.register_buffer("numv", Tensors.floats(numv, v));
+        m.register_buffer("grammar", Tensors.floats(grammar(), 11, v));
+        m.define(source(cfg));
+        return m;
+    }
+
+    private static void param(JitModule m, String name, float[] data, long... shape) {
+        Tensor t = Tensors.floats(data, shape);
+        t.requires_grad_(true);
+        m.register_parameter(name, t, false);
+    }
+
+    private static float[] normal(Random rnd, float std, int... dims) {
+        int n = 1;
+        for (int x : dims) {
+            n *= x;
+        }
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) (rnd.nextGaussian() * std);
+        }
+        return a;
+    }
+
+    private static float[] fill(float value, int n) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, value);
+        return a;
+    }
+
+    /**
+     * Grammar masks (0 allowed, -1e9 not): rows 0..8 the nine tokens of an object, row 9 after an object
+     * ({@code ;} or end), row 10 end only (after the fourth object).
+     */
+    static float[] grammar() {
+        int v = ThinkVocab.size();
+        float[] g = new float[11 * v];
+        java.util.Arrays.fill(g, -1e9f);
+        for (io.irgstream.shapes.world.Color c : io.irgstream.shapes.world.Color.values()) {
+            g[ThinkVocab.id(c.word())] = 0;
+        }
+        for (io.irgstream.shapes.world.Shape s : io.irgstream.shapes.world.Shape.values()) {
+            g[v + ThinkVocab.id(s.word())] = 0;
+        }
+        g[2 * v + ThinkVocab.id("at")] = 0;
+        g[3 * v + ThinkVocab.id("x")] = 0;
+        g[5 * v + ThinkVocab.id("y")] = 0;
+        g[7 * v + ThinkVocab.id("size")] = 0;
+        for (int n = 0; n < 64; n++) {
+            g[4 * v + ThinkVocab.number(n)] = 0;
+            g[6 * v + ThinkVocab.number(n)] = 0;
+        }
+        for (int n = 10; n <= 20; n++) {
+            g[8 * v + ThinkVocab.number(n)] = 0;
+        }
+        g[9 * v + ThinkVocab.id(";")] = 0;
+        g[9 * v + ThinkVocab.EOS] = 0;
+        g[10 * v + ThinkVocab.EOS] = 0;
+        return g;
+    }
+
+    static String source(Config cfg) {
+        StringBuilder vocab = new StringBuilder();
+        List<String> words = ThinkVocab.words();
+        for (int i = 0; i < words.size(); i++) {
+            vocab.append(i == 0 ? "" : ", ").append('"').append(words.get(i)).append('"');
+        }
+        StringBuilder layers = new StringBuilder();
+        for (int l = 0; l < cfg.layers(); l++) {
+            String p = "self.l" + l + "_";
+            layers.append("    x = self.block(x, mask, ").append(p).append("ln1w, ").append(p).append("ln1b, ")
+                    .append(p).append("wqkv, ").append(p).append("bqkv, ").append(p).append("wo, ").append(p)
+                    .append("bo, ").append(p).append("ln2w, ").append(p).append("ln2b, ").append(p).append("w1, ")
+                    .append(p).append("b1, ").append(p).append("w2, ").append(p).append("b2)\n");
+        }
+        return """
+                def contract_version(self) -> int:
+                    return 1
+                def step_name(self) -> str:
+                    return "think"
+                def vocab(self) -> List[str]:
+                    return [%VOCAB%]
+                def block(self, x: Tensor, mask: Tensor, ln1w: Tensor, ln1b: Tensor, wqkv: Tensor, bqkv: Tensor, wo: Tensor, bo: Tensor, ln2w: Tensor, ln2b: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor) -> Tensor:
+                    B = x.size(0)
+                    L = x.size(1)
+                    D = x.size(2)
+                    H = %HEADS%
+                    hd = D // H
+                    h = torch.layer_norm(x, [D], ln1w, ln1b, 1e-5)
+                    qkv = torch.matmul(h, wqkv) + bqkv
+                    q = qkv[:, :, 0:D].reshape(B, L, H, hd).transpose(1, 2)
+                    k = qkv[:, :, D:2 * D].reshape(B, L, H, hd).transpose(1, 2)
+                    v = qkv[:, :, 2 * D:3 * D].reshape(B, L, H, hd).transpose(1, 2)
+                    att = torch.matmul(q, k.transpose(2, 3)) * (1.0 / (float(hd) ** 0.5)) + mask
+                    att = torch.softmax(att, -1)
+                    o = torch.matmul(att, v).transpose(1, 2).reshape(B, L, D)
+                    x = x + torch.matmul(o, wo) + bo
+                    h = torch.layer_norm(x, [D], ln2w, ln2b, 1e-5)
+                    h = torch.relu(torch.matmul(h, w1) + b1)
+                    return x + torch.matmul(h, w2) + b2
+                def logits(self, tokens: Tensor) -> Tensor:
+                    B = tokens.size(0)
+                    L = tokens.size(1)
+                    D = self.tok_emb.size(1)
+                    flat = tokens.reshape(-1)
+                    x = self.tok_emb.index_select(0, flat).reshape(B, L, D)
+                    x = x + self.pos_emb[0:L].unsqueeze(0)
+                    x = x + self.numv.index_select(0, flat).reshape(B, L, 1) * self.wnum
+                    mask = torch.triu(torch.ones([L, L], device=tokens.device), 1) * -1e9
+                %LAYERS%
+                    x = torch.layer_norm(x, [D], self.lnf_w, self.lnf_b, 1e-5)
+                    return torch.matmul(x, self.tok_emb.t())
+                def loss(self, tokens: Tensor, targets: Tensor, weights: Tensor) -> Tensor:
+                    lp = torch.log_softmax(self.logits(tokens), -1)
+                    nll = -lp.gather(2, targets.unsqueeze(2)).squeeze(2)
+                    return (nll * weights).sum() / weights.sum()
+                def encode_prompt(self, prompt: str, ids: Dict[str, int]) -> List[int]:
+                    p = prompt.strip().lower()
+                    if p.endswith("."):
+                        p = p[0:len(p) - 1]
+                    out: List[int] = [%BOS%]
+                    for w in p.split(" "):
+                        if len(w) > 0 and len(out) < %MAXPROMPT% + 1:
+                            if w in ids:
+                                out.append(ids[w])
+                            else:
+                                out.append(%UNK%)
+                    out.append(%SEP%)
+                    return out
+                def think(self, prompts: List[str], uniforms: Tensor, temperature: float) -> List[str]:
+                    voc = self.vocab()
+                    ids: Dict[str, int] = {}
+                    for i in range(len(voc)):
+                        ids[voc[i]] = i
+                    semi = ids[";"]
+                    out: List[str] = []
+                    for b in range(len(prompts)):
+                        seq = self.encode_prompt(prompts[b], ids)
+                        words: List[str] = []
+                        state = 0
+                        nobj = 0
+                        for t in range(%MAXPLAN% + 1):
+                            x = torch.tensor([seq], device=uniforms.device)
+                            lg = self.logits(x)[0, -1]
+                            row = state
+                            if state == 9 and nobj == 4:
+                                row = 10
+                            lg = lg + self.grammar[row]
+                            idx = 0
+                            if temperature <= 0.0:
+                                idx = int(torch.argmax(lg).item())
+                            else:
+                                pr = torch.softmax(lg / temperature, -1)
+                                c = torch.cumsum(pr, 0)
+                                u = float(uniforms[b, t % uniforms.size(1)].item())
+                                idx = int((c < u * c[-1]).sum().item())
+                                if idx >= pr.size(0):
+                                    idx = int(torch.argmax(lg).item())
+                                if float(self.grammar[row][idx].item()) < 0.0:
+                                    idx = int(torch.argmax(lg).item())
+                            if idx == %EOS%:
+                                break
+                            seq.append(idx)
+                            words.append(voc[idx])
+                            if state == 8:
+                                nobj += 1
+                                state = 9
+                            elif idx == semi:
+                                state = 0
+                            else:
+                                state += 1
+                        out.append(" ".join(words))
+                    return out
+                """.replace("%VOCAB%", vocab).replace("%HEADS%", Integer.toString(cfg.heads()))
+                .replace("%LAYERS%\n", layers.toString())
+                .replace("%BOS%", Integer.toString(ThinkVocab.BOS)).replace("%SEP%", Integer.toString(ThinkVocab.SEP))
+                .replace("%UNK%", Integer.toString(ThinkVocab.UNK)).replace("%EOS%", Integer.toString(ThinkVocab.EOS))
+                .replace("%MAXPROMPT%", Integer.toString(ThinkVocab.MAX_PROMPT))
+                .replace("%MAXPLAN%", Integer.toString(ThinkVocab.MAX_PLAN));
+    }
+}
