@@ -2,8 +2,8 @@ package io.irgstream.app;
 
 import io.irgstream.app.client.CollectedTrajectory;
 import io.irgstream.app.client.OutputWriter;
-import io.irgstream.app.client.Submission;
-import io.irgstream.app.client.TrajectoryClient;
+import io.irgstream.schemas.client.Submission;
+import io.irgstream.schemas.client.TrajectoryClient;
 import io.irgstream.app.client.TrajectoryWatcher;
 import io.irgstream.app.stack.EmbeddedStack;
 import io.irgstream.app.stack.TopicLayout;
@@ -14,11 +14,10 @@ import io.irgstream.events.PromptSubmitted;
 import io.irgstream.events.ReflectionProduced;
 import io.irgstream.events.ThoughtProduced;
 import io.irgstream.events.Verdict;
-import io.irgstream.model.Sampling;
 import io.irgstream.model.Seeds;
 import io.irgstream.model.Step;
 import io.irgstream.worker.WorkerConfig;
-import io.irgstream.worker.images.ImageStore;
+import io.irgstream.schemas.images.ImageStore;
 import io.irgstream.worker.images.Png;
 import io.irgstream.worker.testing.DeterministicTestModel;
 import org.apache.avro.specific.SpecificRecord;
@@ -62,7 +61,7 @@ class PipelineIT {
              TrajectoryClient client = new TrajectoryClient(stack.bootstrapServers(), stack.registryClient(), layout.prefix(), "test")) {
             List<Submission> subs = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
-                subs.add(new Submission("a photo of shape number " + i, 1000L + i, 1, Sampling.DEFAULTS));
+                subs.add(new Submission("a photo of shape number " + i, 1000L + i, 1, null));
             }
             List<PromptSubmitted> events = new ArrayList<>();
             subs.forEach(s -> events.add(client.event(s)));
@@ -93,7 +92,7 @@ class PipelineIT {
                 assertThat(fi.getProvenance().getStepSeed()).isEqualTo(Seeds.stepSeed(seed, Step.REFINE, 1));
                 assertThat(th.getThought()).startsWith("plan for: " + e.getContext().getPrompt());
                 // images: hashes verified on read, and the draft is exactly what the model drew for this seed
-                assertThat(images.get(dr.getImage())).isEqualTo(DeterministicTestModel.image(
+                assertThat(Png.load(images, dr.getImage())).isEqualTo(DeterministicTestModel.image(
                         Seeds.stepSeed(seed, Step.DRAW, 0) ^ th.getThought().hashCode()));
                 images.bytes(fi.getImage());
                 assertThat(fi.getSourceImage().getSha256()).isEqualTo(dr.getImage().getSha256());
@@ -130,7 +129,7 @@ class PipelineIT {
             Path folder = new OutputWriter(dir.resolve("out"), images).write(done.get(ids.get(0)));
             assertThat(folder.resolve("prompt.txt")).hasContent(subs.get(0).prompt());
             assertThat(Files.readString(folder.resolve("reflection-1.txt"))).contains("Verdict:");
-            assertThat(Png.decode(Files.readAllBytes(folder.resolve("draft.png")))).isEqualTo(images.get(done.get(ids.get(0)).draft().getImage()));
+            assertThat(Png.decode(Files.readAllBytes(folder.resolve("draft.png")))).isEqualTo(Png.load(images, done.get(ids.get(0)).draft().getImage()));
             assertThat(folder.resolve("final.png")).exists();
             assertThat(Files.readString(folder.resolve("trajectory.json"))).contains("\"status\" : \"COMPLETED\"", "FinalImageProduced");
         }

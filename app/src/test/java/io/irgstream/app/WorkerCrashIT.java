@@ -1,8 +1,8 @@
 package io.irgstream.app;
 
 import io.irgstream.app.client.CollectedTrajectory;
-import io.irgstream.app.client.Submission;
-import io.irgstream.app.client.TrajectoryClient;
+import io.irgstream.schemas.client.Submission;
+import io.irgstream.schemas.client.TrajectoryClient;
 import io.irgstream.app.client.TrajectoryWatcher;
 import io.irgstream.app.stack.EmbeddedStack;
 import io.irgstream.app.stack.TopicLayout;
@@ -11,7 +11,6 @@ import io.irgstream.app.testing.WorkerProcessMain;
 import io.irgstream.embedded.testing.KafkaFixture;
 import io.irgstream.events.DraftImageProduced;
 import io.irgstream.events.PromptSubmitted;
-import io.irgstream.model.Sampling;
 import io.irgstream.model.Step;
 import io.irgstream.worker.testing.DeterministicTestModel;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -50,7 +49,7 @@ class WorkerCrashIT {
             Process first = startDrawWorker(stack, layout, 400);
             List<PromptSubmitted> events = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                events.add(client.event(new Submission("crash test prompt " + i, 7L * i, 1, Sampling.DEFAULTS)));
+                events.add(client.event(new Submission("crash test prompt " + i, 7L * i, 1, null)));
             }
             List<String> ids = events.stream().map(e -> e.getContext().getTrajectoryId()).toList();
             ids.forEach(id -> watcher.watch(id, 1));

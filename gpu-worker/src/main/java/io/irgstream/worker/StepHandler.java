@@ -13,7 +13,8 @@ import io.irgstream.model.Step;
 import io.irgstream.model.StepRequest;
 import io.irgstream.model.StepResult;
 import io.irgstream.model.Verdict;
-import io.irgstream.worker.images.ImageStore;
+import io.irgstream.schemas.images.ImageStore;
+import io.irgstream.worker.images.Png;
 import org.apache.avro.specific.SpecificRecord;
 
 import java.io.IOException;
@@ -132,7 +133,7 @@ public abstract sealed class StepHandler<I extends SpecificRecord, O extends Spe
                 throw new IllegalStateException("draw model returned no image");
             }
             return DraftImageProduced.newBuilder().setContext(in.getContext()).setThought(in.getThought())
-                    .setImage(images.put(r.image())).setProvenance(p).build();
+                    .setImage(Png.store(images, r.image())).setProvenance(p).build();
         }
     }
 
@@ -156,7 +157,7 @@ public abstract sealed class StepHandler<I extends SpecificRecord, O extends Spe
         public StepRequest request(DraftImageProduced in, long seed, ImageStore images) {
             TrajectoryContext c = in.getContext();
             return new StepRequest(c.getTrajectoryId(), seed, c.getPrompt(), in.getThought(),
-                    images.get(in.getImage()), null, sampling(c));
+                    Png.load(images, in.getImage()), null, sampling(c));
         }
 
         @Override
@@ -189,7 +190,7 @@ public abstract sealed class StepHandler<I extends SpecificRecord, O extends Spe
         public StepRequest request(ReflectionProduced in, long seed, ImageStore images) {
             TrajectoryContext c = in.getContext();
             return new StepRequest(c.getTrajectoryId(), seed, c.getPrompt(), in.getThought(),
-                    images.get(in.getImage()), in.getReflection(), sampling(c));
+                    Png.load(images, in.getImage()), in.getReflection(), sampling(c));
         }
 
         @Override
@@ -207,7 +208,7 @@ public abstract sealed class StepHandler<I extends SpecificRecord, O extends Spe
             return FinalImageProduced.newBuilder().setContext(in.getContext()).setRound(in.getRound())
                     .setThought(in.getThought()).setReflection(in.getReflection()).setVerdict(in.getVerdict())
                     .setSourceImage(in.getImage())
-                    .setImage(kept ? in.getImage() : images.put(r.image()))
+                    .setImage(kept ? in.getImage() : Png.store(images, r.image()))
                     .setProvenance(p).build();
         }
     }

@@ -12,7 +12,7 @@ import io.irgstream.schemas.IrgAvroDeserializer;
 import io.irgstream.schemas.IrgAvroSerializer;
 import io.irgstream.schemas.SchemaRegistryClient;
 import io.irgstream.schemas.Topics;
-import io.irgstream.worker.images.ImageStore;
+import io.irgstream.schemas.images.ImageStore;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;

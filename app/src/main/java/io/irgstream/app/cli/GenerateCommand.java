@@ -2,15 +2,15 @@ package io.irgstream.app.cli;
 
 import io.irgstream.app.client.CollectedTrajectory;
 import io.irgstream.app.client.OutputWriter;
-import io.irgstream.app.client.Submission;
-import io.irgstream.app.client.TrajectoryClient;
+import io.irgstream.schemas.client.Submission;
+import io.irgstream.schemas.client.TrajectoryClient;
 import io.irgstream.app.client.TrajectoryWatcher;
 import io.irgstream.app.stack.EmbeddedStack;
 import io.irgstream.events.PromptSubmitted;
 import io.irgstream.schemas.HttpSchemaRegistryClient;
 import io.irgstream.schemas.SchemaRegistryClient;
-import io.irgstream.worker.images.FileSystemBlobStore;
-import io.irgstream.worker.images.ImageStore;
+import io.irgstream.schemas.images.FileSystemBlobStore;
+import io.irgstream.schemas.images.ImageStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -136,7 +136,7 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("give either a PROMPT or --prompts-file FILE");
         }
         if (prompt != null) {
-            return List.of(new Submission(prompt, seed, rounds, samplingOptions.sampling()));
+            return List.of(new Submission(prompt, seed, rounds, samplingOptions.sampler()));
         }
         if (!Files.isReadable(promptsFile)) {
             throw new IllegalArgumentException("cannot read prompts file " + promptsFile);
@@ -149,7 +149,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 continue;
             }
             try {
-                out.add(new Submission(line, seed == null ? null : seed + out.size(), rounds, samplingOptions.sampling()));
+                out.add(new Submission(line, seed == null ? null : seed + out.size(), rounds, samplingOptions.sampler()));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(promptsFile + " line " + lineNo + ": " + e.getMessage());
             }

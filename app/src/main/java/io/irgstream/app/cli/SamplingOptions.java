@@ -1,6 +1,6 @@
 package io.irgstream.app.cli;
 
-import io.irgstream.model.Sampling;
+import io.irgstream.events.SamplerParams;
 import picocli.CommandLine.Option;
 
 /** Sampler parameters a client may set per trajectory. */
@@ -17,7 +17,8 @@ public final class SamplingOptions {
     @Option(names = "--cfg-image", defaultValue = "2.0", description = "Image guidance scale of refine (default: ${DEFAULT-VALUE}).")
     double cfgImage;
 
-    Sampling sampling() {
-        return new Sampling(temperature, steps, cfgText, cfgImage);
+    SamplerParams sampler() {
+        return SamplerParams.newBuilder().setTemperature(temperature).setSteps(steps).setCfgText(cfgText)
+                .setCfgImage(cfgImage).build();
     }
 }

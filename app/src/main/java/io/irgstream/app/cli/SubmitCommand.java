@@ -1,7 +1,7 @@
 package io.irgstream.app.cli;
 
-import io.irgstream.app.client.Submission;
-import io.irgstream.app.client.TrajectoryClient;
+import io.irgstream.schemas.client.Submission;
+import io.irgstream.schemas.client.TrajectoryClient;
 import io.irgstream.events.PromptSubmitted;
 import io.irgstream.schemas.HttpSchemaRegistryClient;
 import picocli.CommandLine.Command;
@@ -42,7 +42,7 @@ public final class SubmitCommand implements Callable<Integer> {
         cluster.requireExternal();
         List<Submission> subs = new ArrayList<>();
         for (String p : prompts) {
-            subs.add(new Submission(p, seed == null ? null : seed + subs.size(), rounds, samplingOptions.sampling()));
+            subs.add(new Submission(p, seed == null ? null : seed + subs.size(), rounds, samplingOptions.sampler()));
         }
         try (TrajectoryClient client = new TrajectoryClient(cluster.bootstrapServers,
                 new HttpSchemaRegistryClient(cluster.schemaRegistry), cluster.topicPrefix, "cli")) {

@@ -5,8 +5,8 @@ import io.irgstream.model.torch.StepModels;
 import io.irgstream.schemas.HttpSchemaRegistryClient;
 import io.irgstream.worker.StepWorker;
 import io.irgstream.worker.WorkerConfig;
-import io.irgstream.worker.images.FileSystemBlobStore;
-import io.irgstream.worker.images.ImageStore;
+import io.irgstream.schemas.images.FileSystemBlobStore;
+import io.irgstream.schemas.images.ImageStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

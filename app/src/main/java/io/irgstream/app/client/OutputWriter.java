@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.irgstream.events.DraftImageProduced;
 import io.irgstream.events.FinalImageProduced;
 import io.irgstream.events.ReflectionProduced;
-import io.irgstream.worker.images.ImageStore;
+import io.irgstream.schemas.images.ImageStore;
 import org.apache.avro.specific.SpecificRecord;
 
 import java.io.IOException;

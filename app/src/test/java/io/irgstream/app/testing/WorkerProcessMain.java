@@ -4,8 +4,8 @@ import io.irgstream.model.Step;
 import io.irgstream.schemas.HttpSchemaRegistryClient;
 import io.irgstream.worker.StepWorker;
 import io.irgstream.worker.WorkerConfig;
-import io.irgstream.worker.images.FileSystemBlobStore;
-import io.irgstream.worker.images.ImageStore;
+import io.irgstream.schemas.images.FileSystemBlobStore;
+import io.irgstream.schemas.images.ImageStore;
 import io.irgstream.worker.testing.DeterministicTestModel;
 
 import java.nio.file.Path;

@@ -1,6 +1,9 @@
 package io.irgstream.worker.images;
 
 import io.irgstream.model.RgbImage;
+import io.irgstream.schemas.images.ImageIntegrityException;
+import io.irgstream.schemas.images.ImageStore;
+import io.irgstream.events.ImageRef;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -37,6 +40,16 @@ public final class Png {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
+    }
+
+    /** Encodes {@code image} as PNG and stores it (inline or in the blob store). */
+    public static ImageRef store(ImageStore images, RgbImage image) throws IOException {
+        return images.put(encode(image), MEDIA_TYPE, image.width(), image.height());
+    }
+
+    /** Reads, verifies and decodes the PNG image of {@code ref}. */
+    public static RgbImage load(ImageStore images, ImageRef ref) {
+        return decode(images.bytes(ref));
     }
 
     /** Decodes PNG bytes to RGB (alpha, if any, is dropped). */

@@ -1,4 +1,4 @@
-package io.irgstream.worker.images;
+package io.irgstream.schemas.images;
 
 /** An image's bytes do not match the sha256 its reference records, or cannot be read at all. */
 public final class ImageIntegrityException extends RuntimeException {

@@ -1,7 +1,6 @@
-package io.irgstream.worker.images;
+package io.irgstream.schemas.images;
 
 import io.irgstream.events.ImageRef;
-import io.irgstream.model.RgbImage;
 
 import java.io.IOException;
 import java.net.URI;
@@ -11,7 +10,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * Turns images into {@link ImageRef}s and back. Images whose PNG is at most {@code inlineMaxBytes} travel inline in
+ * Turns encoded images into {@link ImageRef}s and back. Images whose encoding is at most {@code inlineMaxBytes} travel inline in
  * the event; larger ones go to the {@link BlobStore}. Every read verifies the sha256.
  */
 public final class ImageStore {
@@ -26,20 +25,22 @@ public final class ImageStore {
         this.inlineMaxBytes = inlineMaxBytes;
     }
 
-    /** Encodes {@code image} as PNG and returns its reference (inline or stored). */
-    public ImageRef put(RgbImage image) throws IOException {
-        byte[] png = Png.encode(image);
-        String sha = sha256(png);
+    /**
+     * Stores encoded image bytes and returns their reference: inline when at most the inline limit, else in the blob
+     * store under their sha256.
+     */
+    public ImageRef put(byte[] encoded, String mediaType, int width, int height) throws IOException {
+        String sha = sha256(encoded);
         ImageRef.Builder ref = ImageRef.newBuilder()
                 .setSha256(sha)
-                .setMediaType(Png.MEDIA_TYPE)
-                .setWidth(image.width())
-                .setHeight(image.height())
-                .setSizeBytes(png.length);
-        if (png.length <= inlineMaxBytes) {
-            ref.setInline(ByteBuffer.wrap(png)).setUri(null);
+                .setMediaType(mediaType)
+                .setWidth(width)
+                .setHeight(height)
+                .setSizeBytes(encoded.length);
+        if (encoded.length <= inlineMaxBytes) {
+            ref.setInline(ByteBuffer.wrap(encoded)).setUri(null);
         } else {
-            ref.setInline(null).setUri(blobs.put(sha, Png.MEDIA_TYPE, png).toString());
+            ref.setInline(null).setUri(blobs.put(sha, mediaType, encoded).toString());
         }
         return ref.build();
     }
@@ -67,11 +68,6 @@ public final class ImageStore {
                     + " but the bytes hash to " + actual + (ref.getUri() != null ? " (" + ref.getUri() + ")" : " (inline)"));
         }
         return bytes;
-    }
-
-    /** The verified, decoded image of {@code ref}. */
-    public RgbImage get(ImageRef ref) {
-        return Png.decode(bytes(ref));
     }
 
     /** Lower-case hex sha256 of {@code bytes}. */

@@ -1,4 +1,4 @@
-package io.irgstream.app.client;
+package io.irgstream.schemas.client;
 
 import io.irgstream.events.PromptSubmitted;
 import io.irgstream.events.SamplerParams;
@@ -54,18 +54,12 @@ public final class TrajectoryClient implements AutoCloseable {
     /** Builds the event for {@code s}: a new trajectory id, and a drawn seed when none was given. */
     public PromptSubmitted event(Submission s) {
         long seed = s.seed() != null ? s.seed() : random.nextLong() & Long.MAX_VALUE;
-        SamplerParams sp = SamplerParams.newBuilder()
-                .setTemperature(s.sampling().temperature())
-                .setSteps(s.sampling().steps())
-                .setCfgText(s.sampling().cfgText())
-                .setCfgImage(s.sampling().cfgImage())
-                .build();
         return PromptSubmitted.newBuilder().setContext(TrajectoryContext.newBuilder()
                 .setTrajectoryId(UUID.randomUUID().toString())
                 .setPrompt(s.prompt())
                 .setSeed(seed)
                 .setRounds(s.rounds())
-                .setSampler(sp)
+                .setSampler(SamplerParams.newBuilder(s.sampler()).build())
                 .setSubmittedAt(Instant.now())
                 .setSource(source)
                 .build()).build();

@@ -1,4 +1,4 @@
-package io.irgstream.worker.images;
+package io.irgstream.schemas.images;
 
 import java.io.IOException;
 import java.net.URI;
