@@ -35,6 +35,17 @@ abstract class FlowTrainer implements StepTrainer {
     record Hyper(int batch, double lr, double emaDecay, int defaultSteps, int logEvery, int checkpointSeconds) {
     }
 
+    private boolean halfExport = true;
+
+    /**
+     * Whether the exported module stores its weights in half precision (default true for full runs; the network reads
+     * them through {@code .float()}, so it computes in float32 either way). Quick runs always export float32.
+     */
+    public FlowTrainer withHalfExport(boolean half) {
+        this.halfExport = half;
+        return this;
+    }
+
     abstract String name();
 
     abstract Hyper hyper(boolean quick);
@@ -153,6 +164,7 @@ abstract class FlowTrainer implements StepTrainer {
         cfg.put("steps", step);
         cfg.put("seed", opts.seed());
         cfg.put("trainSeconds", Math.round(priorSeconds + seconds));
+        cfg.put("weights", halfExport && !opts.quick() ? "float16 (computed in float32)" : "float32");
         return new TrainResult(out, window.first(), window.last(), step, seconds, cfg);
     }
 
@@ -177,7 +189,11 @@ abstract class FlowTrainer implements StepTrainer {
         try {
             Files.createDirectories(file.getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            freshWith(ema, quick).save(tmp.toString());
+            JitModule fresh = freshWith(ema, quick);
+            if (halfExport && !quick) {
+                fresh.to(torch.ScalarType.Half);
+            }
+            fresh.save(tmp.toString());
             Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             return file;
         } catch (IOException e) {
