@@ -1,5 +1,6 @@
 package io.irgstream.schemas;
 
+import io.irgstream.events.CancellationRequested;
 import io.irgstream.events.DeadLetter;
 import io.irgstream.events.DraftImageProduced;
 import io.irgstream.events.FinalImageProduced;
@@ -39,7 +40,7 @@ public final class Topics {
     private final Topic<FinalImageProduced> finalImages;
     private final Topic<SpecificRecord> trajectories;
     private final Topic<DeadLetter> deadLetters;
-    private final Topic<SpecificRecord> cancellations;
+    private final Topic<CancellationRequested> cancellations;
     private final List<Topic<?>> all;
 
     private Topics(String prefix) {
@@ -51,7 +52,7 @@ public final class Topics {
         this.finalImages = topic("final-images", FinalImageProduced.class, false);
         this.trajectories = topic("trajectories", null, true);
         this.deadLetters = topic("dead-letters", DeadLetter.class, false);
-        this.cancellations = topic("cancellations", null, false);
+        this.cancellations = topic("cancellations", CancellationRequested.class, false);
         this.all = List.of(prompts, thoughts, draftImages, reflections, finalImages, trajectories, deadLetters,
                 cancellations);
     }
@@ -125,10 +126,10 @@ public final class Topics {
     }
 
     /**
-     * @return requests to stop trajectories: {@code irg.cancellations}; keyed by trajectory id, its value class is
-     *     not defined in this module, so {@link Topic#valueClass()} is empty
+     * @return requests to stop trajectories: {@code irg.cancellations}, {@link CancellationRequested}, keyed by
+     *     trajectory id
      */
-    public Topic<SpecificRecord> cancellations() {
+    public Topic<CancellationRequested> cancellations() {
         return cancellations;
     }
 

@@ -28,7 +28,7 @@ class TopicsTest {
 
         assertThat(topics.all()).filteredOn(Topic::compacted).containsExactly(topics.trajectories());
         assertThat(topics.trajectories().valueClass()).isEmpty();
-        assertThat(topics.cancellations().valueClass()).isEmpty();
+        assertThat(topics.cancellations().valueClass()).contains(io.irgstream.events.CancellationRequested.class);
     }
 
     @Test
