@@ -99,7 +99,7 @@ public record PromptSpec(Category category, Shape shape1, Color color1, Shape sh
     }
 
     /**
-     * Parses a prompt (case-insensitive, extra spaces and a final period allowed).
+     * Parses a prompt (case-insensitive; extra spaces, {@code an} for {@code a} and a final period allowed).
      *
      * @throws IllegalArgumentException quoting the prompt and the grammar when it is outside the grammar
      */
@@ -112,6 +112,11 @@ public record PromptSpec(Category category, Shape shape1, Color color1, Shape sh
             norm = norm.substring(0, norm.length() - 1).trim();
         }
         String[] w = norm.split(" ");
+        for (int i = 0; i < w.length; i++) {
+            if (w[i].equals("an")) {
+                w[i] = "a";
+            }
+        }
         try {
             PromptSpec spec = parseWords(w);
             if (spec != null) {

@@ -75,7 +75,10 @@ public final class ThinkTrainer implements StepTrainer {
         JitModule m;
         long done = 0;
         if (!opts.quick() && Files.exists(ckpt) && Files.exists(stateFile)) {
-            m = torch.load(ckpt.toString());
+            m = ThinkModule.create(cfg, opts.seed());
+            JitModule old = torch.load(ckpt.toString());
+            io.irgstream.shapes.reflect.Weights.copy(old, m);
+            old.close();
             done = Long.parseLong(readString(stateFile).trim());
             opts.log().accept("think: resuming from " + ckpt + " at step " + done);
         } else {

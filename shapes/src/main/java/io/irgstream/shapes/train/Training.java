@@ -171,7 +171,8 @@ public final class Training {
 
     /**
      * {@code java ... Training [--step think|draw|reflect|refine|all]... [--quick] [--out DIR] [--work DIR]
-     * [--seed N] [--minutes M] [--threads N]}.
+     * [--seed N] [--minutes M] [--threads N] [--max-steps N]}. A trainer whose checkpoint already has
+     * {@code --max-steps} steps only exports it (and measures it).
      */
     public static void main(String[] args) {
         Set<Step> steps = EnumSet.noneOf(Step.class);
@@ -181,6 +182,7 @@ public final class Training {
         boolean quick = false;
         double minutes = 90;
         int threads = 0;
+        int maxSteps = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--step" -> {
@@ -195,13 +197,14 @@ public final class Training {
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--minutes" -> minutes = Double.parseDouble(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--max-steps" -> maxSteps = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "': expected --step,"
-                        + " --quick, --out, --work, --seed, --minutes or --threads");
+                        + " --quick, --out, --work, --seed, --minutes, --threads or --max-steps");
             }
         }
         Consumer<String> log = line -> System.out.println(Instant.now() + " " + line);
-        TrainOptions opts = new TrainOptions(out, work, seed, quick, Duration.ofSeconds((long) (minutes * 60)), 0,
-                threads, log);
+        TrainOptions opts = new TrainOptions(out, work, seed, quick, Duration.ofSeconds((long) (minutes * 60)),
+                maxSteps, threads, log);
         Map<Step, TrainResult> r = run(steps, opts);
         List<String> lines = new ArrayList<>();
         r.forEach((s, tr) -> lines.add(String.format("%s: %s, %d steps, %.0f s, loss %.4f -> %.4f", s.id(),

@@ -398,3 +398,8 @@ def reflect(self, prompts: List[str], thoughts: List[str], images: Tensor, unifo
     for b in range(len(prompts)):
         out.append(self.reflect_one(prompts[b], thoughts[b], dets[b], float(uniforms[b, 0].item()), float(uniforms[b, 1].item())))
     return out
+def reflect_objects(self, prompt: str, thought: str, objects: Tensor, u0: float, u1: float) -> str:
+    det: List[List[int]] = []
+    for i in range(objects.size(0)):
+        det.append([int(objects[i, 0].item()), int(objects[i, 1].item()), int(objects[i, 2].item()), int(objects[i, 3].item()), int(objects[i, 4].item())])
+    return self.reflect_one(prompt, thought, det, u0, u1)

@@ -1,0 +1,405 @@
+package io.irgstream.shapes.eval;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.irgstream.model.RgbImage;
+import io.irgstream.model.Sampling;
+import io.irgstream.model.Seeds;
+import io.irgstream.model.Step;
+import io.irgstream.model.StepModel;
+import io.irgstream.model.StepRequest;
+import io.irgstream.model.StepResult;
+import io.irgstream.model.Verdict;
+import io.irgstream.model.torch.StepModels;
+import io.irgstream.shapes.prompts.Category;
+import io.irgstream.shapes.prompts.PromptSet;
+import io.irgstream.shapes.prompts.PromptSpec;
+import io.irgstream.shapes.think.ThinkQuality;
+
+import javax.imageio.ImageIO;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The shapes-world evaluation: runs the four step models in-process (no Kafka) over a prompt set with fixed seeds,
+ * scores every image with the pixels-only {@link Evaluator}, and reports three rows (no-think draft: draw from the
+ * prompt alone; think draft; IRG final: the draft when reflect says SATISFIED, else the refined image) by category,
+ * the reflect verdict's agreement with the evaluator on the think drafts (with precision and recall of
+ * NEEDS_CHANGES), the fraction of failed drafts that refine fixes, the think validity, and per-step time. Writes
+ * {@code eval.json} and {@code contact-sheet.png} into the output folder.
+ */
+public final class ShapesEval {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final String[] ROWS = {"no-think draft", "think draft", "IRG final"};
+
+    /**
+     * What to evaluate.
+     *
+     * @param modelDir         folder with think.pt, draw.pt, reflect.pt and refine.pt
+     * @param prompts          the prompt set
+     * @param outDir           where eval.json and the contact sheet go (null: write nothing)
+     * @param seed             trajectory seeds are {@code seed + index}
+     * @param sampling         sampler settings of every step
+     * @param batch            requests per model call
+     * @param sheetPerCategory contact-sheet rows per category
+     * @param noThinkRow       whether to run the no-think draft row
+     */
+    public record Config(Path modelDir, List<PromptSpec> prompts, Path outDir, long seed, Sampling sampling, int batch,
+                         int sheetPerCategory, boolean noThinkRow) {
+        /** The default evaluation of the models in {@code modelDir}: held-out set, 50 per category, IRG settings. */
+        public static Config defaults(Path modelDir, Path outDir) {
+            return new Config(modelDir, PromptSet.heldOut(PromptSet.DEFAULT_PER_CATEGORY), outDir, 20_251_126L,
+                    Sampling.DEFAULTS, 16, 4, true);
+        }
+    }
+
+    /** One trajectory's outcome. */
+    public record Trajectory(PromptSpec prompt, String thought, boolean thoughtGood, RgbImage noThink,
+                             boolean noThinkPass, RgbImage draft, boolean draftPass, String reflection,
+                             Verdict verdict, RgbImage fin, boolean finalPass) {
+    }
+
+    private ShapesEval() {
+    }
+
+    /** Loads a step model from the folder, failing with a clear message when its file is missing. */
+    public static StepModel load(Path modelDir, Step step) {
+        Path f = modelDir.resolve(step.id() + ".pt");
+        if (!Files.isRegularFile(f)) {
+            throw new IllegalArgumentException("model file " + f + " is missing: train it with './irg train --step "
+                    + step.id() + "' or point --models at a folder with think.pt, draw.pt, reflect.pt, refine.pt");
+        }
+        return StepModels.load(step, f);
+    }
+
+    /** Runs the evaluation, printing progress and the table to {@code out}; returns the report as a map. */
+    public static Map<String, Object> run(Config cfg, PrintStream out) {
+        Evaluator ev = new Evaluator();
+        List<Trajectory> runs = new ArrayList<>();
+        Map<Step, Double> seconds = new EnumMap<>(Step.class);
+        Map<Step, Integer> items = new EnumMap<>(Step.class);
+        try (StepModel think = load(cfg.modelDir(), Step.THINK); StepModel draw = load(cfg.modelDir(), Step.DRAW);
+             StepModel reflect = load(cfg.modelDir(), Step.REFLECT);
+             StepModel refine = load(cfg.modelDir(), Step.REFINE)) {
+            List<PromptSpec> ps = cfg.prompts();
+            for (int start = 0; start < ps.size(); start += cfg.batch()) {
+                int end = Math.min(ps.size(), start + cfg.batch());
+                List<PromptSpec> chunk = ps.subList(start, end);
+                List<Long> traj = new ArrayList<>();
+                for (int i = start; i < end; i++) {
+                    traj.add(cfg.seed() + i);
+                }
+                List<StepRequest> q = new ArrayList<>();
+                for (int i = 0; i < chunk.size(); i++) {
+                    q.add(req(traj.get(i), Step.THINK, 0, chunk.get(i), null, null, null, cfg.sampling()));
+                }
+                List<String> thoughts = texts(timed(think, q, seconds, items));
+                List<RgbImage> noThink = new ArrayList<>();
+                if (cfg.noThinkRow()) {
+                    q.clear();
+                    for (int i = 0; i < chunk.size(); i++) {
+                        q.add(req(traj.get(i), Step.DRAW, 0, chunk.get(i), "", null, null, cfg.sampling()));
+                    }
+                    noThink = images(timed(draw, q, seconds, items));
+                }
+                q.clear();
+                for (int i = 0; i < chunk.size(); i++) {
+                    q.add(req(traj.get(i), Step.DRAW, 0, chunk.get(i), thoughts.get(i), null, null, cfg.sampling()));
+                }
+                List<RgbImage> drafts = images(timed(draw, q, seconds, items));
+                q.clear();
+                for (int i = 0; i < chunk.size(); i++) {
+                    q.add(req(traj.get(i), Step.REFLECT, 1, chunk.get(i), thoughts.get(i), drafts.get(i), null,
+                            cfg.sampling()));
+                }
+                List<String> reflections = texts(timed(reflect, q, seconds, items));
+                q.clear();
+                List<Integer> toRefine = new ArrayList<>();
+                for (int i = 0; i < chunk.size(); i++) {
+                    if (Verdict.of(reflections.get(i)) == Verdict.NEEDS_CHANGES) {
+                        toRefine.add(i);
+                        q.add(req(traj.get(i), Step.REFINE, 1, chunk.get(i), thoughts.get(i), drafts.get(i),
+                                reflections.get(i), cfg.sampling()));
+                    }
+                }
+                List<RgbImage> finals = new ArrayList<>(drafts);
+                if (!q.isEmpty()) {
+                    List<RgbImage> refined = images(timed(refine, q, seconds, items));
+                    for (int k = 0; k < toRefine.size(); k++) {
+                        finals.set(toRefine.get(k), refined.get(k));
+                    }
+                }
+                for (int i = 0; i < chunk.size(); i++) {
+                    PromptSpec p = chunk.get(i);
+                    RgbImage nt = cfg.noThinkRow() ? noThink.get(i) : null;
+                    runs.add(new Trajectory(p, thoughts.get(i), ThinkQuality.good(p, thoughts.get(i)), nt,
+                            nt != null && ev.passes(p, nt), drafts.get(i), ev.passes(p, drafts.get(i)),
+                            reflections.get(i), Verdict.of(reflections.get(i)), finals.get(i),
+                            ev.passes(p, finals.get(i))));
+                }
+                out.printf("eval: %d/%d trajectories%n", end, ps.size());
+            }
+        }
+        Map<String, Object> report = report(cfg, runs, seconds, items);
+        out.print(table(report));
+        if (cfg.outDir() != null) {
+            try {
+                Files.createDirectories(cfg.outDir());
+                JSON.writeValue(cfg.outDir().resolve("eval.json").toFile(), report);
+                writeSheet(cfg.outDir().resolve("contact-sheet.png"), runs, cfg.sheetPerCategory());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the eval output in " + cfg.outDir(), e);
+            }
+            out.println("eval: wrote " + cfg.outDir().resolve("eval.json") + " and "
+                    + cfg.outDir().resolve("contact-sheet.png"));
+        }
+        return report;
+    }
+
+    private static StepRequest req(long traj, Step step, int round, PromptSpec p, String thought, RgbImage img,
+                                   String refl, Sampling s) {
+        return new StepRequest("eval-" + traj, Seeds.stepSeed(traj, step, round), p.text(), thought, img, refl, s);
+    }
+
+    private static List<StepResult> timed(StepModel m, List<StepRequest> q, Map<Step, Double> secs,
+                                          Map<Step, Integer> items) {
+        long t0 = System.nanoTime();
+        List<StepResult> r = m.run(q);
+        secs.merge(m.step(), (System.nanoTime() - t0) / 1e9, Double::sum);
+        items.merge(m.step(), q.size(), Integer::sum);
+        return r;
+    }
+
+    private static List<String> texts(List<StepResult> r) {
+        return r.stream().map(StepResult::text).toList();
+    }
+
+    private static List<RgbImage> images(List<StepResult> r) {
+        return r.stream().map(StepResult::image).toList();
+    }
+
+    static Map<String, Object> report(Config cfg, List<Trajectory> runs, Map<Step, Double> secs,
+                                      Map<Step, Integer> items) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("prompts", runs.size());
+        r.put("seed", cfg.seed());
+        r.put("sampling", Map.of("temperature", cfg.sampling().temperature(), "steps", cfg.sampling().steps(),
+                "cfg_text", cfg.sampling().cfgText(), "cfg_image", cfg.sampling().cfgImage()));
+        Map<String, Object> rows = new LinkedHashMap<>();
+        for (int row = 0; row < ROWS.length; row++) {
+            if (row == 0 && !cfg.noThinkRow()) {
+                continue;
+            }
+            Map<String, Object> cols = new LinkedHashMap<>();
+            double sum = 0;
+            int cats = 0;
+            for (Category c : Category.values()) {
+                int n = 0;
+                int pass = 0;
+                for (Trajectory t : runs) {
+                    if (t.prompt().category() == c) {
+                        n++;
+                        boolean ok = row == 0 ? t.noThinkPass() : row == 1 ? t.draftPass() : t.finalPass();
+                        pass += ok ? 1 : 0;
+                    }
+                }
+                if (n > 0) {
+                    double s = pass / (double) n;
+                    cols.put(c.id(), s);
+                    sum += s;
+                    cats++;
+                }
+            }
+            cols.put("overall", cats == 0 ? 0.0 : sum / cats);
+            rows.put(ROWS[row], cols);
+        }
+        r.put("scores", rows);
+        int tp = 0;
+        int nc = 0;
+        int fail = 0;
+        int agree = 0;
+        int fixed = 0;
+        int broken = 0;
+        int good = 0;
+        for (Trajectory t : runs) {
+            boolean needs = t.verdict() == Verdict.NEEDS_CHANGES;
+            nc += needs ? 1 : 0;
+            fail += t.draftPass() ? 0 : 1;
+            tp += needs && !t.draftPass() ? 1 : 0;
+            agree += needs != t.draftPass() ? 1 : 0;
+            fixed += !t.draftPass() && t.finalPass() ? 1 : 0;
+            broken += t.draftPass() && !t.finalPass() ? 1 : 0;
+            good += t.thoughtGood() ? 1 : 0;
+        }
+        Map<String, Object> refl = new LinkedHashMap<>();
+        refl.put("agreement", runs.isEmpty() ? 0.0 : agree / (double) runs.size());
+        refl.put("needs_changes_precision", nc == 0 ? 1.0 : tp / (double) nc);
+        refl.put("needs_changes_recall", fail == 0 ? 1.0 : tp / (double) fail);
+        refl.put("needs_changes", nc);
+        refl.put("failed_drafts", fail);
+        r.put("reflect", refl);
+        Map<String, Object> ref = new LinkedHashMap<>();
+        ref.put("fixed_fraction_of_failed_drafts", fail == 0 ? 1.0 : fixed / (double) fail);
+        ref.put("fixed", fixed);
+        ref.put("broken_passing_drafts", broken);
+        r.put("refine", ref);
+        r.put("think_validity", runs.isEmpty() ? 0.0 : good / (double) runs.size());
+        Map<String, Object> time = new LinkedHashMap<>();
+        for (Step s : Step.values()) {
+            if (items.getOrDefault(s, 0) > 0) {
+                time.put(s.id() + "_seconds_per_item", secs.get(s) / items.get(s));
+            }
+        }
+        r.put("time", time);
+        return r;
+    }
+
+    /** The score table and reflection numbers as text. */
+    @SuppressWarnings("unchecked")
+    public static String table(Map<String, Object> report) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("%-16s", ""));
+        for (Category c : Category.values()) {
+            sb.append(String.format("%14s", c.id()));
+        }
+        sb.append(String.format("%10s%n", "overall"));
+        Map<String, Object> rows = (Map<String, Object>) report.get("scores");
+        for (Map.Entry<String, Object> e : rows.entrySet()) {
+            Map<String, Object> cols = (Map<String, Object>) e.getValue();
+            sb.append(String.format("%-16s", e.getKey()));
+            for (Category c : Category.values()) {
+                Object v = cols.get(c.id());
+                sb.append(v == null ? String.format("%14s", "-") : String.format("%14.3f", (Double) v));
+            }
+            sb.append(String.format("%10.3f%n", (Double) cols.get("overall")));
+        }
+        Map<String, Object> refl = (Map<String, Object>) report.get("reflect");
+        Map<String, Object> ref = (Map<String, Object>) report.get("refine");
+        sb.append(String.format("reflect vs evaluator: agreement %.3f, NEEDS_CHANGES precision %.3f recall %.3f"
+                        + " (%s flagged, %s drafts failed)%n", refl.get("agreement"),
+                refl.get("needs_changes_precision"), refl.get("needs_changes_recall"), refl.get("needs_changes"),
+                refl.get("failed_drafts")));
+        sb.append(String.format("refine fixed %.3f of the failed drafts (%s); passing drafts broken: %s%n",
+                ref.get("fixed_fraction_of_failed_drafts"), ref.get("fixed"), ref.get("broken_passing_drafts")));
+        sb.append(String.format("think validity (valid plan satisfying the prompt): %.3f%n",
+                report.get("think_validity")));
+        sb.append("seconds per item: ").append(report.get("time")).append(System.lineSeparator());
+        return sb.toString();
+    }
+
+    /** Writes the contact sheet: per row the prompt, a thought excerpt, the draft, the verdict and the final image. */
+    static void writeSheet(Path file, List<Trajectory> runs, int perCategory) throws IOException {
+        List<Trajectory> rows = new ArrayList<>();
+        for (Category c : Category.values()) {
+            runs.stream().filter(t -> t.prompt().category() == c).limit(perCategory).forEach(rows::add);
+        }
+        int scale = 2;
+        int img = 64 * scale;
+        int textW = 520;
+        int rowH = img + 8;
+        int w = textW + 3 * (img + 8) + 8;
+        int h = 28 + rows.size() * rowH;
+        BufferedImage sheet = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = sheet.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(new java.awt.Color(40, 40, 40));
+        g.fillRect(0, 0, w, h);
+        g.setFont(new Font(Font.MONOSPACED, Font.PLAIN, 11));
+        g.setColor(java.awt.Color.WHITE);
+        g.drawString("prompt / thought / verdict", 8, 18);
+        g.drawString("no-think draft", textW + 8, 18);
+        g.drawString("think draft", textW + img + 16, 18);
+        g.drawString("IRG final", textW + 2 * (img + 8) + 8, 18);
+        int y = 28;
+        for (Trajectory t : rows) {
+            g.setColor(java.awt.Color.WHITE);
+            g.drawString(t.prompt().text(), 8, y + 14);
+            String th = t.thought();
+            List<String> lines = wrap(th.length() > 220 ? th.substring(0, 217) + "..." : th, 80);
+            for (int i = 0; i < lines.size() && i < 4; i++) {
+                g.setColor(new java.awt.Color(190, 190, 190));
+                g.drawString(lines.get(i), 8, y + 30 + 13 * i);
+            }
+            g.setColor(t.verdict() == Verdict.SATISFIED ? new java.awt.Color(120, 220, 120)
+                    : new java.awt.Color(240, 170, 80));
+            g.drawString("verdict: " + t.verdict() + "   draft " + (t.draftPass() ? "PASS" : "FAIL") + " -> final "
+                    + (t.finalPass() ? "PASS" : "FAIL"), 8, y + 96);
+            draw(sheet, t.noThink(), textW + 8, y, scale);
+            draw(sheet, t.draft(), textW + img + 16, y, scale);
+            draw(sheet, t.fin(), textW + 2 * (img + 8) + 8, y, scale);
+            y += rowH;
+        }
+        g.dispose();
+        ImageIO.write(sheet, "png", file.toFile());
+    }
+
+    private static List<String> wrap(String s, int width) {
+        List<String> out = new ArrayList<>();
+        String rest = s;
+        while (rest.length() > width) {
+            int cut = rest.lastIndexOf(' ', width);
+            cut = cut <= 0 ? width : cut;
+            out.add(rest.substring(0, cut));
+            rest = rest.substring(cut).trim();
+        }
+        out.add(rest);
+        return out;
+    }
+
+    private static void draw(BufferedImage sheet, RgbImage img, int x0, int y0, int scale) {
+        if (img == null) {
+            return;
+        }
+        for (int y = 0; y < img.height() * scale; y++) {
+            for (int x = 0; x < img.width() * scale; x++) {
+                int px = x / scale;
+                int py = y / scale;
+                int rgb = (img.get(px, py, 0) << 16) | (img.get(px, py, 1) << 8) | img.get(px, py, 2);
+                sheet.setRGB(x0 + x, y0 + y, rgb);
+            }
+        }
+    }
+
+    /**
+     * {@code java ... ShapesEval [--models DIR] [--prompts FILE] [--per-category N] [--out DIR] [--seed N]
+     * [--steps N] [--temperature T] [--no-think-row false]}.
+     */
+    public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true");
+        Path models = Path.of("models/shapes");
+        Path outDir = Path.of("irg-out/eval");
+        Path promptFile = null;
+        int per = PromptSet.DEFAULT_PER_CATEGORY;
+        long seed = Config.defaults(models, outDir).seed();
+        Sampling s = Sampling.DEFAULTS;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--models" -> models = Path.of(args[++i]);
+                case "--prompts" -> promptFile = Path.of(args[++i]);
+                case "--per-category" -> per = Integer.parseInt(args[++i]);
+                case "--out" -> outDir = Path.of(args[++i]);
+                case "--seed" -> seed = Long.parseLong(args[++i]);
+                case "--steps" -> s = new Sampling(s.temperature(), Integer.parseInt(args[++i]), s.cfgText(),
+                        s.cfgImage());
+                case "--temperature" -> s = new Sampling(Double.parseDouble(args[++i]), s.steps(), s.cfgText(),
+                        s.cfgImage());
+                default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "': expected --models,"
+                        + " --prompts, --per-category, --out, --seed, --steps or --temperature");
+            }
+        }
+        List<PromptSpec> prompts = promptFile != null ? PromptSet.read(promptFile) : PromptSet.heldOut(per);
+        run(new Config(models, prompts, outDir, seed, s, 16, 4, true), System.out);
+    }
+}

@@ -1,0 +1,73 @@
+package io.irgstream.shapes.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.irgstream.model.Sampling;
+import io.irgstream.model.Step;
+import io.irgstream.shapes.eval.ShapesEval;
+import io.irgstream.shapes.prompts.PromptSet;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Quick training of all four steps through {@link Training}, then the eval harness over the quick models. */
+class TrainingTest {
+    @TempDir
+    static Path dir;
+    static Map<Step, TrainResult> results;
+
+    @BeforeAll
+    static void trainQuick() {
+        TrainOptions opts = TrainOptions.of(dir.resolve("models"), dir.resolve("work"), 5, true, Duration.ofMinutes(4));
+        results = Training.run(Set.of(), opts);
+    }
+
+    @Test
+    void shouldTrainAllStepsInOrderAndWriteManifestWhenQuick() throws Exception {
+        assertThat(results.keySet()).containsExactly(Step.THINK, Step.DRAW, Step.REFLECT, Step.REFINE);
+        JsonNode m = new ObjectMapper().readTree(dir.resolve("models/manifest.json").toFile());
+        assertThat(m.get("model_set").asText()).isEqualTo("shapes");
+        for (Step s : Step.values()) {
+            JsonNode e = m.get("models").get(s.id());
+            assertThat(e.get("file").asText()).isEqualTo(s.id() + ".pt");
+            assertThat(e.get("sha256").asText()).hasSize(64);
+            assertThat(e.get("contract_version").asInt()).isEqualTo(1);
+            assertThat(e.get("training").get("steps").asLong()).isPositive();
+        }
+    }
+
+    @Test
+    void shouldPrintTableAndWriteReportWhenEvaluated() throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        Path out = dir.resolve("eval");
+        ShapesEval.Config cfg = new ShapesEval.Config(dir.resolve("models"), PromptSet.heldOut(1), out, 3,
+                new Sampling(0.3, 2, 4.0, 2.0), 6, 1, true);
+        Map<String, Object> report = ShapesEval.run(cfg, new PrintStream(buf, true));
+        String printed = buf.toString();
+        assertThat(printed).contains("no-think draft", "think draft", "IRG final", "single_object", "color_attr",
+                "overall", "NEEDS_CHANGES precision");
+        assertThat(report.get("prompts")).isEqualTo(6);
+        assertThat(Files.size(out.resolve("eval.json"))).isPositive();
+        assertThat(Files.size(out.resolve("contact-sheet.png"))).isPositive();
+    }
+
+    @Test
+    void shouldNameMissingFileWhenModelIsAbsent() {
+        ShapesEval.Config cfg = new ShapesEval.Config(dir.resolve("nowhere"), PromptSet.heldOut(1), null, 3,
+                Sampling.DEFAULTS, 6, 1, true);
+        assertThatThrownBy(() -> ShapesEval.run(cfg, System.out))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("nowhere/think.pt is missing");
+    }
+}
