@@ -123,6 +123,42 @@ public final class Training {
         writeManifest(dir, manifest);
     }
 
+    /**
+     * Copies a trained model file and its manifest entry from one folder (e.g. a training output) to another
+     * (e.g. {@code models/shapes}), recomputing the sha256.
+     */
+    @SuppressWarnings("unchecked")
+    public static synchronized void promote(Path from, Path to, Step step) {
+        Path src = from.resolve(step.id() + ".pt");
+        if (!Files.isRegularFile(src)) {
+            throw new IllegalArgumentException("no model file " + src + " to promote");
+        }
+        try {
+            Files.createDirectories(to);
+            Files.copy(src, to.resolve(step.id() + ".pt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy " + src + " to " + to, e);
+        }
+        Map<String, Object> fromModels = (Map<String, Object>) readManifest(from).get("models");
+        Map<String, Object> old = fromModels == null ? null : (Map<String, Object>) fromModels.get(step.id());
+        Map<String, Object> manifest = readManifest(to);
+        Map<String, Object> models = (Map<String, Object>) manifest.computeIfAbsent("models",
+                k -> new LinkedHashMap<String, Object>());
+        Map<String, Object> entry = new LinkedHashMap<>();
+        if (old != null) {
+            entry.putAll(old);
+        }
+        Path file = to.resolve(step.id() + ".pt");
+        entry.put("file", step.id() + ".pt");
+        entry.put("sha256", TorchScriptStepModel.sha256(file));
+        entry.put("contract_version", TorchScriptStepModel.CONTRACT_VERSION);
+        entry.put("bytes", size(file));
+        models.put(step.id(), entry);
+        manifest.put("model_set", MODEL_SET);
+        manifest.put("contract_version", TorchScriptStepModel.CONTRACT_VERSION);
+        writeManifest(to, manifest);
+    }
+
     /** Records set-level eval scores (e.g. the IRG table) in the manifest under {@code eval}. */
     public static synchronized void recordEval(Path dir, Map<String, Object> eval) {
         Map<String, Object> manifest = readManifest(dir);
@@ -172,7 +208,8 @@ public final class Training {
     /**
      * {@code java ... Training [--step think|draw|reflect|refine|all]... [--quick] [--out DIR] [--work DIR]
      * [--seed N] [--minutes M] [--threads N] [--max-steps N]}. A trainer whose checkpoint already has
-     * {@code --max-steps} steps only exports it (and measures it).
+     * {@code --max-steps} steps only exports it (and measures it). {@code --promote-from DIR} copies the chosen
+     * models and their manifest entries from DIR to {@code --out} instead of training.
      */
     public static void main(String[] args) {
         Set<Step> steps = EnumSet.noneOf(Step.class);
@@ -183,6 +220,7 @@ public final class Training {
         double minutes = 90;
         int threads = 0;
         int maxSteps = 0;
+        Path promoteFrom = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--step" -> {
@@ -198,11 +236,19 @@ public final class Training {
                 case "--minutes" -> minutes = Double.parseDouble(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--max-steps" -> maxSteps = Integer.parseInt(args[++i]);
+                case "--promote-from" -> promoteFrom = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "': expected --step,"
-                        + " --quick, --out, --work, --seed, --minutes, --threads or --max-steps");
+                        + " --quick, --out, --work, --seed, --minutes, --threads, --max-steps or --promote-from");
             }
         }
         Consumer<String> log = line -> System.out.println(Instant.now() + " " + line);
+        if (promoteFrom != null) {
+            for (Step s : steps.isEmpty() ? EnumSet.allOf(Step.class) : steps) {
+                promote(promoteFrom, out, s);
+                log.accept("promoted " + promoteFrom.resolve(s.id() + ".pt") + " to " + out);
+            }
+            return;
+        }
         TrainOptions opts = new TrainOptions(out, work, seed, quick, Duration.ofSeconds((long) (minutes * 60)),
                 maxSteps, threads, log);
         Map<Step, TrainResult> r = run(steps, opts);
