@@ -7,6 +7,7 @@ import io.irgstream.events.FinalImageProduced;
 import io.irgstream.events.PromptSubmitted;
 import io.irgstream.events.ReflectionProduced;
 import io.irgstream.events.ThoughtProduced;
+import io.irgstream.events.Trajectory;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -38,7 +39,7 @@ public final class Topics {
     private final Topic<DraftImageProduced> draftImages;
     private final Topic<ReflectionProduced> reflections;
     private final Topic<FinalImageProduced> finalImages;
-    private final Topic<SpecificRecord> trajectories;
+    private final Topic<Trajectory> trajectories;
     private final Topic<DeadLetter> deadLetters;
     private final Topic<CancellationRequested> cancellations;
     private final List<Topic<?>> all;
@@ -50,7 +51,7 @@ public final class Topics {
         this.draftImages = topic("draft-images", DraftImageProduced.class, false);
         this.reflections = topic("reflections", ReflectionProduced.class, false);
         this.finalImages = topic("final-images", FinalImageProduced.class, false);
-        this.trajectories = topic("trajectories", null, true);
+        this.trajectories = topic("trajectories", Trajectory.class, true);
         this.deadLetters = topic("dead-letters", DeadLetter.class, false);
         this.cancellations = topic("cancellations", CancellationRequested.class, false);
         this.all = List.of(prompts, thoughts, draftImages, reflections, finalImages, trajectories, deadLetters,
@@ -112,11 +113,8 @@ public final class Topics {
         return finalImages;
     }
 
-    /**
-     * @return the topology's folded view of each trajectory: {@code irg.trajectories}, compacted; its value class
-     *     is defined by the topology, so {@link Topic#valueClass()} is empty here
-     */
-    public Topic<SpecificRecord> trajectories() {
+    /** @return the topology's folded view of each trajectory: {@code irg.trajectories}, compacted, {@link Trajectory} */
+    public Topic<Trajectory> trajectories() {
         return trajectories;
     }
 

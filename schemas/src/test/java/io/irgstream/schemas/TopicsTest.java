@@ -27,7 +27,7 @@ class TopicsTest {
         Topics topics = Topics.defaults();
 
         assertThat(topics.all()).filteredOn(Topic::compacted).containsExactly(topics.trajectories());
-        assertThat(topics.trajectories().valueClass()).isEmpty();
+        assertThat(topics.trajectories().valueClass()).contains(io.irgstream.events.Trajectory.class);
         assertThat(topics.cancellations().valueClass()).contains(io.irgstream.events.CancellationRequested.class);
     }
 
