@@ -66,7 +66,7 @@ class PipelineIT {
             List<PromptSubmitted> events = new ArrayList<>();
             subs.forEach(s -> events.add(client.event(s)));
             List<String> ids = events.stream().map(e -> e.getContext().getTrajectoryId()).toList();
-            ids.forEach(id -> watcher.watch(id, 1));
+            ids.forEach(id -> watcher.watch(id));
             client.submitEvents(events);
 
             Map<String, CollectedTrajectory> done = watcher.awaitAll(ids, Duration.ofSeconds(120), null);

@@ -52,7 +52,7 @@ class WorkerCrashIT {
                 events.add(client.event(new Submission("crash test prompt " + i, 7L * i, 1, null)));
             }
             List<String> ids = events.stream().map(e -> e.getContext().getTrajectoryId()).toList();
-            ids.forEach(id -> watcher.watch(id, 1));
+            ids.forEach(id -> watcher.watch(id));
             client.submitEvents(events);
 
             // Let some batches commit, then kill the worker while it is inside a (400 ms) batch.

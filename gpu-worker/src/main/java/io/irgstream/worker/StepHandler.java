@@ -2,6 +2,7 @@ package io.irgstream.worker;
 
 import io.irgstream.events.DraftImageProduced;
 import io.irgstream.events.FinalImageProduced;
+import io.irgstream.events.ImageRef;
 import io.irgstream.events.PromptSubmitted;
 import io.irgstream.events.Provenance;
 import io.irgstream.events.ReflectionProduced;
@@ -13,11 +14,14 @@ import io.irgstream.model.Step;
 import io.irgstream.model.StepRequest;
 import io.irgstream.model.StepResult;
 import io.irgstream.model.Verdict;
+import io.irgstream.schemas.RoundControl;
+import io.irgstream.schemas.Topics;
 import io.irgstream.schemas.images.ImageStore;
 import io.irgstream.worker.images.Png;
 import org.apache.avro.specific.SpecificRecord;
 
 import java.io.IOException;
+import java.util.Map;
 
 /**
  * What one step reads and writes: it turns an input event into a {@link StepRequest} and a model result into the
@@ -29,19 +33,27 @@ import java.io.IOException;
  */
 public abstract sealed class StepHandler<I extends SpecificRecord, O extends SpecificRecord> {
     private final Step step;
-    private final Class<I> inputType;
 
-    private StepHandler(Step step, Class<I> inputType) {
+    private StepHandler(Step step) {
         this.step = step;
-        this.inputType = inputType;
     }
 
     public final Step step() {
         return step;
     }
 
-    public final Class<I> inputType() {
-        return inputType;
+    /** The topics this step reads, with the event type of each. */
+    public abstract Map<String, Class<? extends I>> inputs(Topics topics);
+
+    /** The topic this step writes. */
+    public abstract String output(Topics topics);
+
+    /**
+     * Whether {@code in} needs no work from this step (its offset is committed, nothing is written). Reflect skips
+     * final images that end their trajectory.
+     */
+    public boolean skip(I in) {
+        return false;
     }
 
     /** The trajectory the input belongs to. */
@@ -88,7 +100,17 @@ public abstract sealed class StepHandler<I extends SpecificRecord, O extends Spe
     /** think: PromptSubmitted -> ThoughtProduced. */
     public static final class Think extends StepHandler<PromptSubmitted, ThoughtProduced> {
         Think() {
-            super(Step.THINK, PromptSubmitted.class);
+            super(Step.THINK);
+        }
+
+        @Override
+        public Map<String, Class<? extends PromptSubmitted>> inputs(Topics t) {
+            return Map.of(t.prompts().name(), PromptSubmitted.class);
+        }
+
+        @Override
+        public String output(Topics t) {
+            return t.thoughts().name();
         }
 
         @Override
@@ -112,7 +134,17 @@ public abstract sealed class StepHandler<I extends SpecificRecord, O extends Spe
     /** draw: ThoughtProduced -> DraftImageProduced. */
     public static final class Draw extends StepHandler<ThoughtProduced, DraftImageProduced> {
         Draw() {
-            super(Step.DRAW, ThoughtProduced.class);
+            super(Step.DRAW);
+        }
+
+        @Override
+        public Map<String, Class<? extends ThoughtProduced>> inputs(Topics t) {
+            return Map.of(t.thoughts().name(), ThoughtProduced.class);
+        }
+
+        @Override
+        public String output(Topics t) {
+            return t.draftImages().name();
         }
 
         @Override
@@ -137,35 +169,61 @@ public abstract sealed class StepHandler<I extends SpecificRecord, O extends Spe
         }
     }
 
-    /** reflect: DraftImageProduced -> ReflectionProduced (round 1). */
-    public static final class Reflect extends StepHandler<DraftImageProduced, ReflectionProduced> {
+    /**
+     * reflect: DraftImageProduced -> ReflectionProduced (round 1), and FinalImageProduced of round r ->
+     * ReflectionProduced of round r+1 when {@link RoundControl} asks for another round.
+     */
+    public static final class Reflect extends StepHandler<SpecificRecord, ReflectionProduced> {
         Reflect() {
-            super(Step.REFLECT, DraftImageProduced.class);
+            super(Step.REFLECT);
         }
 
         @Override
-        public TrajectoryContext context(DraftImageProduced in) {
-            return in.getContext();
+        public Map<String, Class<? extends SpecificRecord>> inputs(Topics t) {
+            return Map.of(t.draftImages().name(), DraftImageProduced.class, t.finalImages().name(), FinalImageProduced.class);
         }
 
         @Override
-        public int round(DraftImageProduced in) {
-            return 1;
+        public String output(Topics t) {
+            return t.reflections().name();
         }
 
         @Override
-        public StepRequest request(DraftImageProduced in, long seed, ImageStore images) {
-            TrajectoryContext c = in.getContext();
-            return new StepRequest(c.getTrajectoryId(), seed, c.getPrompt(), in.getThought(),
-                    Png.load(images, in.getImage()), null, sampling(c));
+        public boolean skip(SpecificRecord in) {
+            return in instanceof FinalImageProduced f && RoundControl.isLast(f);
         }
 
         @Override
-        public ReflectionProduced output(DraftImageProduced in, StepResult r, Provenance p, ImageStore images) {
+        public TrajectoryContext context(SpecificRecord in) {
+            return in instanceof DraftImageProduced d ? d.getContext() : ((FinalImageProduced) in).getContext();
+        }
+
+        @Override
+        public int round(SpecificRecord in) {
+            return in instanceof FinalImageProduced f ? RoundControl.nextRound(f).orElse(f.getRound() + 1) : 1;
+        }
+
+        private static String thought(SpecificRecord in) {
+            return in instanceof DraftImageProduced d ? d.getThought() : ((FinalImageProduced) in).getThought();
+        }
+
+        private static ImageRef judged(SpecificRecord in) {
+            return in instanceof DraftImageProduced d ? d.getImage() : ((FinalImageProduced) in).getImage();
+        }
+
+        @Override
+        public StepRequest request(SpecificRecord in, long seed, ImageStore images) {
+            TrajectoryContext c = context(in);
+            return new StepRequest(c.getTrajectoryId(), seed, c.getPrompt(), thought(in), Png.load(images, judged(in)),
+                    null, sampling(c));
+        }
+
+        @Override
+        public ReflectionProduced output(SpecificRecord in, StepResult r, Provenance p, ImageStore images) {
             String text = requireText(r, Step.REFLECT);
             Verdict v = Verdict.of(text);
-            return ReflectionProduced.newBuilder().setContext(in.getContext()).setRound(1).setThought(in.getThought())
-                    .setImage(in.getImage()).setReflection(text)
+            return ReflectionProduced.newBuilder().setContext(context(in)).setRound(round(in)).setThought(thought(in))
+                    .setImage(judged(in)).setReflection(text)
                     .setVerdict(io.irgstream.events.Verdict.valueOf(v.name())).setProvenance(p).build();
         }
     }
@@ -173,7 +231,17 @@ public abstract sealed class StepHandler<I extends SpecificRecord, O extends Spe
     /** refine: ReflectionProduced -> FinalImageProduced; a SATISFIED verdict keeps the judged image. */
     public static final class Refine extends StepHandler<ReflectionProduced, FinalImageProduced> {
         Refine() {
-            super(Step.REFINE, ReflectionProduced.class);
+            super(Step.REFINE);
+        }
+
+        @Override
+        public Map<String, Class<? extends ReflectionProduced>> inputs(Topics t) {
+            return Map.of(t.reflections().name(), ReflectionProduced.class);
+        }
+
+        @Override
+        public String output(Topics t) {
+            return t.finalImages().name();
         }
 
         @Override

@@ -1,24 +1,16 @@
 package io.irgstream.worker;
 
-import io.irgstream.model.Step;
-import io.irgstream.schemas.Topics;
+import java.util.List;
 
 /**
- * Input and output topic of a step.
+ * The topics one step worker reads and writes.
  *
- * @param input       the topic the step consumes
+ * @param inputs      the topics the step consumes (reflect reads draft images and, for extra rounds, final images)
  * @param output      the topic the step produces
  * @param deadLetters where records the step cannot process go
  */
-public record StepTopics(String input, String output, String deadLetters) {
-    /** The topics of {@code step} in {@code topics}. */
-    public static StepTopics of(Step step, Topics topics) {
-        String dl = topics.deadLetters().name();
-        return switch (step) {
-            case THINK -> new StepTopics(topics.prompts().name(), topics.thoughts().name(), dl);
-            case DRAW -> new StepTopics(topics.thoughts().name(), topics.draftImages().name(), dl);
-            case REFLECT -> new StepTopics(topics.draftImages().name(), topics.reflections().name(), dl);
-            case REFINE -> new StepTopics(topics.reflections().name(), topics.finalImages().name(), dl);
-        };
+public record StepTopics(List<String> inputs, String output, String deadLetters) {
+    public StepTopics {
+        inputs = List.copyOf(inputs);
     }
 }

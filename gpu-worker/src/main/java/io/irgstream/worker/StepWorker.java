@@ -74,7 +74,8 @@ public final class StepWorker implements Runnable, AutoCloseable {
     private final StepModel model;
     private final ImageStore images;
     private final StepTopics topics;
-    private final IrgAvroDeserializer<SpecificRecord> inputDeserializer;
+    private final Map<String, IrgAvroDeserializer<? extends SpecificRecord>> inputDeserializers = new HashMap<>();
+    private final Cancellations cancellations;
     private final IrgAvroSerializer<SpecificRecord> serializer;
     private final WorkerStats stats = new WorkerStats();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -90,9 +91,11 @@ public final class StepWorker implements Runnable, AutoCloseable {
      * @param model    the step model; owned by the caller (not closed by the worker)
      * @param registry schema registry client shared by the serdes
      * @param images   image store for reading inputs and writing outputs
+     * @param cancellations cancelled trajectories to skip, or null to skip none
      */
     @SuppressWarnings("unchecked")
-    public StepWorker(WorkerConfig config, StepModel model, SchemaRegistryClient registry, ImageStore images) {
+    public StepWorker(WorkerConfig config, StepModel model, SchemaRegistryClient registry, ImageStore images,
+                      Cancellations cancellations) {
         if (model.step() != config.step()) {
             throw new IllegalArgumentException("worker for step " + config.step().id() + " was given a "
                     + model.step().id() + " model (" + model.info().name() + ")");
@@ -101,8 +104,11 @@ public final class StepWorker implements Runnable, AutoCloseable {
         this.model = model;
         this.images = images;
         this.handler = (StepHandler<SpecificRecord, SpecificRecord>) StepHandler.of(config.step());
-        this.topics = StepTopics.of(config.step(), Topics.withPrefix(config.topicPrefix()));
-        this.inputDeserializer = new IrgAvroDeserializer<>(registry, handler.inputType());
+        Topics all = Topics.withPrefix(config.topicPrefix());
+        handler.inputs(all).forEach((topic, type) -> inputDeserializers.put(topic, new IrgAvroDeserializer<>(registry, type)));
+        this.topics = new StepTopics(List.copyOf(new java.util.TreeSet<>(handler.inputs(all).keySet())),
+                handler.output(all), all.deadLetters().name());
+        this.cancellations = cancellations;
         this.serializer = new IrgAvroSerializer<>(registry);
     }
 
@@ -121,9 +127,9 @@ public final class StepWorker implements Runnable, AutoCloseable {
              KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps(txId))) {
             consumer = c;
             producer.initTransactions();
-            c.subscribe(List.of(topics.input()), new DropBufferedOnRevoke());
+            c.subscribe(topics.inputs(), new DropBufferedOnRevoke());
             log.info("{} worker {} consuming {} -> {} (group {}, batch <= {} or {} ms, model {} sha256 {} on {})",
-                    config.step().id(), config.workerId(), topics.input(), topics.output(), config.groupId(),
+                    config.step().id(), config.workerId(), topics.inputs(), topics.output(), config.groupId(),
                     config.maxBatchSize(), config.maxBatchWaitMs(), model.info().name(),
                     shortSha(model.info().sha256()), model.info().device());
             loop(c, producer);
@@ -179,7 +185,7 @@ public final class StepWorker implements Runnable, AutoCloseable {
         }
         List<Item> modelItems = new ArrayList<>();
         for (Item it : items) {
-            if (it.result == null) {
+            if (it.result == null && !it.skipped) {
                 modelItems.add(it);
             }
         }
@@ -210,6 +216,9 @@ public final class StepWorker implements Runnable, AutoCloseable {
             }
         }
         for (Item it : items) {
+            if (it.skipped) {
+                continue;
+            }
             if (it.failure != null) {
                 out.add(deadLetter(it.record, it.failure, batchStart));
                 continue;
@@ -256,11 +265,23 @@ public final class StepWorker implements Runnable, AutoCloseable {
         if (r.value() == null) {
             throw new IllegalArgumentException("record has no value (tombstone) on " + r.topic());
         }
-        SpecificRecord in = inputDeserializer.deserialize(r.topic(), r.value());
+        IrgAvroDeserializer<? extends SpecificRecord> d = inputDeserializers.get(r.topic());
+        if (d == null) {
+            throw new IllegalStateException("no input type for topic " + r.topic());
+        }
+        SpecificRecord in = d.deserialize(r.topic(), r.value());
         TrajectoryContext ctx = handler.context(in);
         String id = ctx.getTrajectoryId();
         if (id == null || id.isBlank()) {
             throw new IllegalArgumentException("event has an empty trajectoryId");
+        }
+        if (handler.skip(in)) {
+            return Item.skipped(r, in);
+        }
+        if (cancellations != null && cancellations.isCancelled(id)) {
+            log.debug("{} skipping cancelled trajectory {}", config.step().id(), id);
+            stats.cancelledSkips.incrementAndGet();
+            return Item.skipped(r, in);
         }
         long seed = Seeds.stepSeed(ctx.getSeed(), config.step(), handler.round(in));
         StepRequest req = handler.request(in, seed, images);
@@ -376,11 +397,18 @@ public final class StepWorker implements Runnable, AutoCloseable {
         RuntimeException failure;
         int batchSize;
         long computeMs;
+        boolean skipped;
 
         Item(ConsumerRecord<byte[], byte[]> record, SpecificRecord input, StepRequest request) {
             this.record = record;
             this.input = input;
             this.request = request;
+        }
+
+        static Item skipped(ConsumerRecord<byte[], byte[]> record, SpecificRecord input) {
+            Item it = new Item(record, input, null);
+            it.skipped = true;
+            return it;
         }
     }
 

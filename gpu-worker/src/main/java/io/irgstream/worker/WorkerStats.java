@@ -10,6 +10,12 @@ public final class WorkerStats {
     final AtomicLong deadLetters = new AtomicLong();
     final AtomicLong abortedBatches = new AtomicLong();
     final AtomicLong lastBatchSize = new AtomicLong();
+    final AtomicLong cancelledSkips = new AtomicLong();
+
+    /** Input records skipped because their trajectory was cancelled. */
+    public long cancelledSkips() {
+        return cancelledSkips.get();
+    }
 
     /** Input records taken into committed batches. */
     public long recordsIn() {

@@ -151,7 +151,7 @@ class StepWorkerIT {
             p.put(WorkerConfig.TOPIC_PREFIX, topics.prefix());
             p.put(WorkerConfig.WORKER_ID, "think-test");
             model = new DeterministicTestModel(Step.THINK, delayMs);
-            worker = new StepWorker(new WorkerConfig(p), model, client, new ImageStore(new FileSystemBlobStore(dir), 1024));
+            worker = new StepWorker(new WorkerConfig(p), model, client, new ImageStore(new FileSystemBlobStore(dir), 1024), null);
             thread = new Thread(worker, "worker-" + name);
             thread.start();
         }

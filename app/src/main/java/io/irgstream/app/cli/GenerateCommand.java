@@ -65,10 +65,6 @@ public final class GenerateCommand implements Callable<Integer> {
         PrintWriter outw = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         List<Submission> submissions = submissions();
-        if (rounds > 1) {
-            throw new IllegalArgumentException("--rounds > 1 needs the trajectory topology (extra reflection rounds), "
-                    + "which is not part of this build yet; use --rounds 1");
-        }
         if (cluster.external()) {
             cluster.requireExternal();
             SchemaRegistryClient registry = new HttpSchemaRegistryClient(cluster.schemaRegistry);
@@ -94,7 +90,7 @@ public final class GenerateCommand implements Callable<Integer> {
             List<String> ids = new ArrayList<>();
             for (PromptSubmitted e : events) {
                 ids.add(e.getContext().getTrajectoryId());
-                watcher.watch(e.getContext().getTrajectoryId(), e.getContext().getRounds());
+                watcher.watch(e.getContext().getTrajectoryId());
             }
             client.submitEvents(events);
             Progress progress = submissions.size() > 1 ? new Progress(err, submissions.size()) : null;

@@ -3,6 +3,8 @@ package io.irgstream.app.cli;
 import io.irgstream.model.StepModel;
 import io.irgstream.model.torch.StepModels;
 import io.irgstream.schemas.HttpSchemaRegistryClient;
+import io.irgstream.schemas.Topics;
+import io.irgstream.worker.Cancellations;
 import io.irgstream.worker.StepWorker;
 import io.irgstream.worker.WorkerConfig;
 import io.irgstream.schemas.images.FileSystemBlobStore;
@@ -50,8 +52,10 @@ public final class WorkerCommand implements Callable<Integer> {
         if (!Files.isRegularFile(config.modelPath())) {
             throw new IllegalArgumentException("model file " + config.modelPath() + " does not exist (setting model.path)");
         }
-        try (StepModel m = StepModels.load(config.step(), config.modelPath())) {
-            StepWorker worker = new StepWorker(config, m, new HttpSchemaRegistryClient(config.schemaRegistryUrl()), images);
+        try (StepModel m = StepModels.load(config.step(), config.modelPath());
+             Cancellations cancellations = new Cancellations(config.bootstrapServers(), Topics.withPrefix(config.topicPrefix()))) {
+            StepWorker worker = new StepWorker(config, m, new HttpSchemaRegistryClient(config.schemaRegistryUrl()), images,
+                    cancellations);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> worker.stop(Duration.ofSeconds(30)), "irg-worker-shutdown"));
             worker.run();
         }

@@ -6,7 +6,7 @@ import io.irgstream.events.FinalImageProduced;
 import io.irgstream.events.PromptSubmitted;
 import io.irgstream.events.ReflectionProduced;
 import io.irgstream.events.ThoughtProduced;
-import io.irgstream.events.Verdict;
+import io.irgstream.schemas.RoundControl;
 import org.apache.avro.specific.SpecificRecord;
 
 import java.util.ArrayList;
@@ -84,15 +84,15 @@ public final class CollectedTrajectory {
     }
 
     /**
-     * Whether the trajectory has ended: its last round's final image is in (the requested number of rounds, or a
-     * SATISFIED verdict that ends it early), or a step dead-lettered it.
+     * Whether the trajectory has ended: the final image that {@link RoundControl} calls the last is in, or a step
+     * dead-lettered it.
      */
-    public boolean isDone(int rounds) {
+    public boolean isDone() {
         if (!deadLetters().isEmpty()) {
             return true;
         }
         FinalImageProduced last = lastFinal();
-        return last != null && (last.getRound() >= rounds || last.getVerdict() == Verdict.SATISFIED);
+        return last != null && RoundControl.isLast(last);
     }
 
     public boolean failed() {

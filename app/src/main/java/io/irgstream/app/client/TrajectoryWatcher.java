@@ -38,7 +38,6 @@ public final class TrajectoryWatcher implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Map<String, IrgAvroDeserializer<? extends SpecificRecord>> deserializers = new HashMap<>();
     private final Map<String, CollectedTrajectory> watched = new LinkedHashMap<>();
-    private final Map<String, Integer> rounds = new HashMap<>();
     private final Thread thread;
     private volatile boolean running = true;
     private volatile RuntimeException failure;
@@ -78,10 +77,9 @@ public final class TrajectoryWatcher implements AutoCloseable {
         this.thread.start();
     }
 
-    /** Starts collecting the events of trajectory {@code id}, which asked for {@code rounds} rounds. */
-    public synchronized void watch(String id, int rounds) {
+    /** Starts collecting the events of trajectory {@code id}. */
+    public synchronized void watch(String id) {
         watched.putIfAbsent(id, new CollectedTrajectory(id));
-        this.rounds.put(id, rounds);
     }
 
     /** A snapshot of what was collected for {@code id} so far. */
@@ -98,7 +96,7 @@ public final class TrajectoryWatcher implements AutoCloseable {
         int n = 0;
         for (String id : ids) {
             CollectedTrajectory t = watched.get(id);
-            if (t != null && t.isDone(rounds.get(id))) {
+            if (t != null && t.isDone()) {
                 n++;
             }
         }

@@ -7,6 +7,7 @@ import io.irgstream.model.StepModel;
 import io.irgstream.schemas.EmbeddedSchemaRegistry;
 import io.irgstream.schemas.HttpSchemaRegistryClient;
 import io.irgstream.schemas.SchemaRegistryClient;
+import io.irgstream.worker.Cancellations;
 import io.irgstream.worker.StepWorker;
 import io.irgstream.worker.WorkerConfig;
 import io.irgstream.schemas.images.FileSystemBlobStore;
@@ -44,6 +45,7 @@ public final class EmbeddedStack implements AutoCloseable {
     private final Map<Step, StepModel> models = new EnumMap<>(Step.class);
     private final List<StepWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
+    private Cancellations cancellations;
 
     private EmbeddedStack(Builder b) {
         this.b = b;
@@ -71,6 +73,7 @@ public final class EmbeddedStack implements AutoCloseable {
             log.info("kafka {} and schema registry {} ready in {} ms", bootstrapServers(), registryUrl(),
                     (System.nanoTime() - t0) / 1_000_000);
             ImageStore images = new ImageStore(new FileSystemBlobStore(blobStorePath()), b.inlineMaxBytes);
+            cancellations = new Cancellations(bootstrapServers(), b.layout.topics());
             for (Step step : b.steps) {
                 StepModel model = b.models.apply(step);
                 models.put(step, model);
@@ -82,7 +85,7 @@ public final class EmbeddedStack implements AutoCloseable {
                     props.put(WorkerConfig.TOPIC_PREFIX, b.layout.prefix());
                     props.put(WorkerConfig.WORKER_ID, step.id() + "-" + i);
                     props.put(WorkerConfig.BLOB_STORE_PATH, blobStorePath().toString());
-                    StepWorker w = new StepWorker(new WorkerConfig(props), model, registryClient, images);
+                    StepWorker w = new StepWorker(new WorkerConfig(props), model, registryClient, images, cancellations);
                     Thread t = new Thread(w, "irg-" + step.id() + "-" + i);
                     workers.add(w);
                     threads.add(t);
@@ -124,6 +127,11 @@ public final class EmbeddedStack implements AutoCloseable {
         return List.copyOf(workers);
     }
 
+    /** The cancelled trajectories this stack's workers skip. */
+    public Cancellations cancellations() {
+        return cancellations;
+    }
+
     public EmbeddedKafkaBroker broker() {
         return broker;
     }
@@ -140,6 +148,10 @@ public final class EmbeddedStack implements AutoCloseable {
         }
         workers.clear();
         threads.clear();
+        if (cancellations != null) {
+            cancellations.close();
+            cancellations = null;
+        }
         for (StepModel m : models.values()) {
             m.close();
         }

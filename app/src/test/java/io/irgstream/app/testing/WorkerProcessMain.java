@@ -31,7 +31,7 @@ public final class WorkerProcessMain {
         WorkerConfig config = new WorkerConfig(p);
         DeterministicTestModel model = new DeterministicTestModel(Step.parse(args[3]), Long.parseLong(args[6]));
         StepWorker w = new StepWorker(config, model, new HttpSchemaRegistryClient(args[1]),
-                new ImageStore(new FileSystemBlobStore(Path.of(args[5])), 256 * 1024));
+                new ImageStore(new FileSystemBlobStore(Path.of(args[5])), 256 * 1024), null);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> w.stop(Duration.ofSeconds(20))));
         System.out.println("WORKER-STARTED");
         System.out.flush();

@@ -1,5 +1,6 @@
 package io.irgstream.schemas.client;
 
+import io.irgstream.events.CancellationRequested;
 import io.irgstream.events.PromptSubmitted;
 import io.irgstream.events.SamplerParams;
 import io.irgstream.events.TrajectoryContext;
@@ -26,12 +27,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Submits prompts to {@code <prefix>prompts}. Thread-safe; one producer per client.
+ * Submits prompts to {@code <prefix>prompts} and cancellations to {@code <prefix>cancellations}. Thread-safe; one
+ * producer per client.
  */
 public final class TrajectoryClient implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final IrgAvroSerializer<PromptSubmitted> serializer;
     private final String topic;
+    private final String cancelTopic;
+    private final IrgAvroSerializer<CancellationRequested> cancelSerializer;
     private final String source;
     private final SecureRandom random = new SecureRandom();
 
@@ -48,6 +52,8 @@ public final class TrajectoryClient implements AutoCloseable {
         this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
         this.serializer = new IrgAvroSerializer<>(registry);
         this.topic = Topics.withPrefix(topicPrefix).prompts().name();
+        this.cancelTopic = Topics.withPrefix(topicPrefix).cancellations().name();
+        this.cancelSerializer = new IrgAvroSerializer<>(registry);
         this.source = source;
     }
 
@@ -100,6 +106,26 @@ public final class TrajectoryClient implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while submitting", e);
             }
+        }
+    }
+
+    /** Asks every step to skip trajectory {@code id} from now on; waits for the broker's acknowledgement. */
+    public void cancel(String id, String requestedBy, String reason) {
+        if (id == null || id.isBlank()) {
+            throw new IllegalArgumentException("trajectory id is empty");
+        }
+        CancellationRequested c = CancellationRequested.newBuilder().setTrajectoryId(id).setRequestedAt(Instant.now())
+                .setRequestedBy(requestedBy).setReason(reason).build();
+        try {
+            producer.send(new ProducerRecord<>(cancelTopic, id.getBytes(StandardCharsets.UTF_8),
+                    cancelSerializer.serialize(cancelTopic, c))).get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("could not cancel " + id + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("could not cancel " + id + ": no answer from the broker in 30 s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while cancelling", e);
         }
     }
 
