@@ -69,8 +69,8 @@ public final class DrawModel {
                 def draw(self, prompts: List[str], thoughts: List[str], noise: Tensor, steps: int, cfg_text: float) -> Tensor:
                     x = noise.float()
                     b = x.size(0)
-                    lay = self.layout(thoughts)
-                    pids = self.prompt_ids(prompts)
+                    lay = self.layout(thoughts).to(x.device)
+                    pids = self.prompt_ids(prompts).to(x.device)
                     guided = cfg_text != 1.0
                     lay2 = torch.cat([lay, torch.zeros_like(lay)], 0)
                     pids2 = torch.cat([pids, torch.zeros_like(pids)], 0)
@@ -79,12 +79,12 @@ public final class DrawModel {
                         t0 = self.shift_t(1.0 - float(i) / float(steps), shift)
                         t1 = self.shift_t(1.0 - float(i + 1) / float(steps), shift)
                         if guided:
-                            v2 = self.velocity(torch.cat([x, x], 0), torch.full([2 * b], t0), lay2, pids2)
+                            v2 = self.velocity(torch.cat([x, x], 0), x.new_full([2 * b], t0), lay2, pids2)
                             vc = v2[:b]
                             vu = v2[b:]
                             v = vu + cfg_text * (vc - vu)
                         else:
-                            v = self.velocity(x, torch.full([b], t0), lay, pids)
+                            v = self.velocity(x, x.new_full([b], t0), lay, pids)
                         x = (x + (t1 - t0) * v).detach()
                     return ((x.clamp(-1.0, 1.0) + 1.0) * 127.5).round().byte()
                 """.formatted(String.format(Locale.ROOT, "%.4f", cfg.timeShift()));

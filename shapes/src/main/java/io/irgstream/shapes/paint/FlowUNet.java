@@ -130,7 +130,7 @@ final class FlowUNet {
         src.append("""
                 def embed(self, t: Tensor, pids: Tensor) -> Tensor:
                     half = %d
-                    freqs = torch.exp(torch.arange(0.0, float(half)) * (-9.210340371976184 / half))
+                    freqs = torch.exp(torch.arange(0.0, float(half)) * (-9.210340371976184 / half)).to(t.device)
                     args = (t * 1000.0).unsqueeze(1) * freqs.unsqueeze(0)
                     te = torch.cat([torch.sin(args), torch.cos(args)], 1)
                     te = self.lin(self.silu(self.lin(te, self.t1_w.float(), self.t1_b.float())), self.t2_w.float(), self.t2_b.float())

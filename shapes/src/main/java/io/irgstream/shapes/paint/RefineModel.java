@@ -95,8 +95,8 @@ public final class RefineModel {
 
                 def edit(self, prompts: List[str], plans: List[str], draft: Tensor, noise: Tensor, steps: int, cfg_text: float, cfg_image: float) -> Tensor:
                     b = draft.size(0)
-                    lay = self.layout(plans)
-                    pids = self.prompt_ids(prompts)
+                    lay = self.layout(plans).to(draft.device)
+                    pids = self.prompt_ids(prompts).to(draft.device)
                     zl = torch.zeros_like(lay)
                     zp = torch.zeros_like(pids)
                     lay3 = torch.cat([lay, zl, zl], 0)
@@ -107,7 +107,7 @@ public final class RefineModel {
                     for i in range(steps):
                         t0 = self.shift_t(1.0 - float(i) / float(steps), shift)
                         t1 = self.shift_t(1.0 - float(i + 1) / float(steps), shift)
-                        v3 = self.velocity(torch.cat([torch.cat([x, x, x], 0), d3], 1), torch.full([3 * b], t0), lay3, pids3)
+                        v3 = self.velocity(torch.cat([torch.cat([x, x, x], 0), d3], 1), x.new_full([3 * b], t0), lay3, pids3)
                         vf = v3[:b]
                         vi = v3[b:2 * b]
                         vu = v3[2 * b:]
@@ -134,9 +134,9 @@ public final class RefineModel {
                             sel_prompts.append(prompts[i])
                     if len(rows) == 0:
                         return result
-                    idx = torch.tensor(rows)
+                    idx = torch.tensor(rows).to(images.device)
                     draft = images.index_select(0, idx).float() / 127.5 - 1.0
-                    edited = self.edit(sel_prompts, plans, draft, noise.index_select(0, idx), steps, cfg_text, cfg_image)
+                    edited = self.edit(sel_prompts, plans, draft, noise.to(images.device).index_select(0, idx), steps, cfg_text, cfg_image)
                     result.index_copy_(0, idx, edited)
                     return result
                 """.formatted(String.format(Locale.ROOT, "%.4f", cfg.timeShift()),
