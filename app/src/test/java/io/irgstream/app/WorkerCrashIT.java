@@ -17,7 +17,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class WorkerCrashIT {
     @TempDir
     Path dir;
+    private Path lastLog;
 
     @Test
     void shouldLoseAndDuplicateNothingWhenAWorkerIsKilledMidBatch() throws Exception {
@@ -67,6 +67,7 @@ class WorkerCrashIT {
             assertThat(first.waitFor(20, TimeUnit.SECONDS)).isTrue();
 
             Process second = startDrawWorker(stack, layout, 50);
+            Path secondLog = lastLog;
             try {
                 Map<String, CollectedTrajectory> done = watcher.awaitAll(ids, Duration.ofSeconds(120), null);
                 assertThat(done.values()).allSatisfy(t -> {
@@ -74,9 +75,10 @@ class WorkerCrashIT {
                     assertThat(t.finals()).hasSize(1);
                 });
             } finally {
-                second.destroy();
-                second.waitFor(30, TimeUnit.SECONDS);
+                second.destroy(); // SIGTERM: the worker finishes its open batch, commits and closes
             }
+            assertThat(second.waitFor(30, TimeUnit.SECONDS)).as("worker exits within 30 s of SIGTERM").isTrue();
+            assertThat(java.nio.file.Files.readString(secondLog)).contains("draw worker draw-crash stopped (");
             List<ConsumerRecord<String, DraftImageProduced>> drafts = drafts(layout, stack);
             assertThat(drafts).as("committed drafts").hasSize(n);
             assertThat(drafts.stream().map(ConsumerRecord::key).collect(Collectors.toSet())).containsExactlyInAnyOrderElementsOf(ids);
@@ -93,7 +95,8 @@ class WorkerCrashIT {
                 WorkerProcessMain.class.getName(), KafkaFixture.bootstrapServers(), stack.registryUrl(), layout.prefix(),
                 "draw", "draw-crash", stack.blobStorePath().toString(), Long.toString(delayMs), "4");
         pb.redirectErrorStream(true);
-        pb.redirectOutput(new File(dir.toFile(), "draw-worker-" + System.nanoTime() + ".log"));
+        lastLog = dir.resolve("draw-worker-" + System.nanoTime() + ".log");
+        pb.redirectOutput(lastLog.toFile());
         return pb.start();
     }
 }
