@@ -373,8 +373,95 @@ public final class ShapesEval {
     }
 
     /**
+     * The draft-budget sweep: for each (Euler steps, think temperature) setting, the think-draft and IRG-final
+     * overall scores and the seconds per trajectory of each part, on the given prompts (no no-think row).
+     */
+    @SuppressWarnings("unchecked")
+    public static List<Map<String, Object>> sweep(Config base, int[] steps, double[] temperatures, PrintStream out) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (int i = 0; i < steps.length; i++) {
+            Sampling s = new Sampling(temperatures[i], steps[i], base.sampling().cfgText(), base.sampling().cfgImage());
+            Config c = new Config(base.modelDir(), base.prompts(), null, base.seed(), s, base.batch(), 0, false);
+            Map<String, Object> r = run(c, out);
+            Map<String, Object> scores = (Map<String, Object>) r.get("scores");
+            Map<String, Object> time = (Map<String, Object>) r.get("time");
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("steps", steps[i]);
+            row.put("temperature", temperatures[i]);
+            row.put("draft_overall", ((Map<String, Object>) scores.get("think draft")).get("overall"));
+            row.put("final_overall", ((Map<String, Object>) scores.get("IRG final")).get("overall"));
+            row.put("reflect_agreement", ((Map<String, Object>) r.get("reflect")).get("agreement"));
+            row.put("time", time);
+            rows.add(row);
+        }
+        out.println("draft-budget sweep (overall scores; seconds per item of each step):");
+        out.printf("%6s %6s %8s %8s %10s  %s%n", "steps", "T", "draft", "final", "agreement", "time");
+        for (Map<String, Object> r : rows) {
+            out.printf("%6s %6s %8.3f %8.3f %10.3f  %s%n", r.get("steps"), r.get("temperature"), r.get("draft_overall"),
+                    r.get("final_overall"), r.get("reflect_agreement"), r.get("time"));
+        }
+        return rows;
+    }
+
+    /**
+     * Per-step speed at batch 1 and 16 (items per second), with the runtime's thread settings: think on prompts,
+     * draw on their thoughts, reflect and refine on the drafts.
+     */
+    public static Map<String, Object> bench(Path modelDir, Sampling s, PrintStream out) {
+        Map<String, Object> res = new LinkedHashMap<>();
+        List<PromptSpec> ps = PromptSet.generate(3, 99);
+        try (StepModel think = load(modelDir, Step.THINK); StepModel draw = load(modelDir, Step.DRAW);
+             StepModel reflect = load(modelDir, Step.REFLECT);
+             StepModel refine = load(modelDir, Step.REFINE)) {
+            for (int b : new int[]{1, 16}) {
+                List<StepRequest> q = new ArrayList<>();
+                for (int i = 0; i < b; i++) {
+                    q.add(req(i, Step.THINK, 0, ps.get(i), null, null, null, s));
+                }
+                think.run(q);
+                long t0 = System.nanoTime();
+                List<String> th = texts(think.run(q));
+                double tThink = (System.nanoTime() - t0) / 1e9;
+                q.clear();
+                for (int i = 0; i < b; i++) {
+                    q.add(req(i, Step.DRAW, 0, ps.get(i), th.get(i), null, null, s));
+                }
+                t0 = System.nanoTime();
+                List<RgbImage> dr = images(draw.run(q));
+                double tDraw = (System.nanoTime() - t0) / 1e9;
+                q.clear();
+                for (int i = 0; i < b; i++) {
+                    q.add(req(i, Step.REFLECT, 1, ps.get(i), th.get(i), dr.get(i), null, s));
+                }
+                t0 = System.nanoTime();
+                List<String> rf = texts(reflect.run(q));
+                double tReflect = (System.nanoTime() - t0) / 1e9;
+                q.clear();
+                for (int i = 0; i < b; i++) {
+                    String forced = rf.get(i).replace("Verdict: SATISFIED", "Verdict: NEEDS_CHANGES");
+                    q.add(req(i, Step.REFINE, 1, ps.get(i), th.get(i), dr.get(i), forced, s));
+                }
+                t0 = System.nanoTime();
+                refine.run(q);
+                double tRefine = (System.nanoTime() - t0) / 1e9;
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("think_per_s", b / tThink);
+                row.put("draw_per_s", b / tDraw);
+                row.put("reflect_per_s", b / tReflect);
+                row.put("refine_per_s", b / tRefine);
+                res.put("batch_" + b, row);
+                out.printf("batch %2d: think %.1f texts/s, draw %.1f images/s, reflect %.1f texts/s, refine %.1f"
+                        + " images/s (%d Euler steps)%n", b, b / tThink, b / tDraw, b / tReflect, b / tRefine,
+                        s.steps());
+            }
+        }
+        return res;
+    }
+
+    /**
      * {@code java ... ShapesEval [--models DIR] [--prompts FILE] [--per-category N] [--out DIR] [--seed N]
-     * [--steps N] [--temperature T] [--no-think-row false]}.
+     * [--steps N] [--temperature T] [--sweep | --bench]}: the evaluation, the draft-budget sweep (4, 8, 20 Euler steps
+     * at T=0.3 and 20 at T=1.0) or the per-step speed benchmark.
      */
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
@@ -384,6 +471,8 @@ public final class ShapesEval {
         int per = PromptSet.DEFAULT_PER_CATEGORY;
         long seed = Config.defaults(models, outDir).seed();
         Sampling s = Sampling.DEFAULTS;
+        boolean sweep = false;
+        boolean bench = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--models" -> models = Path.of(args[++i]);
@@ -395,11 +484,20 @@ public final class ShapesEval {
                         s.cfgImage());
                 case "--temperature" -> s = new Sampling(Double.parseDouble(args[++i]), s.steps(), s.cfgText(),
                         s.cfgImage());
+                case "--sweep" -> sweep = true;
+                case "--bench" -> bench = true;
                 default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "': expected --models,"
-                        + " --prompts, --per-category, --out, --seed, --steps or --temperature");
+                        + " --prompts, --per-category, --out, --seed, --steps, --temperature, --sweep or --bench");
             }
         }
         List<PromptSpec> prompts = promptFile != null ? PromptSet.read(promptFile) : PromptSet.heldOut(per);
-        run(new Config(models, prompts, outDir, seed, s, 16, 4, true), System.out);
+        Config cfg = new Config(models, prompts, outDir, seed, s, 16, 4, true);
+        if (bench) {
+            bench(models, s, System.out);
+        } else if (sweep) {
+            sweep(cfg, new int[]{4, 8, 20, 20}, new double[]{0.3, 0.3, 0.3, 1.0}, System.out);
+        } else {
+            run(cfg, System.out);
+        }
     }
 }
