@@ -138,6 +138,11 @@ public final class StepWorker implements Runnable, AutoCloseable {
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
             log.error("{} worker {} was fenced by another instance with the same worker.id; stopping: {}",
                     config.step().id(), config.workerId(), e.getMessage());
+            throw e;
+        } catch (RuntimeException e) {
+            log.error("{} worker {} failed and stops; its uncommitted input will be read again by the next owner: {}",
+                    config.step().id(), config.workerId(), oneLine(e));
+            throw e;
         } finally {
             consumer = null;
             stopped.countDown();

@@ -29,7 +29,7 @@ public final class IrgCli implements Runnable {
                 e.printStackTrace(err);
             }
             err.flush();
-            return e instanceof IllegalArgumentException ? 2 : 1;
+            return e instanceof IllegalArgumentException || e instanceof org.apache.kafka.common.config.ConfigException ? 2 : 1;
         });
         return cl;
     }
