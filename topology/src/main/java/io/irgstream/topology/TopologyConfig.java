@@ -1,0 +1,247 @@
+package io.irgstream.topology;
+
+import io.irgstream.schemas.Topics;
+import java.io.File;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+
+/**
+ * Settings of the trajectory topology and its HTTP API, declared once with {@link ConfigDef}: name, type, default,
+ * validator and documentation ({@link #configDef()}; {@code docs/api.md} lists them).
+ *
+ * <p>Settings prefixed {@value #STREAMS_PREFIX} are handed to Kafka Streams without the prefix, e.g.
+ * {@code streams.num.stream.threads=2} or {@code streams.replication.factor=3}; the processing guarantee is always
+ * {@code exactly_once_v2}. Immutable and thread-safe.
+ */
+public final class TopologyConfig extends AbstractConfig {
+
+    /** Kafka Streams application id: consumer group, internal topic and transactional id prefix. */
+    public static final String APPLICATION_ID_CONFIG = "application.id";
+    /** Kafka bootstrap servers. */
+    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
+    /** Schema registry base URL(s). */
+    public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
+    /** Prefix of the pipeline's topic names. */
+    public static final String TOPIC_PREFIX_CONFIG = "topic.prefix";
+    /** Stall timeout while waiting for the think step. */
+    public static final String STALL_TIMEOUT_THINK_MS_CONFIG = "stall.timeout.think.ms";
+    /** Stall timeout while waiting for the draw step. */
+    public static final String STALL_TIMEOUT_DRAW_MS_CONFIG = "stall.timeout.draw.ms";
+    /** Stall timeout while waiting for the reflect step. */
+    public static final String STALL_TIMEOUT_REFLECT_MS_CONFIG = "stall.timeout.reflect.ms";
+    /** Stall timeout while waiting for the refine step. */
+    public static final String STALL_TIMEOUT_REFINE_MS_CONFIG = "stall.timeout.refine.ms";
+    /** How often the stall check runs. */
+    public static final String STALL_CHECK_INTERVAL_MS_CONFIG = "stall.check.interval.ms";
+    /** Kafka Streams state directory (RocksDB stores). */
+    public static final String STATE_DIR_CONFIG = "state.dir";
+    /** Host the HTTP API binds to. */
+    public static final String HTTP_HOST_CONFIG = "http.host";
+    /** Port the HTTP API binds to. */
+    public static final String HTTP_PORT_CONFIG = "http.port";
+    /** host:port other instances reach this instance's HTTP API at. */
+    public static final String APPLICATION_SERVER_CONFIG = "application.server";
+    /** Root of the filesystem blob store holding images too large to travel inline. */
+    public static final String BLOB_STORE_DIR_CONFIG = "blob.store.dir";
+    /** Prefix of settings passed through to Kafka Streams. */
+    public static final String STREAMS_PREFIX = "streams.";
+
+    /** Default {@value #APPLICATION_ID_CONFIG}. */
+    public static final String DEFAULT_APPLICATION_ID = "irg-topology";
+    /** Default {@value #HTTP_PORT_CONFIG}. */
+    public static final int DEFAULT_HTTP_PORT = 8080;
+    /** Default stall timeout of every step: 5 minutes. */
+    public static final long DEFAULT_STALL_TIMEOUT_MS = 300_000L;
+
+    private static final ConfigDef CONFIG = new ConfigDef()
+            .define(APPLICATION_ID_CONFIG, Type.STRING, DEFAULT_APPLICATION_ID, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, "Kafka Streams application id: the consumer group, the prefix of the internal "
+                            + "changelog topics and of the transactional ids. Instances with the same id share the "
+                            + "work; give each deployment its own.")
+            .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, "Kafka bootstrap servers, host:port[,host:port...].")
+            .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
+                    new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "Confluent-compatible schema registry base URL(s), comma-separated.")
+            .define(TOPIC_PREFIX_CONFIG, Type.STRING, Topics.DEFAULT_PREFIX, Importance.MEDIUM,
+                    "Prefix of the pipeline's topic names, e.g. 'irg.' for irg.prompts; the same as the workers'.")
+            .define(STALL_TIMEOUT_THINK_MS_CONFIG, Type.LONG, DEFAULT_STALL_TIMEOUT_MS, Range.atLeast(1),
+                    Importance.MEDIUM, "A submitted trajectory with no thought after this many milliseconds is "
+                            + "STALLED.")
+            .define(STALL_TIMEOUT_DRAW_MS_CONFIG, Type.LONG, DEFAULT_STALL_TIMEOUT_MS, Range.atLeast(1),
+                    Importance.MEDIUM, "A trajectory with a thought but no draft after this many milliseconds is "
+                            + "STALLED.")
+            .define(STALL_TIMEOUT_REFLECT_MS_CONFIG, Type.LONG, DEFAULT_STALL_TIMEOUT_MS, Range.atLeast(1),
+                    Importance.MEDIUM, "A trajectory waiting for a reflection (on the draft or on a round's final "
+                            + "image) longer than this many milliseconds is STALLED.")
+            .define(STALL_TIMEOUT_REFINE_MS_CONFIG, Type.LONG, DEFAULT_STALL_TIMEOUT_MS, Range.atLeast(1),
+                    Importance.MEDIUM, "A trajectory with a reflection but no refined image after this many "
+                            + "milliseconds is STALLED.")
+            .define(STALL_CHECK_INTERVAL_MS_CONFIG, Type.LONG, 5_000L, Range.between(10, 3_600_000),
+                    Importance.LOW, "How often, in wall-clock milliseconds, the topology looks for stalled "
+                            + "trajectories; a stall is reported at most this much after its timeout.")
+            .define(STATE_DIR_CONFIG, Type.STRING,
+                    new File(System.getProperty("java.io.tmpdir"), "irg-topology").getPath(),
+                    new ConfigDef.NonEmptyString(), Importance.MEDIUM, "Directory of the Kafka Streams state stores "
+                            + "(RocksDB); keep it across restarts to avoid restoring from the changelog.")
+            .define(HTTP_HOST_CONFIG, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                    "Host or address the HTTP API binds to; 0.0.0.0 for every interface.")
+            .define(HTTP_PORT_CONFIG, Type.INT, DEFAULT_HTTP_PORT, Range.between(0, 65_535), Importance.MEDIUM,
+                    "Port the HTTP API binds to; 0 picks a free one.")
+            .define(APPLICATION_SERVER_CONFIG, Type.STRING, "", Importance.MEDIUM,
+                    "host:port at which other instances reach this instance's HTTP API, for forwarding queries to "
+                            + "the instance that owns a trajectory. Empty: http.host and the bound port (the local "
+                            + "host name when http.host is a wildcard address).")
+            .define(BLOB_STORE_DIR_CONFIG, Type.STRING, "", Importance.MEDIUM,
+                    "Root of the filesystem blob store the workers write large images to (their file: URIs point "
+                            + "into it). Empty: only inline images and file: URIs that are readable from here are "
+                            + "served.");
+
+    /**
+     * Parses and validates settings.
+     *
+     * @param originals settings; unknown ones are ignored except {@value #STREAMS_PREFIX}* which go to Kafka Streams
+     * @throws ConfigException naming the setting when one is missing, has the wrong type or is out of range
+     */
+    public TopologyConfig(Map<?, ?> originals) {
+        super(CONFIG, originals, false);
+        try {
+            Topics.withPrefix(getString(TOPIC_PREFIX_CONFIG));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(TOPIC_PREFIX_CONFIG, getString(TOPIC_PREFIX_CONFIG), e.getMessage());
+        }
+        String server = getString(APPLICATION_SERVER_CONFIG);
+        if (!server.isEmpty() && !server.matches("[^:\\s]+:\\d{1,5}")) {
+            throw new ConfigException(APPLICATION_SERVER_CONFIG, server, "must be host:port");
+        }
+        if (originalsWithPrefix(STREAMS_PREFIX).containsKey(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)) {
+            throw new ConfigException(STREAMS_PREFIX + StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
+                    originalsWithPrefix(STREAMS_PREFIX).get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG),
+                    "the topology always runs exactly_once_v2; remove this setting");
+        }
+    }
+
+    /** @return the definitions of every setting, e.g. for generated documentation */
+    public static ConfigDef configDef() {
+        return new ConfigDef(CONFIG);
+    }
+
+    /** @return the topics under {@value #TOPIC_PREFIX_CONFIG} */
+    public Topics topics() {
+        return Topics.withPrefix(getString(TOPIC_PREFIX_CONFIG));
+    }
+
+    /** @return {@value #APPLICATION_ID_CONFIG} */
+    public String applicationId() {
+        return getString(APPLICATION_ID_CONFIG);
+    }
+
+    /** @return {@value #BOOTSTRAP_SERVERS_CONFIG} */
+    public String bootstrapServers() {
+        return getString(BOOTSTRAP_SERVERS_CONFIG);
+    }
+
+    /** @return {@value #SCHEMA_REGISTRY_URL_CONFIG} */
+    public String schemaRegistryUrl() {
+        return getString(SCHEMA_REGISTRY_URL_CONFIG);
+    }
+
+    /**
+     * @param pendingStep the step a trajectory waits for: think, draw, reflect or refine
+     * @return how long it may wait before it is STALLED
+     * @throws IllegalArgumentException naming the step when it is none of those
+     */
+    public Duration stallTimeout(String pendingStep) {
+        String key = switch (pendingStep) {
+            case "think" -> STALL_TIMEOUT_THINK_MS_CONFIG;
+            case "draw" -> STALL_TIMEOUT_DRAW_MS_CONFIG;
+            case "reflect" -> STALL_TIMEOUT_REFLECT_MS_CONFIG;
+            case "refine" -> STALL_TIMEOUT_REFINE_MS_CONFIG;
+            default -> throw new IllegalArgumentException("unknown step '" + pendingStep
+                    + "': expected think, draw, reflect or refine");
+        };
+        return Duration.ofMillis(getLong(key));
+    }
+
+    /** @return {@value #STALL_CHECK_INTERVAL_MS_CONFIG} */
+    public Duration stallCheckInterval() {
+        return Duration.ofMillis(getLong(STALL_CHECK_INTERVAL_MS_CONFIG));
+    }
+
+    /** @return {@value #HTTP_HOST_CONFIG} */
+    public String httpHost() {
+        return getString(HTTP_HOST_CONFIG);
+    }
+
+    /** @return {@value #HTTP_PORT_CONFIG} */
+    public int httpPort() {
+        return getInt(HTTP_PORT_CONFIG);
+    }
+
+    /** @return {@value #BLOB_STORE_DIR_CONFIG}, or null when not set */
+    public Path blobStoreDir() {
+        String dir = getString(BLOB_STORE_DIR_CONFIG);
+        return dir.isEmpty() ? null : Path.of(dir);
+    }
+
+    /**
+     * The host:port other instances reach this one at.
+     *
+     * @param boundPort the port the HTTP API actually bound (differs from {@value #HTTP_PORT_CONFIG} when that is 0)
+     * @return {@value #APPLICATION_SERVER_CONFIG}, or one derived from the HTTP address
+     */
+    public String applicationServer(int boundPort) {
+        String server = getString(APPLICATION_SERVER_CONFIG);
+        if (!server.isEmpty()) {
+            return server;
+        }
+        String host = httpHost();
+        if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+            try {
+                host = InetAddress.getLocalHost().getCanonicalHostName();
+            } catch (UnknownHostException e) {
+                throw new ConfigException(APPLICATION_SERVER_CONFIG, server, "http.host is a wildcard address and "
+                        + "the local host name cannot be resolved (" + e.getMessage() + "); set application.server");
+            }
+        }
+        return host + ":" + boundPort;
+    }
+
+    /**
+     * The Kafka Streams settings: application id, bootstrap servers, state dir, exactly_once_v2, the given
+     * application.server, log-and-continue on undecodable input, then every {@value #STREAMS_PREFIX}* setting.
+     *
+     * @param applicationServer host:port of this instance's HTTP API, or null to leave it unset
+     * @return a new Properties object
+     */
+    public Properties streamsProperties(String applicationServer) {
+        Map<String, Object> p = new HashMap<>();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId());
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, getString(STATE_DIR_CONFIG));
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                LogAndContinueExceptionHandler.class.getName());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        if (applicationServer != null) {
+            p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
+        }
+        p.putAll(originalsWithPrefix(STREAMS_PREFIX));
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        Properties props = new Properties();
+        props.putAll(p);
+        return props;
+    }
+}

@@ -1,0 +1,429 @@
+package io.irgstream.topology.internals;
+
+import io.irgstream.events.CancellationRequested;
+import io.irgstream.events.DeadLetter;
+import io.irgstream.events.DraftImageProduced;
+import io.irgstream.events.FinalImageProduced;
+import io.irgstream.events.ImageRef;
+import io.irgstream.events.PromptSubmitted;
+import io.irgstream.events.Provenance;
+import io.irgstream.events.ReflectionProduced;
+import io.irgstream.events.ThoughtProduced;
+import io.irgstream.events.Trajectory;
+import io.irgstream.events.TrajectoryContext;
+import io.irgstream.events.TrajectoryError;
+import io.irgstream.events.TrajectoryRound;
+import io.irgstream.events.TrajectoryStatus;
+import io.irgstream.events.TrajectoryStep;
+import io.irgstream.schemas.RoundControl;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * The fold of step events into a {@link Trajectory}: pure functions, no Kafka. The rules:
+ *
+ * <ul>
+ *   <li>Each (step, round) is folded in once; a redelivered or replayed event only counts a delivery. Text and image
+ *       fields are filled when still empty and never overwritten, so events may arrive in any order.</li>
+ *   <li>The normal status follows the furthest step seen (think &lt; draw &lt; reflect 1 &lt; refine 1 &lt;
+ *       reflect 2 ...), so a late event never moves it back. A final image that {@link RoundControl#isLast} calls
+ *       last completes the trajectory.</li>
+ *   <li>COMPLETED and CANCELLED stay. FAILED (a dead letter) stays unless a step event produced after the failure
+ *       arrives (a re-driven record succeeded). STALLED is left when an event takes the trajectory further.</li>
+ *   <li>A cancellation of a COMPLETED trajectory is recorded but does not change its status.</li>
+ * </ul>
+ *
+ * <p>Every function returns the given instance when nothing changed, else a new record with the revision counted up
+ * and {@code updatedAt = now}; the given record is never modified.
+ */
+public final class TrajectoryFold {
+
+    /** The think step. */
+    public static final String THINK = "think";
+    /** The draw step. */
+    public static final String DRAW = "draw";
+    /** The reflect step. */
+    public static final String REFLECT = "reflect";
+    /** The refine step. */
+    public static final String REFINE = "refine";
+
+    private TrajectoryFold() {
+    }
+
+    /**
+     * Folds one event into a trajectory.
+     *
+     * @param current   the trajectory so far, or null when none exists yet
+     * @param id        the trajectory id (the record key)
+     * @param event     a PromptSubmitted, ThoughtProduced, DraftImageProduced, ReflectionProduced,
+     *                  FinalImageProduced, DeadLetter or CancellationRequested
+     * @param eventTime the Kafka record's timestamp
+     * @param now       wall-clock time
+     * @return {@code current} when the event changes nothing, else the new trajectory
+     * @throws IllegalArgumentException naming the class when the event is of another type
+     */
+    public static Trajectory apply(Trajectory current, String id, SpecificRecord event, long eventTime, long now) {
+        Trajectory t = current == null ? fresh(id, now) : Trajectory.newBuilder(current).build();
+        if (event instanceof PromptSubmitted e) {
+            mergeContext(t, e.getContext());
+        } else if (event instanceof ThoughtProduced e) {
+            step(t, e.getContext(), THINK, 0, e.getProvenance(), eventTime, now, false, x -> fillThought(x,
+                    e.getThought()));
+        } else if (event instanceof DraftImageProduced e) {
+            step(t, e.getContext(), DRAW, 0, e.getProvenance(), eventTime, now, false, x -> {
+                fillThought(x, e.getThought());
+                if (x.getDraft() == null) {
+                    x.setDraft(e.getImage());
+                }
+            });
+        } else if (event instanceof ReflectionProduced e) {
+            step(t, e.getContext(), REFLECT, e.getRound(), e.getProvenance(), eventTime, now, false, x -> {
+                fillThought(x, e.getThought());
+                updateRound(x, e.getRound(), r -> {
+                    fillRound(r, e.getImage(), e.getReflection(), e.getVerdict());
+                    if (r.getReflectedAt() == null) {
+                        r.setReflectedAt(e.getProvenance().getProducedAt());
+                    }
+                });
+            });
+        } else if (event instanceof FinalImageProduced e) {
+            step(t, e.getContext(), REFINE, e.getRound(), e.getProvenance(), eventTime, now, RoundControl.isLast(e),
+                    x -> {
+                        fillThought(x, e.getThought());
+                        updateRound(x, e.getRound(), r -> {
+                            fillRound(r, e.getSourceImage(), e.getReflection(), e.getVerdict());
+                            if (r.getFinalImage() == null) {
+                                r.setFinalImage(e.getImage());
+                            }
+                            if (r.getRefinedAt() == null) {
+                                r.setRefinedAt(e.getProvenance().getProducedAt());
+                            }
+                        });
+                        x.setFinalImage(x.getReflectionRounds().stream().filter(r -> r.getFinalImage() != null)
+                                .max(Comparator.comparingInt(TrajectoryRound::getRound))
+                                .map(TrajectoryRound::getFinalImage).orElse(null));
+                    });
+        } else if (event instanceof DeadLetter e) {
+            deadLetter(t, e, now);
+        } else if (event instanceof CancellationRequested e) {
+            cancel(t, e, now);
+        } else {
+            throw new IllegalArgumentException("cannot fold a " + (event == null ? "null" : event.getClass().getName())
+                    + " into a trajectory");
+        }
+        return finish(current, t, eventTime, now);
+    }
+
+    /**
+     * Marks a running trajectory STALLED.
+     *
+     * @param current the trajectory
+     * @param now     wall-clock time
+     * @return {@code current} unless it was running (SUBMITTED, THOUGHT, DRAFTED or REFLECTED), else the stalled one
+     */
+    public static Trajectory stall(Trajectory current, long now) {
+        if (!isRunning(current.getStatus())) {
+            return current;
+        }
+        Trajectory t = Trajectory.newBuilder(current).build();
+        t.setStatusBeforeStall(t.getStatus());
+        t.setStatus(TrajectoryStatus.STALLED);
+        t.setStalledAt(Instant.ofEpochMilli(now));
+        t.setRevision(t.getRevision() + 1);
+        t.setUpdatedAt(Instant.ofEpochMilli(now));
+        return t;
+    }
+
+    /**
+     * @param status a status
+     * @return true for the statuses of a trajectory that waits for a step and may stall: SUBMITTED, THOUGHT, DRAFTED
+     *     and REFLECTED
+     */
+    public static boolean isRunning(TrajectoryStatus status) {
+        return switch (status) {
+            case SUBMITTED, THOUGHT, DRAFTED, REFLECTED -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * @param status a status
+     * @return true for the statuses after which no update is expected: COMPLETED, FAILED and CANCELLED
+     */
+    public static boolean isEnded(TrajectoryStatus status) {
+        return status == TrajectoryStatus.COMPLETED || status == TrajectoryStatus.FAILED
+                || status == TrajectoryStatus.CANCELLED;
+    }
+
+    /**
+     * @param t a trajectory
+     * @return the sha256 of every image it references: draft, judged and final images of every round
+     */
+    public static Set<String> imageShas(Trajectory t) {
+        Set<String> shas = new LinkedHashSet<>();
+        addSha(shas, t.getDraft());
+        for (TrajectoryRound r : t.getReflectionRounds()) {
+            addSha(shas, r.getJudgedImage());
+            addSha(shas, r.getFinalImage());
+        }
+        addSha(shas, t.getFinalImage());
+        return shas;
+    }
+
+    /**
+     * @param t      a trajectory
+     * @param sha256 an image hash
+     * @return the trajectory's reference to that image, or null when it has none
+     */
+    public static ImageRef findImage(Trajectory t, String sha256) {
+        List<ImageRef> refs = new ArrayList<>();
+        refs.add(t.getDraft());
+        for (TrajectoryRound r : t.getReflectionRounds()) {
+            refs.add(r.getJudgedImage());
+            refs.add(r.getFinalImage());
+        }
+        refs.add(t.getFinalImage());
+        return refs.stream().filter(r -> r != null && r.getSha256().equals(sha256)).findFirst().orElse(null);
+    }
+
+    /**
+     * Compares two trajectories field by field through their binary encoding ({@code equals} of generated records
+     * cannot compare arrays of records with nullable timestamps).
+     *
+     * @param a a trajectory
+     * @param b another
+     * @return true when every field is equal
+     */
+    public static boolean sameContent(Trajectory a, Trajectory b) {
+        try {
+            return Trajectory.getEncoder().encode(a).equals(Trajectory.getEncoder().encode(b));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot encode trajectory " + a.getId(), e);
+        }
+    }
+
+    private static Trajectory fresh(String id, long now) {
+        Instant at = Instant.ofEpochMilli(now);
+        return Trajectory.newBuilder().setId(id).setStatus(TrajectoryStatus.SUBMITTED).setPendingStep(THINK)
+                .setCreatedAt(at).setUpdatedAt(at).setProgressedAt(at).build();
+    }
+
+    private static Trajectory finish(Trajectory current, Trajectory t, long eventTime, long now) {
+        Instant eventAt = Instant.ofEpochMilli(eventTime);
+        Instant lastEventAt = t.getLastEventAt() == null || eventAt.isAfter(t.getLastEventAt())
+                ? eventAt : t.getLastEventAt();
+        if (current != null) {
+            t.setLastEventAt(current.getLastEventAt());
+            if (sameContent(t, current)) {
+                return current;
+            }
+        }
+        t.setLastEventAt(lastEventAt);
+        t.setRevision((current == null ? 0 : current.getRevision()) + 1);
+        t.setUpdatedAt(Instant.ofEpochMilli(now));
+        return t;
+    }
+
+    private static void mergeContext(Trajectory t, TrajectoryContext c) {
+        if (t.getPrompt() != null) {
+            return;
+        }
+        t.setPrompt(c.getPrompt());
+        t.setSeed(c.getSeed());
+        t.setRounds(c.getRounds());
+        t.setSampler(c.getSampler());
+        t.setSource(c.getSource());
+        t.setSubmittedAt(c.getSubmittedAt());
+    }
+
+    private static void step(Trajectory t, TrajectoryContext context, String step, int round, Provenance provenance,
+            long eventTime, long now, boolean completes, Consumer<Trajectory> merge) {
+        mergeContext(t, context);
+        List<TrajectoryStep> steps = new ArrayList<>(t.getSteps());
+        for (TrajectoryStep s : steps) {
+            if (s.getStep().equals(step) && s.getRound() == round) {
+                s.setDeliveries(s.getDeliveries() + 1);
+                return;
+            }
+        }
+        int previousStage = furthestStage(steps);
+        long producedAt = provenance.getProducedAt().toEpochMilli();
+        steps.add(TrajectoryStep.newBuilder().setStep(step).setRound(round)
+                .setQueueWaitMs(provenance.getQueueWaitMs()).setComputeMs(provenance.getComputeMs())
+                .setEndToEndMs(producedAt - context.getSubmittedAt().toEpochMilli()).setDeliveries(1)
+                .setRecordedAt(Instant.ofEpochMilli(eventTime)).setProvenance(provenance).build());
+        t.setSteps(steps);
+        t.setAttempts(t.getAttempts() + provenance.getAttempt());
+        t.setCurrentRound(Math.max(t.getCurrentRound(), round));
+        merge.accept(t);
+
+        int stage = stage(step, round);
+        boolean advanced = completes || stage > previousStage;
+        boolean recovered = false;
+        switch (t.getStatus()) {
+            case COMPLETED, CANCELLED:
+                return;
+            case FAILED:
+                Instant failedAt = lastFailedAt(t);
+                if (failedAt != null && !provenance.getProducedAt().isAfter(failedAt)) {
+                    return;
+                }
+                t.setFailureReason(null);
+                t.setCompletedAt(null);
+                recovered = true;
+                break;
+            case STALLED:
+                if (!advanced) {
+                    return;
+                }
+                t.setStatusBeforeStall(null);
+                t.setStalledAt(null);
+                break;
+            default:
+                break;
+        }
+        if (completes) {
+            t.setStatus(TrajectoryStatus.COMPLETED);
+            t.setPendingStep(null);
+            t.setCompletedAt(Instant.ofEpochMilli(now));
+        } else {
+            int furthest = Math.max(previousStage, stage);
+            t.setStatus(statusAt(furthest));
+            t.setPendingStep(pendingAfter(furthest));
+        }
+        if (advanced || recovered) {
+            t.setProgressedAt(Instant.ofEpochMilli(now));
+        }
+    }
+
+    private static void deadLetter(Trajectory t, DeadLetter d, long now) {
+        for (TrajectoryError e : t.getErrors()) {
+            if (e.getTopic().equals(d.getTopic()) && e.getPartition() == d.getPartition()
+                    && e.getOffset() == d.getOffset()) {
+                return;
+            }
+        }
+        List<TrajectoryError> errors = new ArrayList<>(t.getErrors());
+        errors.add(TrajectoryError.newBuilder().setStep(d.getStep()).setErrorClass(d.getErrorClass())
+                .setErrorMessage(d.getErrorMessage()).setAttempts(d.getAttempts())
+                .setFirstFailedAt(d.getFirstFailedAt()).setLastFailedAt(d.getLastFailedAt())
+                .setWorkerId(d.getWorkerId()).setTopic(d.getTopic()).setPartition(d.getPartition())
+                .setOffset(d.getOffset()).build());
+        t.setErrors(errors);
+        t.setAttempts(t.getAttempts() + d.getAttempts());
+        if (t.getStatus() == TrajectoryStatus.COMPLETED || t.getStatus() == TrajectoryStatus.CANCELLED) {
+            return;
+        }
+        if (t.getStatus() != TrajectoryStatus.FAILED) {
+            t.setCompletedAt(Instant.ofEpochMilli(now));
+        }
+        t.setStatus(TrajectoryStatus.FAILED);
+        t.setFailureReason(d.getStep() + ": " + d.getErrorMessage());
+        t.setPendingStep(null);
+        t.setStatusBeforeStall(null);
+        t.setStalledAt(null);
+    }
+
+    private static void cancel(Trajectory t, CancellationRequested c, long now) {
+        if (t.getStatus() == TrajectoryStatus.CANCELLED || t.getCancelRequestedAt() != null) {
+            return;
+        }
+        t.setCancelRequestedAt(c.getRequestedAt());
+        t.setCancelRequestedBy(c.getRequestedBy());
+        t.setCancelReason(c.getReason());
+        if (t.getStatus() == TrajectoryStatus.COMPLETED) {
+            return;
+        }
+        t.setStatus(TrajectoryStatus.CANCELLED);
+        t.setPendingStep(null);
+        t.setCompletedAt(Instant.ofEpochMilli(now));
+        t.setStatusBeforeStall(null);
+        t.setStalledAt(null);
+        t.setFailureReason(null);
+    }
+
+    private static Instant lastFailedAt(Trajectory t) {
+        return t.getErrors().stream().map(TrajectoryError::getLastFailedAt).max(Comparator.naturalOrder())
+                .orElse(null);
+    }
+
+    /** 0 prompt, 1 think, 2 draw, then reflect r = 1 + 2r and refine r = 2 + 2r. */
+    private static int stage(String step, int round) {
+        return switch (step) {
+            case THINK -> 1;
+            case DRAW -> 2;
+            case REFLECT -> 1 + 2 * round;
+            case REFINE -> 2 + 2 * round;
+            default -> throw new IllegalArgumentException("unknown step '" + step + "'");
+        };
+    }
+
+    private static int furthestStage(List<TrajectoryStep> steps) {
+        int furthest = 0;
+        for (TrajectoryStep s : steps) {
+            furthest = Math.max(furthest, stage(s.getStep(), s.getRound()));
+        }
+        return furthest;
+    }
+
+    private static TrajectoryStatus statusAt(int stage) {
+        return switch (stage) {
+            case 0 -> TrajectoryStatus.SUBMITTED;
+            case 1 -> TrajectoryStatus.THOUGHT;
+            case 2 -> TrajectoryStatus.DRAFTED;
+            default -> TrajectoryStatus.REFLECTED;
+        };
+    }
+
+    private static String pendingAfter(int stage) {
+        return switch (stage) {
+            case 0 -> THINK;
+            case 1 -> DRAW;
+            case 2 -> REFLECT;
+            default -> stage % 2 == 1 ? REFINE : REFLECT;
+        };
+    }
+
+    private static void fillThought(Trajectory t, String thought) {
+        if (t.getThought() == null) {
+            t.setThought(thought);
+        }
+    }
+
+    private static void fillRound(TrajectoryRound r, ImageRef judged, String reflection,
+            io.irgstream.events.Verdict verdict) {
+        if (r.getJudgedImage() == null) {
+            r.setJudgedImage(judged);
+        }
+        if (r.getReflection() == null) {
+            r.setReflection(reflection);
+        }
+        if (r.getVerdict() == null) {
+            r.setVerdict(verdict);
+        }
+    }
+
+    private static void updateRound(Trajectory t, int round, Consumer<TrajectoryRound> update) {
+        List<TrajectoryRound> rounds = new ArrayList<>(t.getReflectionRounds());
+        TrajectoryRound entry = rounds.stream().filter(r -> r.getRound() == round).findFirst().orElse(null);
+        if (entry == null) {
+            entry = TrajectoryRound.newBuilder().setRound(round).build();
+            rounds.add(entry);
+            rounds.sort(Comparator.comparingInt(TrajectoryRound::getRound));
+        }
+        update.accept(entry);
+        t.setReflectionRounds(rounds);
+    }
+
+    private static void addSha(Set<String> shas, ImageRef ref) {
+        if (ref != null) {
+            shas.add(ref.getSha256());
+        }
+    }
+}

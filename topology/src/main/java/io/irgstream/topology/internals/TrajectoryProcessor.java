@@ -1,0 +1,160 @@
+package io.irgstream.topology.internals;
+
+import io.irgstream.events.CancellationRequested;
+import io.irgstream.events.DeadLetter;
+import io.irgstream.events.DraftImageProduced;
+import io.irgstream.events.FinalImageProduced;
+import io.irgstream.events.PromptSubmitted;
+import io.irgstream.events.ReflectionProduced;
+import io.irgstream.events.ThoughtProduced;
+import io.irgstream.events.Trajectory;
+import io.irgstream.topology.TopologyConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Folds every event of a trajectory into its record in the trajectory store (see {@link TrajectoryFold}), keeps the
+ * image index and the stall deadlines, and forwards each changed record. A wall-clock punctuator marks trajectories
+ * STALLED whose deadline passed.
+ *
+ * <p>Records whose key is missing, or does not match the trajectory id inside the event, are skipped with a warning:
+ * the key decides the partition, hence the store that holds the trajectory.
+ */
+public final class TrajectoryProcessor implements Processor<String, SpecificRecord, String, Trajectory> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrajectoryProcessor.class);
+
+    private final TopologyConfig config;
+    private final String trajectoryStoreName;
+    private final String imageIndexStoreName;
+    private final String deadlineStoreName;
+    private ProcessorContext<String, Trajectory> context;
+    private KeyValueStore<String, Trajectory> trajectories;
+    private KeyValueStore<String, String> images;
+    private KeyValueStore<String, Long> deadlines;
+
+    /**
+     * @param config              stall timeouts and check interval
+     * @param trajectoryStoreName store of trajectories by id
+     * @param imageIndexStoreName store of trajectory ids by image sha256
+     * @param deadlineStoreName   store of stall deadlines (epoch millis) by id, for running trajectories only
+     */
+    public TrajectoryProcessor(TopologyConfig config, String trajectoryStoreName, String imageIndexStoreName,
+            String deadlineStoreName) {
+        this.config = config;
+        this.trajectoryStoreName = trajectoryStoreName;
+        this.imageIndexStoreName = imageIndexStoreName;
+        this.deadlineStoreName = deadlineStoreName;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Trajectory> context) {
+        this.context = context;
+        this.trajectories = context.getStateStore(trajectoryStoreName);
+        this.images = context.getStateStore(imageIndexStoreName);
+        this.deadlines = context.getStateStore(deadlineStoreName);
+        context.schedule(config.stallCheckInterval(), PunctuationType.WALL_CLOCK_TIME, this::markStalled);
+    }
+
+    @Override
+    public void process(Record<String, SpecificRecord> record) {
+        String id = record.key();
+        SpecificRecord event = record.value();
+        if (event == null) {
+            return;
+        }
+        if (id == null || id.isBlank()) {
+            LOG.warn("skipped a {} without a key: every irg event is keyed by its trajectory id",
+                    event.getClass().getSimpleName());
+            return;
+        }
+        String inner = trajectoryId(event);
+        if (inner != null && !inner.equals(id)) {
+            LOG.warn("skipped a {} keyed '{}' that names trajectory '{}': key and trajectory id must match",
+                    event.getClass().getSimpleName(), id, inner);
+            return;
+        }
+        Trajectory current = trajectories.get(id);
+        Trajectory next = TrajectoryFold.apply(current, id, event, record.timestamp(),
+                context.currentSystemTimeMs());
+        if (next != current) {
+            save(current, next, record.timestamp());
+        }
+    }
+
+    private void markStalled(long now) {
+        List<String> due = new ArrayList<>();
+        try (KeyValueIterator<String, Long> it = deadlines.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, Long> entry = it.next();
+                if (entry.value <= now) {
+                    due.add(entry.key);
+                }
+            }
+        }
+        for (String id : due) {
+            Trajectory current = trajectories.get(id);
+            Trajectory next = current == null ? null : TrajectoryFold.stall(current, now);
+            if (next == null || next == current) {
+                deadlines.delete(id);
+            } else {
+                LOG.info("trajectory {} stalled: no {} within {} ms", id, next.getPendingStep(),
+                        config.stallTimeout(next.getPendingStep()).toMillis());
+                save(current, next, now);
+            }
+        }
+    }
+
+    private void save(Trajectory previous, Trajectory next, long timestamp) {
+        String id = next.getId();
+        trajectories.put(id, next);
+        Set<String> shas = TrajectoryFold.imageShas(next);
+        if (previous != null) {
+            shas.removeAll(TrajectoryFold.imageShas(previous));
+        }
+        for (String sha : shas) {
+            images.putIfAbsent(sha, id);
+        }
+        if (TrajectoryFold.isRunning(next.getStatus())) {
+            long deadline = next.getProgressedAt().toEpochMilli()
+                    + config.stallTimeout(next.getPendingStep()).toMillis();
+            Long old = deadlines.get(id);
+            if (old == null || old != deadline) {
+                deadlines.put(id, deadline);
+            }
+        } else if (previous == null || TrajectoryFold.isRunning(previous.getStatus())) {
+            deadlines.delete(id);
+        }
+        context.forward(new Record<>(id, next, timestamp));
+    }
+
+    private static String trajectoryId(SpecificRecord event) {
+        if (event instanceof PromptSubmitted e) {
+            return e.getContext().getTrajectoryId();
+        } else if (event instanceof ThoughtProduced e) {
+            return e.getContext().getTrajectoryId();
+        } else if (event instanceof DraftImageProduced e) {
+            return e.getContext().getTrajectoryId();
+        } else if (event instanceof ReflectionProduced e) {
+            return e.getContext().getTrajectoryId();
+        } else if (event instanceof FinalImageProduced e) {
+            return e.getContext().getTrajectoryId();
+        } else if (event instanceof DeadLetter e) {
+            return e.getTrajectoryId();
+        } else if (event instanceof CancellationRequested e) {
+            return e.getTrajectoryId();
+        }
+        return null;
+    }
+}
