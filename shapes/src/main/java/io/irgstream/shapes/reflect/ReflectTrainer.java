@@ -92,7 +92,10 @@ public final class ReflectTrainer implements StepTrainer {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        List<RgbImage> drafts = opts.quick() ? List.of() : drafts(opts, 160);
+        Path drawFile = drawFile(opts);
+        List<RgbImage> drafts = new ArrayList<>(opts.quick() || drawFile == null ? List.of()
+                : drafts(opts, drawFile, 160, opts.seed()));
+        long drawStamp = drawFile == null ? 0 : modified(drawFile);
         JitModule m;
         long done = 0;
         if (!opts.quick() && Files.exists(ckpt) && Files.exists(stateFile)) {
@@ -158,6 +161,13 @@ public final class ReflectTrainer implements StepTrainer {
                 window = 0;
                 inWindow = 0;
             }
+            if (!opts.quick() && drawFile != null && step % 1500 == 0 && modified(drawFile) != drawStamp) {
+                drawStamp = modified(drawFile);
+                drafts.addAll(drafts(opts, drawFile, 96, step));
+                while (drafts.size() > 640) {
+                    drafts.remove(0);
+                }
+            }
             if (!opts.quick() && step % 500 == 0) {
                 m.save(ckpt.toString());
                 write(stateFile, Long.toString(step));
@@ -197,15 +207,36 @@ public final class ReflectTrainer implements StepTrainer {
         return new TrainResult(out, firstLoss, lastLoss, step, secs, config);
     }
 
-    /** Real drafts of the draw model in the output folder (empty when there is none). */
-    private static List<RgbImage> drafts(TrainOptions opts, int n) {
+    /**
+     * The draw model whose drafts join the data: {@code draw.pt} in the output folder, else the file named by the
+     * environment variable {@code IRG_REFLECT_DRAW} (e.g. a draw checkpoint still in training), else none.
+     */
+    private static Path drawFile(TrainOptions opts) {
         Path draw = opts.outDir().resolve("draw.pt");
-        if (!Files.exists(draw)) {
-            opts.log().accept("reflect: no " + draw + ", training on rendered and corrupted images only");
-            return List.of();
+        if (Files.exists(draw)) {
+            return draw;
         }
+        String env = System.getenv("IRG_REFLECT_DRAW");
+        if (env != null && !env.isBlank() && Files.exists(Path.of(env))) {
+            return Path.of(env);
+        }
+        opts.log().accept("reflect: no " + draw + " (nor IRG_REFLECT_DRAW), training on rendered and corrupted"
+                + " images only");
+        return null;
+    }
+
+    private static long modified(Path f) {
+        try {
+            return Files.getLastModifiedTime(f).toMillis();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** Real drafts of the draw model: plans and no-think prompts, at 4, 8 and 20 Euler steps. */
+    private static List<RgbImage> drafts(TrainOptions opts, Path draw, int n, long seed) {
         List<RgbImage> out = new ArrayList<>();
-        Random rnd = new Random(opts.seed() + 99);
+        Random rnd = new Random(seed + 99);
         int[] steps = {4, 8, 20};
         try (StepModel m = StepModels.load(Step.DRAW, draw)) {
             for (int start = 0; start < n; start += 16) {
