@@ -205,6 +205,27 @@ def text(self, expl: List[str], steps: List[str], plan: List[List[int]], ok: boo
     if ok:
         v = "SATISFIED"
     return t + "Final Comprehensive Prompt for the Improved Image:\n" + self.fmt_plan(plan) + "\nVerdict: " + v
+def snap(self, objs: List[List[int]], plan: List[List[int]]) -> List[List[int]]:
+    out: List[List[int]] = []
+    for o in objs:
+        out.append([o[0], o[1], o[2], o[3], o[4]])
+    taken: List[bool] = []
+    for p in plan:
+        taken.append(False)
+    for i in range(len(out)):
+        o = out[i]
+        for k in range(len(plan)):
+            p = plan[k]
+            if not taken[k] and p[0] == o[0] and p[1] == o[1] and abs(p[2] - o[2]) <= 4 and abs(p[3] - o[3]) <= 4:
+                free = True
+                for j in range(len(out)):
+                    if j != i and self.gap(p[2], p[3], p[4], out[j][2], out[j][3], out[j][4]) < 2:
+                        free = False
+                if free:
+                    taken[k] = True
+                    out[i] = [p[0], p[1], p[2], p[3], p[4]]
+                    break
+    return out
 def reflect_one(self, prompt: str, thought: str, det: List[List[int]], u0: float, u1: float) -> str:
     shapes = self.shape_words()
     colors = self.color_words()
@@ -216,17 +237,17 @@ def reflect_one(self, prompt: str, thought: str, det: List[List[int]], u0: float
             blobs.append(o)
         else:
             objs.append([o[0], o[1], o[2], o[3], o[4]])
+    plan = self.parse_plan(thought)
     if spec[0] < 0:
-        return self.text(["The prompt is outside the shapes-world grammar, so it cannot be checked; the image is kept."], ["Keep the image as it is."], objs, True)
+        return self.text(["The prompt is outside the shapes-world grammar, so it cannot be checked; the image is kept."], ["Keep the image as it is."], self.snap(objs, plan), True)
     if self.passes(spec, objs):
-        return self.text(["The image matches the prompt."], ["Keep the image as it is."], objs, True)
+        return self.text(["The image matches the prompt."], ["Keep the image as it is."], self.snap(objs, plan), True)
     cat = spec[0]
     expl: List[str] = []
     steps: List[str] = []
     for o in blobs:
         expl.append("The " + self.obj_name(o) + " " + self.at(o) + " matches no shape.")
         steps.append("Remove the " + self.obj_name(o) + " " + self.at(o) + ".")
-    plan = self.parse_plan(thought)
     slots: List[List[int]] = []
     if cat == 0 or cat == 3:
         slots.append([spec[1], spec[2]])
@@ -301,8 +322,7 @@ def reflect_one(self, prompt: str, thought: str, det: List[List[int]], u0: float
                 if not done and not used[i] and not removed[i] and abs(objs[i][2] - tx) <= 6 and abs(objs[i][3] - ty) <= 6:
                     expl.append("The " + self.obj_name(objs[i]) + " " + self.at(objs[i]) + " should be a " + colors[tc] + " " + shapes[s] + ".")
                     steps.append("Replace the " + self.obj_name(objs[i]) + " " + self.at(objs[i]) + " with a " + colors[tc] + " " + shapes[s] + ".")
-                    objs[i][0] = s
-                    objs[i][1] = tc
+                    objs[i] = [s, tc, tx, ty, ts]
                     used[i] = True
                     assigned[k] = i
                     done = True
@@ -391,7 +411,7 @@ def reflect_one(self, prompt: str, thought: str, det: List[List[int]], u0: float
         steps.append("Redraw the image following the plan below.")
     if len(expl) == 0:
         expl.append("The image does not satisfy the prompt.")
-    return self.text(expl, steps, final, False)
+    return self.text(expl, steps, self.snap(final, plan), False)
 def reflect(self, prompts: List[str], thoughts: List[str], images: Tensor, uniforms: Tensor, temperature: float) -> List[str]:
     dets = self.detect(images)
     out: List[str] = []
