@@ -56,6 +56,10 @@ public final class TopologyConfig extends AbstractConfig {
     public static final String APPLICATION_SERVER_CONFIG = "application.server";
     /** Root of the filesystem blob store holding images too large to travel inline. */
     public static final String BLOB_STORE_DIR_CONFIG = "blob.store.dir";
+    /** Most event streams (SSE) open at once. */
+    public static final String HTTP_SSE_MAX_STREAMS_CONFIG = "http.sse.max.streams";
+    /** How long an event stream for an unknown trajectory waits for it to appear. */
+    public static final String HTTP_SSE_WAIT_MS_CONFIG = "http.sse.wait.ms";
     /** Prefix of settings passed through to Kafka Streams. */
     public static final String STREAMS_PREFIX = "streams.";
 
@@ -105,6 +109,12 @@ public final class TopologyConfig extends AbstractConfig {
                     "host:port at which other instances reach this instance's HTTP API, for forwarding queries to "
                             + "the instance that owns a trajectory. Empty: http.host and the bound port (the local "
                             + "host name when http.host is a wildcard address).")
+            .define(HTTP_SSE_MAX_STREAMS_CONFIG, Type.INT, 100, Range.between(1, 10_000), Importance.LOW,
+                    "Most Server-Sent Event streams open at once; each holds one HTTP server thread. Further "
+                            + "stream requests get 503.")
+            .define(HTTP_SSE_WAIT_MS_CONFIG, Type.LONG, 10_000L, Range.between(0, 600_000), Importance.LOW,
+                    "How long a request for the event stream of an unknown trajectory waits for it to appear "
+                            + "before answering 404, so a client may subscribe right after submitting.")
             .define(BLOB_STORE_DIR_CONFIG, Type.STRING, "", Importance.MEDIUM,
                     "Root of the filesystem blob store the workers write large images to (their file: URIs point "
                             + "into it). Empty: only inline images and file: URIs that are readable from here are "
@@ -189,6 +199,16 @@ public final class TopologyConfig extends AbstractConfig {
     /** @return {@value #HTTP_PORT_CONFIG} */
     public int httpPort() {
         return getInt(HTTP_PORT_CONFIG);
+    }
+
+    /** @return {@value #HTTP_SSE_MAX_STREAMS_CONFIG} */
+    public int sseMaxStreams() {
+        return getInt(HTTP_SSE_MAX_STREAMS_CONFIG);
+    }
+
+    /** @return {@value #HTTP_SSE_WAIT_MS_CONFIG} */
+    public Duration sseWait() {
+        return Duration.ofMillis(getLong(HTTP_SSE_WAIT_MS_CONFIG));
     }
 
     /** @return {@value #BLOB_STORE_DIR_CONFIG}, or null when not set */

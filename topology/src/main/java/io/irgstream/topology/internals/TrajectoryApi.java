@@ -1,0 +1,439 @@
+package io.irgstream.topology.internals;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.irgstream.events.ImageRef;
+import io.irgstream.events.PromptSubmitted;
+import io.irgstream.events.Trajectory;
+import io.irgstream.events.TrajectoryStatus;
+import io.irgstream.schemas.client.Submission;
+import io.irgstream.schemas.client.TrajectoryClient;
+import io.irgstream.schemas.images.ImageIntegrityException;
+import io.irgstream.schemas.images.ImageStore;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Semaphore;
+import java.util.function.Supplier;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API and the web page, on Javalin. Routes are listed in {@code docs/api.md}. Every error answers
+ * {@code {"error": "<one line>"}} with a fitting status. The queries are attached once Kafka Streams exists (the
+ * server starts first so its port can be published as {@code application.server}); until then, and while the stores
+ * are not queryable, data routes answer 503.
+ *
+ * <p>An event stream holds one server thread while open; at most {@code maxStreams} are open at once.
+ */
+public final class TrajectoryApi implements AutoCloseable {
+
+    /** Default and largest {@code limit} of the list route. */
+    public static final int DEFAULT_LIMIT = 50;
+    /** Largest {@code limit} of the list route. */
+    public static final int MAX_LIMIT = 1_000;
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrajectoryApi.class);
+    private static final Duration HEARTBEAT = Duration.ofSeconds(15);
+    private static final Set<String> SUBMIT_FIELDS = Set.of("prompt", "seed", "rounds");
+    private static final String JSON = "application/json";
+
+    private final TrajectoryClient submitter;
+    private final CancellationWriter cancellations;
+    private final TrajectoryFeed feed;
+    private final ImageStore images;
+    private final Supplier<KafkaStreams.State> state;
+    private final Semaphore streams;
+    private final Duration sseWait;
+    private final byte[] page;
+    private final Javalin app;
+    private volatile TrajectoryQueries queries;
+
+    /**
+     * Creates the API; {@link #start} serves it.
+     *
+     * @param submitter     writes submitted prompts
+     * @param cancellations writes cancellations
+     * @param feed          committed trajectory changes, for event streams
+     * @param images        reads and verifies image bytes
+     * @param state         the Kafka Streams state, for health and readiness
+     * @param maxStreams    most event streams open at once
+     * @param sseWait       how long an event stream for an unknown id waits for it to appear
+     */
+    public TrajectoryApi(TrajectoryClient submitter, CancellationWriter cancellations, TrajectoryFeed feed,
+            ImageStore images, Supplier<KafkaStreams.State> state, int maxStreams, Duration sseWait) {
+        this.submitter = submitter;
+        this.cancellations = cancellations;
+        this.feed = feed;
+        this.images = images;
+        this.state = state;
+        this.streams = new Semaphore(maxStreams);
+        this.sseWait = sseWait;
+        this.page = resource("/io/irgstream/topology/web/index.html");
+        this.app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.startup.showOldJavalinVersionWarning = false;
+            config.http.maxRequestSize = 64 * 1024;
+            config.routes.get("/", ctx -> ctx.contentType("text/html; charset=utf-8").result(page));
+            config.routes.get("/healthz", this::health);
+            config.routes.get("/readyz", this::ready);
+            config.routes.post("/api/trajectories", this::submit);
+            config.routes.get("/api/trajectories", this::list);
+            config.routes.get("/api/trajectories/{id}", this::get);
+            config.routes.get("/api/trajectories/{id}/events", ctx -> stream(ctx, ctx.pathParam("id")));
+            config.routes.post("/api/trajectories/{id}/cancel", this::cancel);
+            config.routes.get("/api/events", ctx -> stream(ctx, null));
+            config.routes.get("/api/images/{sha256}", this::image);
+            config.routes.exception(ApiException.class, (e, ctx) -> json(ctx, e.status(), error(e.getMessage())));
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+                json(ctx, 500, error("internal error: " + e));
+            });
+        });
+    }
+
+    /**
+     * Starts serving.
+     *
+     * @param host address to bind
+     * @param port port to bind, 0 for any free one
+     * @return the bound port
+     */
+    public int start(String host, int port) {
+        app.start(host, port);
+        return app.port();
+    }
+
+    /**
+     * Attaches the queries once Kafka Streams exists.
+     *
+     * @param queries interactive queries over the stores
+     */
+    public void attach(TrajectoryQueries queries) {
+        this.queries = queries;
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+
+    private void health(Context ctx) {
+        KafkaStreams.State s = state.get();
+        boolean up = s != KafkaStreams.State.ERROR && s != KafkaStreams.State.NOT_RUNNING
+                && s != KafkaStreams.State.PENDING_ERROR;
+        json(ctx, up ? 200 : 503, obj().put("status", up ? "UP" : "DOWN").put("streams", String.valueOf(s)));
+    }
+
+    private void ready(Context ctx) {
+        KafkaStreams.State s = state.get();
+        boolean ready = s == KafkaStreams.State.RUNNING;
+        json(ctx, ready ? 200 : 503, obj().put("ready", ready).put("streams", String.valueOf(s)));
+    }
+
+    private void submit(Context ctx) {
+        JsonNode body = body(ctx, true);
+        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!SUBMIT_FIELDS.contains(f)) {
+                throw new ApiException(400, "unknown field '" + f + "': expected prompt, seed, rounds");
+            }
+        }
+        JsonNode prompt = body.path("prompt");
+        if (!prompt.isTextual()) {
+            throw new ApiException(400, prompt.isMissingNode() || prompt.isNull()
+                    ? "the prompt is missing: send {\"prompt\": \"...\"}" : "prompt must be a string");
+        }
+        Long seed = null;
+        JsonNode s = body.path("seed");
+        if (!s.isMissingNode() && !s.isNull()) {
+            if (!s.isIntegralNumber() || !s.canConvertToLong()) {
+                throw new ApiException(400, "seed must be an integer, got " + s);
+            }
+            seed = s.asLong();
+        }
+        int rounds = 1;
+        JsonNode r = body.path("rounds");
+        if (!r.isMissingNode() && !r.isNull()) {
+            if (!r.isIntegralNumber() || !r.canConvertToInt()) {
+                throw new ApiException(400, "rounds must be an integer between 1 and " + Submission.MAX_ROUNDS
+                        + ", got " + r);
+            }
+            rounds = r.asInt();
+        }
+        Submission submission;
+        try {
+            submission = new Submission(prompt.asText(), seed, rounds, null);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(400, e.getMessage());
+        }
+        PromptSubmitted event;
+        try {
+            event = submitter.submit(submission);
+        } catch (IllegalStateException e) {
+            throw new ApiException(503, e.getMessage());
+        }
+        String id = event.getContext().getTrajectoryId();
+        ctx.header("Location", "/api/trajectories/" + id);
+        json(ctx, 202, obj().put("id", id).put("status", TrajectoryStatus.SUBMITTED.name())
+                .put("seed", event.getContext().getSeed()).put("rounds", event.getContext().getRounds())
+                .put("url", "/api/trajectories/" + id).put("events", "/api/trajectories/" + id + "/events"));
+    }
+
+    private void get(Context ctx) {
+        String id = ctx.pathParam("id");
+        JsonNode t = queries().find(id, localOnly(ctx))
+                .orElseThrow(() -> new ApiException(404, "unknown trajectory " + id));
+        json(ctx, 200, t);
+    }
+
+    private void list(Context ctx) {
+        TrajectoryStatus status = null;
+        String s = ctx.queryParam("status");
+        if (s != null && !s.isBlank()) {
+            try {
+                status = TrajectoryStatus.valueOf(s.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new ApiException(400, "unknown status '" + s + "': expected one of "
+                        + List.of(TrajectoryStatus.values()));
+            }
+        }
+        int limit = DEFAULT_LIMIT;
+        String l = ctx.queryParam("limit");
+        if (l != null && !l.isBlank()) {
+            try {
+                limit = Integer.parseInt(l.trim());
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > MAX_LIMIT) {
+                throw new ApiException(400, "limit must be an integer between 1 and " + MAX_LIMIT + ", got " + l);
+            }
+        }
+        List<JsonNode> found = queries().list(status, limit, localOnly(ctx));
+        ObjectNode answer = obj();
+        ArrayNode items = answer.putArray("trajectories");
+        found.forEach(items::add);
+        answer.put("count", found.size());
+        json(ctx, 200, answer);
+    }
+
+    private void cancel(Context ctx) {
+        String id = ctx.pathParam("id");
+        String reason = null;
+        if (!ctx.body().isBlank()) {
+            JsonNode body = body(ctx, false);
+            JsonNode r = body.path("reason");
+            if (!r.isMissingNode() && !r.isNull()) {
+                if (!r.isTextual()) {
+                    throw new ApiException(400, "reason must be a string");
+                }
+                reason = r.asText();
+            }
+        }
+        JsonNode t = queries().find(id, false).orElseThrow(() -> new ApiException(404, "unknown trajectory " + id));
+        String status = t.path("status").asText();
+        if (status.equals(TrajectoryStatus.COMPLETED.name())) {
+            throw new ApiException(409, "trajectory " + id + " has already completed; nothing to cancel");
+        }
+        if (!status.equals(TrajectoryStatus.CANCELLED.name())) {
+            cancellations.cancel(id, "http", reason);
+        }
+        json(ctx, 202, obj().put("id", id).put("cancellation", "requested").put("status", status));
+    }
+
+    private void image(Context ctx) {
+        String sha = ctx.pathParam("sha256");
+        if (!sha.matches("[0-9a-f]{64}")) {
+            throw new ApiException(400, "'" + sha + "' is not a lower-case hex sha256");
+        }
+        Optional<ImageRef> ref = queries().localImage(sha);
+        if (ref.isPresent()) {
+            byte[] bytes;
+            try {
+                bytes = images.bytes(ref.get());
+            } catch (ImageIntegrityException e) {
+                throw new ApiException(500, e.getMessage());
+            }
+            imageHeaders(ctx, sha);
+            ctx.contentType(ref.get().getMediaType()).result(bytes);
+            return;
+        }
+        if (!localOnly(ctx)) {
+            Optional<HttpResponse<byte[]>> remote = queries().remoteImage(sha);
+            if (remote.isPresent()) {
+                imageHeaders(ctx, sha);
+                ctx.contentType(remote.get().headers().firstValue("Content-Type").orElse("application/octet-stream"))
+                        .result(remote.get().body());
+                return;
+            }
+        }
+        throw new ApiException(404, "unknown image " + sha + ": no trajectory references it");
+    }
+
+    /**
+     * An event stream: one trajectory's changes of status, step or round until it ends ({@code id} given), or every
+     * change of every trajectory ({@code id} null). Each message's data is the trajectory's JSON and its id the
+     * record's revision. Comments are sent as heartbeats so dead connections are noticed.
+     */
+    private void stream(Context ctx, String id) throws IOException, InterruptedException {
+        TrajectoryQueries q = queries();
+        if (!streams.tryAcquire()) {
+            throw new ApiException(503, "too many open event streams; retry later");
+        }
+        try (TrajectoryFeed.Subscription sub = feed.subscribe(id)) {
+            JsonNode first = null;
+            if (id != null) {
+                first = q.find(id, false).orElse(null);
+                long deadline = System.nanoTime() + sseWait.toNanos();
+                while (first == null && System.nanoTime() < deadline) {
+                    Trajectory t = sub.poll(Duration.ofMillis(200));
+                    first = t != null ? TrajectoryJson.toJson(t) : q.find(id, false).orElse(null);
+                }
+                if (first == null) {
+                    throw new ApiException(404, "unknown trajectory " + id);
+                }
+            }
+            ctx.status(200);
+            ctx.res().setContentType("text/event-stream");
+            ctx.res().setCharacterEncoding("UTF-8");
+            ctx.res().setHeader("Cache-Control", "no-cache");
+            ctx.res().setHeader("X-Accel-Buffering", "no");
+            OutputStream out = ctx.res().getOutputStream();
+            long lastRevision = -1;
+            String lastState = null;
+            if (first != null) {
+                send(out, first);
+                lastRevision = first.path("revision").asLong();
+                lastState = progress(first);
+                if (ended(first)) {
+                    return;
+                }
+            } else {
+                out.write(": connected\n\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            }
+            while (!sub.overflowed()) {
+                Trajectory t = sub.poll(HEARTBEAT);
+                if (t == null) {
+                    out.write(": keepalive\n\n".getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    continue;
+                }
+                JsonNode json = TrajectoryJson.toJson(t);
+                if (id != null) {
+                    if (t.getRevision() <= lastRevision || progress(json).equals(lastState)) {
+                        continue;
+                    }
+                    lastRevision = t.getRevision();
+                    lastState = progress(json);
+                }
+                send(out, json);
+                if (id != null && ended(json)) {
+                    return;
+                }
+            }
+            out.write("event: error\ndata: {\"error\":\"this client fell too far behind; reconnect\"}\n\n"
+                    .getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        } catch (IOException e) {
+            LOG.debug("event stream client went away: {}", e.toString());
+        } finally {
+            streams.release();
+        }
+    }
+
+    private static String progress(JsonNode t) {
+        return t.path("status").asText() + "/" + t.path("pendingStep").asText() + "/" + t.path("currentRound").asInt();
+    }
+
+    private static boolean ended(JsonNode t) {
+        String s = t.path("status").asText();
+        return s.equals("COMPLETED") || s.equals("FAILED") || s.equals("CANCELLED");
+    }
+
+    private static void send(OutputStream out, JsonNode json) throws IOException {
+        String msg = "id: " + json.path("revision").asLong() + "\ndata: "
+                + TrajectoryJson.MAPPER.writeValueAsString(json) + "\n\n";
+        out.write(msg.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private TrajectoryQueries queries() {
+        TrajectoryQueries q = queries;
+        if (q == null) {
+            throw new ApiException(503, "the topology is starting; retry shortly");
+        }
+        return q;
+    }
+
+    private static boolean localOnly(Context ctx) {
+        return "true".equals(ctx.queryParam(TrajectoryQueries.LOCAL_PARAM));
+    }
+
+    private static void imageHeaders(Context ctx, String sha) {
+        ctx.header("Cache-Control", "public, max-age=31536000, immutable");
+        ctx.header("ETag", "\"" + sha + "\"");
+    }
+
+    private static JsonNode body(Context ctx, boolean required) {
+        String text = ctx.body();
+        if (text.isBlank()) {
+            if (required) {
+                throw new ApiException(400, "the request body is empty: send a JSON object");
+            }
+            return obj();
+        }
+        JsonNode body;
+        try {
+            body = TrajectoryJson.MAPPER.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new ApiException(400, "the request body is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (body == null || !body.isObject()) {
+            throw new ApiException(400, "the request body must be a JSON object");
+        }
+        return body;
+    }
+
+    private static ObjectNode obj() {
+        return TrajectoryJson.MAPPER.createObjectNode();
+    }
+
+    private static ObjectNode error(String message) {
+        return obj().put("error", message);
+    }
+
+    private static void json(Context ctx, int status, JsonNode body) {
+        try {
+            ctx.status(status).contentType(JSON).result(TrajectoryJson.MAPPER.writeValueAsString(body));
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static byte[] resource(String path) {
+        try (InputStream in = TrajectoryApi.class.getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + path + " is missing from the irg-topology jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

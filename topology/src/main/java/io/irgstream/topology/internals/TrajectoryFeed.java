@@ -1,0 +1,164 @@
+package io.irgstream.topology.internals;
+
+import io.irgstream.events.Trajectory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows the trajectories topic from its end (read_committed, no consumer group) on a background thread and hands
+ * every committed change to its subscribers; the source of the API's event streams. Every instance of the topology
+ * reads every partition, so a stream can be served by any instance.
+ *
+ * <p>Thread-safe. Each subscription has a bounded queue; a subscriber that falls more than {@value #QUEUE_CAPACITY}
+ * changes behind is marked {@link Subscription#overflowed()} and gets no more.
+ */
+public final class TrajectoryFeed implements AutoCloseable {
+
+    /** Capacity of each subscription's queue. */
+    public static final int QUEUE_CAPACITY = 1_000;
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrajectoryFeed.class);
+
+    private final KafkaConsumer<String, Trajectory> consumer;
+    private final Set<Subscription> subscriptions = new CopyOnWriteArraySet<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    /**
+     * Starts following {@code topic}.
+     *
+     * @param bootstrapServers Kafka bootstrap servers
+     * @param topic            the trajectories topic; it must exist
+     * @param deserializer     value deserializer
+     * @throws IllegalStateException naming the topic when it does not exist
+     */
+    public TrajectoryFeed(String bootstrapServers, String topic, Deserializer<Trajectory> deserializer) {
+        Map<String, Object> p = new HashMap<>();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "irg-topology-feed-" + ProcessHandle.current().pid());
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
+        consumer = new KafkaConsumer<>(p, new StringDeserializer(), deserializer);
+        List<TopicPartition> partitions = new ArrayList<>();
+        try {
+            List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(15));
+            if (infos == null || infos.isEmpty()) {
+                throw new IllegalStateException("topic " + topic + " does not exist; create the irg topics first");
+            }
+            infos.forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+        } catch (RuntimeException e) {
+            consumer.close();
+            throw e;
+        }
+        thread = new Thread(this::loop, "irg-trajectory-feed");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * Subscribes to the changes of one trajectory, or of all.
+     *
+     * @param trajectoryId the id, or null for every trajectory
+     * @return the subscription; close it when done
+     */
+    public Subscription subscribe(String trajectoryId) {
+        Subscription s = new Subscription(trajectoryId);
+        subscriptions.add(s);
+        return s;
+    }
+
+    private void loop() {
+        try {
+            while (running) {
+                for (ConsumerRecord<String, Trajectory> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.value() == null) {
+                        continue;
+                    }
+                    for (Subscription s : subscriptions) {
+                        if (s.trajectoryId == null || s.trajectoryId.equals(r.key())) {
+                            s.offer(r.value());
+                        }
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                LOG.error("trajectory feed woken up unexpectedly", e);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("trajectory feed stopped: {}; event streams get no more updates", e.toString(), e);
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Changes of one trajectory (or of all) in arrival order. */
+    public final class Subscription implements AutoCloseable {
+        private final String trajectoryId;
+        private final BlockingQueue<Trajectory> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+        private volatile boolean overflowed;
+
+        private Subscription(String trajectoryId) {
+            this.trajectoryId = trajectoryId;
+        }
+
+        private void offer(Trajectory t) {
+            if (!overflowed && !queue.offer(t)) {
+                overflowed = true;
+                subscriptions.remove(this);
+            }
+        }
+
+        /**
+         * @param timeout how long to wait
+         * @return the next change, or null when none came within the timeout
+         * @throws InterruptedException when interrupted while waiting
+         */
+        public Trajectory poll(Duration timeout) throws InterruptedException {
+            return queue.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        /** @return true when the subscriber fell too far behind and was dropped */
+        public boolean overflowed() {
+            return overflowed;
+        }
+
+        @Override
+        public void close() {
+            subscriptions.remove(this);
+        }
+    }
+}

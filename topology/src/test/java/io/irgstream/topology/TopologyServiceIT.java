@@ -1,0 +1,303 @@
+package io.irgstream.topology;
+
+import static io.irgstream.events.Verdict.NEEDS_CHANGES;
+import static io.irgstream.events.Verdict.SATISFIED;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.irgstream.embedded.TopicSpec;
+import io.irgstream.embedded.testing.KafkaFixture;
+import io.irgstream.schemas.EmbeddedSchemaRegistry;
+import io.irgstream.schemas.HttpSchemaRegistryClient;
+import io.irgstream.schemas.IrgAvroSerializer;
+import io.irgstream.schemas.SchemaRegistryClient;
+import io.irgstream.schemas.Topic;
+import io.irgstream.schemas.Topics;
+import io.irgstream.schemas.images.FileSystemBlobStore;
+import io.irgstream.schemas.images.ImageStore;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The topology service on a real broker (KafkaFixture) and an embedded schema registry: the test plays the
+ * workers, producing step events as they would, and checks the HTTP API end to end.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class TopologyServiceIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private static EmbeddedSchemaRegistry registry;
+    private static TopologyService service;
+    private static Topics topics;
+    private static KafkaProducer<String, byte[]> producer;
+    private static SchemaRegistryClient registryClient;
+    private static ImageStore blobImages;
+    private static Path dir;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws IOException {
+        dir = Files.createTempDirectory("irg-topology-it-");
+        registry = EmbeddedSchemaRegistry.builder().port(0).build().start();
+        registryClient = new HttpSchemaRegistryClient(registry.url());
+        String prefix = KafkaFixture.uniqueTopicPrefix("topology-it");
+        topics = Topics.withPrefix(prefix);
+        List<TopicSpec> specs = new ArrayList<>();
+        for (Topic<?> t : topics.all()) {
+            TopicSpec spec = TopicSpec.of(t.name(), 2);
+            specs.add(t.compacted() ? spec.compacted() : spec);
+        }
+        KafkaFixture.createTopics(specs.toArray(TopicSpec[]::new));
+        blobImages = new ImageStore(new FileSystemBlobStore(dir.resolve("blobs")), 0);
+        Map<String, Object> settings = new HashMap<>();
+        settings.put(TopologyConfig.APPLICATION_ID_CONFIG, prefix + "topology");
+        settings.put(TopologyConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaFixture.bootstrapServers());
+        settings.put(TopologyConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
+        settings.put(TopologyConfig.TOPIC_PREFIX_CONFIG, prefix);
+        settings.put(TopologyConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
+        settings.put(TopologyConfig.BLOB_STORE_DIR_CONFIG, dir.resolve("blobs").toString());
+        settings.put(TopologyConfig.HTTP_PORT_CONFIG, 0);
+        settings.put(TopologyConfig.STALL_TIMEOUT_THINK_MS_CONFIG, 2_000);
+        settings.put(TopologyConfig.STALL_CHECK_INTERVAL_MS_CONFIG, 200);
+        settings.put("streams.replication.factor", 1);
+        service = new TopologyService(settings).start();
+        assertThat(service.awaitRunning(WAIT)).as("streams state %s", service.state()).isTrue();
+        producer = new KafkaProducer<>(KafkaFixture.producerProps(), new StringSerializer(),
+                new ByteArraySerializer());
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        if (producer != null) {
+            producer.close();
+        }
+        if (service != null) {
+            service.close();
+        }
+        if (registry != null) {
+            registry.close();
+        }
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    @Test
+    void shouldFollowASubmittedPromptThroughEveryStepWhenWorkersProduceItsEvents() throws Exception {
+        HttpResponse<String> submitted = post("/api/trajectories", "{\"prompt\": \"a large red circle\", \"rounds\": 2}");
+        assertThat(submitted.statusCode()).isEqualTo(202);
+        String id = JSON.readTree(submitted.body()).path("id").asText();
+        assertThat(submitted.headers().firstValue("Location")).contains("/api/trajectories/" + id);
+        CompletableFuture<List<JsonNode>> events = sse("/api/trajectories/" + id + "/events");
+        awaitStatus(id, "SUBMITTED", "STALLED");
+
+        Events e = new Events(id, 2, blobImages);
+        work(id, e.thought(), e.draft(), e.reflection(1, NEEDS_CHANGES), e.finalImage(1, NEEDS_CHANGES),
+                e.reflection(2, SATISFIED), e.finalImage(2, SATISFIED));
+
+        JsonNode t = awaitStatus(id, "COMPLETED");
+        assertThat(t.path("prompt").asText()).isEqualTo("a large red circle");
+        assertThat(t.path("source").asText()).isEqualTo("http");
+        assertThat(t.path("rounds").asInt()).isEqualTo(2);
+        assertThat(t.path("thought").asText()).isEqualTo(Events.THOUGHT);
+        assertThat(t.path("reflectionRounds")).hasSize(2);
+        assertThat(t.path("reflectionRounds").get(1).path("verdict").asText()).isEqualTo("SATISFIED");
+        assertThat(t.path("steps")).hasSize(6);
+        assertThat(t.path("draft").has("inline")).isFalse();
+        List<String> urls = List.of(t.path("draft").path("url").asText(),
+                t.path("reflectionRounds").get(0).path("finalImage").path("url").asText(),
+                t.path("finalImage").path("url").asText());
+        for (String url : urls) {
+            HttpResponse<byte[]> image = HTTP.send(request(url).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(image.statusCode()).as(url).isEqualTo(200);
+            assertThat(image.headers().firstValue("Content-Type")).contains("image/png");
+            assertThat(ImageStore.sha256(image.body())).isEqualTo(url.substring(url.lastIndexOf('/') + 1));
+        }
+
+        List<JsonNode> messages = events.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        List<String> statuses = messages.stream().map(m -> m.path("status").asText())
+                .filter(s -> !s.equals("STALLED")).toList();
+        assertThat(statuses).first().isIn("SUBMITTED", "THOUGHT", "DRAFTED", "REFLECTED", "COMPLETED");
+        assertThat(statuses).last().isEqualTo("COMPLETED");
+        assertThat(messages).extracting(m -> m.path("revision").asLong()).isSorted();
+
+        JsonNode completed = getJson("/api/trajectories?status=COMPLETED&limit=1000");
+        assertThat(completed.path("trajectories")).extracting(n -> n.path("id").asText()).contains(id);
+        assertThat(completed.path("trajectories")).allSatisfy(n -> assertThat(n.path("status").asText())
+                .isEqualTo("COMPLETED"));
+    }
+
+    @Test
+    void shouldAnswer400WithAClearMessageWhenTheSubmissionIsInvalid() throws Exception {
+        assertError(post("/api/trajectories", "{\"prompt\": \"   \"}"), 400, "the prompt is empty");
+        assertError(post("/api/trajectories", "{\"prompt\": \"" + "x".repeat(1001) + "\"}"), 400,
+                "the prompt has 1001 characters; the limit is 1000");
+        assertError(post("/api/trajectories", "{\"prompt\": \"a circle\", \"rounds\": 9}"), 400,
+                "rounds must be between 1 and 5, got 9");
+        assertError(post("/api/trajectories", "{\"prompt\": \"a circle\", \"rounds\": \"two\"}"), 400,
+                "rounds must be an integer between 1 and 5, got \"two\"");
+        assertError(post("/api/trajectories", "{\"promt\": \"a circle\"}"), 400,
+                "unknown field 'promt': expected prompt, seed, rounds");
+        assertError(post("/api/trajectories", "{\"prompt\": "), 400, "the request body is not valid JSON");
+        assertError(post("/api/trajectories", ""), 400, "the request body is empty: send a JSON object");
+        assertError(get("/api/trajectories?status=DONE"), 400, "unknown status 'DONE'");
+        assertError(get("/api/trajectories?limit=0"), 400, "limit must be an integer between 1 and 1000, got 0");
+    }
+
+    @Test
+    void shouldCancelARunningTrajectoryButNotACompletedOne() throws Exception {
+        String id = JSON.readTree(post("/api/trajectories", "{\"prompt\": \"a blue square\", \"seed\": 7}").body())
+                .path("id").asText();
+        awaitStatus(id, "SUBMITTED", "STALLED");
+
+        HttpResponse<String> cancelled = post("/api/trajectories/" + id + "/cancel", "{\"reason\": \"test\"}");
+
+        assertThat(cancelled.statusCode()).isEqualTo(202);
+        JsonNode t = awaitStatus(id, "CANCELLED");
+        assertThat(t.path("cancelReason").asText()).isEqualTo("test");
+        assertThat(t.path("cancelRequestedBy").asText()).isEqualTo("http");
+        assertThat(t.path("seed").asLong()).isEqualTo(7);
+        assertThat(post("/api/trajectories/" + id + "/cancel", "").statusCode()).isEqualTo(202);
+
+        Events done = new Events("it-done-" + System.nanoTime(), 1);
+        work(done.id, done.prompt(), done.thought(), done.draft(), done.reflection(1, SATISFIED),
+                done.finalImage(1, SATISFIED));
+        awaitStatus(done.id, "COMPLETED");
+        assertError(post("/api/trajectories/" + done.id + "/cancel", ""), 409,
+                "trajectory " + done.id + " has already completed; nothing to cancel");
+        assertError(post("/api/trajectories/nope/cancel", ""), 404, "unknown trajectory nope");
+    }
+
+    @Test
+    void shouldStallWithoutProgressAndResumeWhenTheStepArrives() throws Exception {
+        Events e = new Events("it-stall-" + System.nanoTime(), 1);
+        work(e.id, e.prompt());
+
+        JsonNode stalled = awaitStatus(e.id, "STALLED");
+        assertThat(stalled.path("statusBeforeStall").asText()).isEqualTo("SUBMITTED");
+        work(e.id, e.thought());
+
+        JsonNode resumed = awaitStatus(e.id, "THOUGHT");
+        assertThat(resumed.path("stalledAt").isNull()).isTrue();
+    }
+
+    @Test
+    void shouldFailWithTheReasonWhenADeadLetterArrivesAndStillServeItsInlineDraft() throws Exception {
+        Events e = new Events("it-failed-" + System.nanoTime(), 1);
+        work(e.id, e.prompt(), e.thought(), e.draft(), e.deadLetter("reflect", 3, Events.SUBMITTED_AT.plusSeconds(9)));
+
+        JsonNode t = awaitStatus(e.id, "FAILED");
+        assertThat(t.path("failureReason").asText()).isEqualTo("reflect: model returned NaN pixels");
+        assertThat(t.path("errors")).hasSize(1);
+        HttpResponse<byte[]> draft = HTTP.send(request(t.path("draft").path("url").asText()).GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(draft.statusCode()).isEqualTo(200);
+        assertThat(ImageStore.sha256(draft.body())).isEqualTo(t.path("draft").path("sha256").asText());
+    }
+
+    @Test
+    void shouldAnswer404ForUnknownTrajectoriesAndImages() throws Exception {
+        assertError(get("/api/trajectories/no-such-id"), 404, "unknown trajectory no-such-id");
+        assertError(get("/api/images/" + "0".repeat(64)), 404, "unknown image " + "0".repeat(64));
+        assertError(get("/api/images/not-a-hash"), 400, "'not-a-hash' is not a lower-case hex sha256");
+    }
+
+    @Test
+    void shouldReportHealthReadinessAndServeThePage() throws Exception {
+        assertThat(get("/healthz").statusCode()).isEqualTo(200);
+        HttpResponse<String> ready = get("/readyz");
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(ready.body()).path("streams").asText()).isEqualTo("RUNNING");
+        HttpResponse<String> page = get("/");
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v)
+                .startsWith("text/html"));
+        assertThat(page.body()).contains("EventSource(\"/api/events\")").contains("image-rendering: pixelated");
+    }
+
+    private static void work(String id, SpecificRecord... events) throws Exception {
+        for (SpecificRecord event : events) {
+            String topic = topics.all().stream().filter(t -> t.valueClass().orElseThrow() == event.getClass())
+                    .findFirst().orElseThrow().name();
+            IrgAvroSerializer<SpecificRecord> serializer = new IrgAvroSerializer<>(registryClient);
+            producer.send(new ProducerRecord<>(topic, id, serializer.serialize(topic, event))).get();
+        }
+    }
+
+    private static JsonNode awaitStatus(String id, String... statuses) {
+        JsonNode[] last = new JsonNode[1];
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+            HttpResponse<String> r = get("/api/trajectories/" + id);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            last[0] = JSON.readTree(r.body());
+            assertThat(last[0].path("status").asText()).isIn((Object[]) statuses);
+        });
+        return last[0];
+    }
+
+    private static CompletableFuture<List<JsonNode>> sse(String path) {
+        return HTTP.sendAsync(request(path).header("Accept", "text/event-stream").GET().build(),
+                HttpResponse.BodyHandlers.ofLines()).thenApply(r -> {
+                    assertThat(r.statusCode()).isEqualTo(200);
+                    return r.body().filter(l -> l.startsWith("data: ")).map(l -> {
+                        try {
+                            return JSON.readTree(l.substring(6));
+                        } catch (IOException ex) {
+                            throw new IllegalStateException(ex);
+                        }
+                    }).toList();
+                });
+    }
+
+    private static void assertError(HttpResponse<String> r, int status, String messageStart) throws IOException {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v)
+                .startsWith("application/json"));
+        assertThat(JSON.readTree(r.body()).path("error").asText()).startsWith(messageStart);
+    }
+
+    private static JsonNode getJson(String path) throws Exception {
+        HttpResponse<String> r = get(path);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    private static HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return HTTP.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
+        return HTTP.send(request(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(service.url() + path)).timeout(WAIT);
+    }
+}
