@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -242,7 +244,8 @@ public final class TopologyConfig extends AbstractConfig {
 
     /**
      * The Kafka Streams settings: application id, bootstrap servers, state dir, exactly_once_v2, the given
-     * application.server, log-and-continue on undecodable input, then every {@value #STREAMS_PREFIX}* setting.
+     * application.server, log-and-continue on undecodable input, records up to
+     * {@link TrajectoryTopology#MAX_RECORD_BYTES}, then every {@value #STREAMS_PREFIX}* setting.
      *
      * @param applicationServer host:port of this instance's HTTP API, or null to leave it unset
      * @return a new Properties object
@@ -255,6 +258,9 @@ public final class TopologyConfig extends AbstractConfig {
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 LogAndContinueExceptionHandler.class.getName());
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), TrajectoryTopology.MAX_RECORD_BYTES);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
+                TrajectoryTopology.MAX_RECORD_BYTES);
         if (applicationServer != null) {
             p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
         }

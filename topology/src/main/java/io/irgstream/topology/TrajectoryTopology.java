@@ -7,8 +7,10 @@ import io.irgstream.schemas.SchemaRegistryClient;
 import io.irgstream.schemas.Topic;
 import io.irgstream.schemas.Topics;
 import io.irgstream.topology.internals.TrajectoryProcessor;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -39,6 +41,13 @@ public final class TrajectoryTopology {
     /** Name of the store of stall deadlines of running trajectories. */
     public static final String DEADLINE_STORE = "irg-trajectory-stall-deadlines";
 
+    /**
+     * Largest trajectory record, in bytes: a record carries its inline images (up to the workers' inline limit each),
+     * so the changelog topic and the producer allow this much. The trajectories topic needs the same
+     * {@code max.message.bytes}.
+     */
+    public static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
     private TrajectoryTopology() {
     }
 
@@ -68,7 +77,8 @@ public final class TrajectoryTopology {
         Serde<Trajectory> trajectorySerde = IrgSerdes.forClass(Trajectory.class, registry, false);
 
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TRAJECTORY_STORE),
-                Serdes.String(), trajectorySerde));
+                Serdes.String(), trajectorySerde)
+                .withLoggingEnabled(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_RECORD_BYTES))));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IMAGE_INDEX_STORE),
                 Serdes.String(), Serdes.String()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DEADLINE_STORE),

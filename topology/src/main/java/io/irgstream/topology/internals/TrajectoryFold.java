@@ -53,6 +53,10 @@ public final class TrajectoryFold {
     /** The refine step. */
     public static final String REFINE = "refine";
 
+    static {
+        GeneratedClassTrust.install();
+    }
+
     private TrajectoryFold() {
     }
 
@@ -211,7 +215,8 @@ public final class TrajectoryFold {
     private static Trajectory fresh(String id, long now) {
         Instant at = Instant.ofEpochMilli(now);
         return Trajectory.newBuilder().setId(id).setStatus(TrajectoryStatus.SUBMITTED).setPendingStep(THINK)
-                .setCreatedAt(at).setUpdatedAt(at).setProgressedAt(at).build();
+                .setCreatedAt(at).setUpdatedAt(at).setProgressedAt(at).setReflectionRounds(new ArrayList<>())
+                .setSteps(new ArrayList<>()).setErrors(new ArrayList<>()).build();
     }
 
     private static Trajectory finish(Trajectory current, Trajectory t, long eventTime, long now) {

@@ -27,6 +27,10 @@ public final class TrajectoryJson {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
+    static {
+        GeneratedClassTrust.install();
+    }
+
     private TrajectoryJson() {
     }
 
