@@ -57,7 +57,7 @@ public final class TopologyConfig extends AbstractConfig {
     /** host:port other instances reach this instance's HTTP API at. */
     public static final String APPLICATION_SERVER_CONFIG = "application.server";
     /** Root of the filesystem blob store holding images too large to travel inline. */
-    public static final String BLOB_STORE_DIR_CONFIG = "blob.store.dir";
+    public static final String BLOB_STORE_PATH_CONFIG = "blob.store.path";
     /** Most event streams (SSE) open at once. */
     public static final String HTTP_SSE_MAX_STREAMS_CONFIG = "http.sse.max.streams";
     /** How long an event stream for an unknown trajectory waits for it to appear. */
@@ -117,7 +117,7 @@ public final class TopologyConfig extends AbstractConfig {
             .define(HTTP_SSE_WAIT_MS_CONFIG, Type.LONG, 10_000L, Range.between(0, 600_000), Importance.LOW,
                     "How long a request for the event stream of an unknown trajectory waits for it to appear "
                             + "before answering 404, so a client may subscribe right after submitting.")
-            .define(BLOB_STORE_DIR_CONFIG, Type.STRING, "", Importance.MEDIUM,
+            .define(BLOB_STORE_PATH_CONFIG, Type.STRING, "", Importance.MEDIUM,
                     "Root of the filesystem blob store the workers write large images to (their file: URIs point "
                             + "into it). Empty: only inline images and file: URIs that are readable from here are "
                             + "served.");
@@ -213,9 +213,9 @@ public final class TopologyConfig extends AbstractConfig {
         return Duration.ofMillis(getLong(HTTP_SSE_WAIT_MS_CONFIG));
     }
 
-    /** @return {@value #BLOB_STORE_DIR_CONFIG}, or null when not set */
-    public Path blobStoreDir() {
-        String dir = getString(BLOB_STORE_DIR_CONFIG);
+    /** @return {@value #BLOB_STORE_PATH_CONFIG}, or null when not set */
+    public Path blobStorePath() {
+        String dir = getString(BLOB_STORE_PATH_CONFIG);
         return dir.isEmpty() ? null : Path.of(dir);
     }
 

@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  *         TopologyConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9092",
  *         TopologyConfig.SCHEMA_REGISTRY_URL_CONFIG, "http://127.0.0.1:8081",
  *         TopologyConfig.STATE_DIR_CONFIG, "data/topology",
- *         TopologyConfig.BLOB_STORE_DIR_CONFIG, "data/blobs")).start()) {
+ *         TopologyConfig.BLOB_STORE_PATH_CONFIG, "data/blobs")).start()) {
  *     service.awaitRunning(Duration.ofSeconds(30));
  *     System.out.println(service.url());
  * }
@@ -106,7 +106,7 @@ public final class TopologyService implements AutoCloseable {
                     topics.cancellations().name()));
             TrajectoryFeed feed = add(new TrajectoryFeed(config.bootstrapServers(), topics.trajectories().name(),
                     IrgSerdes.forClass(Trajectory.class, registry, false).deserializer()));
-            Path blobs = config.blobStoreDir() != null ? config.blobStoreDir() : Path.of(".");
+            Path blobs = config.blobStorePath() != null ? config.blobStorePath() : Path.of(".");
             ImageStore images = new ImageStore(new FileSystemBlobStore(blobs), 0);
             TrajectoryApi api = new TrajectoryApi(submitter, cancellations, feed, images, this::state,
                     config.sseMaxStreams(), config.sseWait());

@@ -29,7 +29,7 @@ class TopologyConfigTest {
         assertThat(c.httpHost()).isEqualTo("127.0.0.1");
         assertThat(c.httpPort()).isEqualTo(8080);
         assertThat(c.stallTimeout("refine")).isEqualTo(Duration.ofMinutes(5));
-        assertThat(c.blobStoreDir()).isNull();
+        assertThat(c.blobStorePath()).isNull();
         assertThat(c.applicationServer(8080)).isEqualTo("127.0.0.1:8080");
     }
 

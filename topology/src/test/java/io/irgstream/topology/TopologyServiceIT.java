@@ -81,7 +81,7 @@ class TopologyServiceIT {
         settings.put(TopologyConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
         settings.put(TopologyConfig.TOPIC_PREFIX_CONFIG, prefix);
         settings.put(TopologyConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
-        settings.put(TopologyConfig.BLOB_STORE_DIR_CONFIG, dir.resolve("blobs").toString());
+        settings.put(TopologyConfig.BLOB_STORE_PATH_CONFIG, dir.resolve("blobs").toString());
         settings.put(TopologyConfig.HTTP_PORT_CONFIG, 0);
         settings.put(TopologyConfig.STALL_TIMEOUT_THINK_MS_CONFIG, 2_000);
         settings.put(TopologyConfig.STALL_CHECK_INTERVAL_MS_CONFIG, 200);
@@ -166,6 +166,8 @@ class TopologyServiceIT {
                 "unknown field 'promt': expected prompt, seed, rounds");
         assertError(post("/api/trajectories", "{\"prompt\": "), 400, "the request body is not valid JSON");
         assertError(post("/api/trajectories", ""), 400, "the request body is empty: send a JSON object");
+        assertError(post("/api/trajectories", "{\"prompt\": \"" + "x".repeat(70_000) + "\"}"), 413,
+                "the request body is larger than 64 KiB");
         assertError(get("/api/trajectories?status=DONE"), 400, "unknown status 'DONE'");
         assertError(get("/api/trajectories?limit=0"), 400, "limit must be an integer between 1 and 1000, got 0");
     }

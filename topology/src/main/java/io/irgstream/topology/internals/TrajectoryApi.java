@@ -14,6 +14,7 @@ import io.irgstream.schemas.images.ImageIntegrityException;
 import io.irgstream.schemas.images.ImageStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -99,6 +100,8 @@ public final class TrajectoryApi implements AutoCloseable {
             config.routes.get("/api/events", ctx -> stream(ctx, null));
             config.routes.get("/api/images/{sha256}", this::image);
             config.routes.exception(ApiException.class, (e, ctx) -> json(ctx, e.status(), error(e.getMessage())));
+            config.routes.exception(HttpResponseException.class, (e, ctx) -> json(ctx, e.getStatus(),
+                    error(e.getStatus() == 413 ? "the request body is larger than 64 KiB" : e.getMessage())));
             config.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
                 json(ctx, 500, error("internal error: " + e));
