@@ -13,6 +13,7 @@ import org.bytedeco.pytorch.QualifiedName;
  * empty thought leaves the layout empty, so the network draws from the prompt alone (the no-think baseline).
  * Flow convention: {@code x_t = (1 - t) x_0 + t noise}, the network predicts {@code noise - x_0}, sampling integrates
  * from t = 1 to t = 0 (optionally on a shifted schedule). Unconditional = empty layout and no prompt tokens.
+ * The training loss weights the planned objects' boxes 5x over the background (the per-pixel optimum is unchanged).
  */
 public final class DrawModel {
     /**
@@ -64,7 +65,8 @@ public final class DrawModel {
                     tt = t.view(-1, 1, 1, 1)
                     xt = (1.0 - tt) * x0 + tt * noise
                     v = self.velocity(xt, t, layout, pids)
-                    return torch.mean((v - (noise - x0)) ** 2)
+                    w = 1.0 + 4.0 * layout[:, 13:14]
+                    return torch.sum(w * (v - (noise - x0)) ** 2) / (3.0 * torch.sum(w))
 
                 def draw(self, prompts: List[str], thoughts: List[str], noise: Tensor, steps: int, cfg_text: float) -> Tensor:
                     x = noise.float()

@@ -77,7 +77,14 @@ abstract class FlowTrainer implements StepTrainer {
             Map<String, Object> state = ckpt.readState();
             step = ((Number) state.get("step")).longValue();
             priorSeconds = ((Number) state.getOrDefault("seconds", 0)).doubleValue();
-            module = torch.load(ckpt.trainFile().toString());
+            module = create(opts.quick());
+            ModuleParams saved = ModuleParams.of(torch.load(ckpt.trainFile().toString()));
+            ModuleParams fresh = ModuleParams.of(module);
+            if (!saved.names().equals(fresh.names())) {
+                throw new IllegalStateException("checkpoint " + ckpt.trainFile() + " does not match the " + name()
+                        + " architecture: delete " + opts.workDir() + " to start over");
+            }
+            new WeightCopy(saved).restoreInto(fresh);
             ema = new WeightCopy(ModuleParams.of(torch.load(ckpt.emaFile().toString())));
             opts.log().accept(String.format(Locale.ROOT, "%s: resuming from %s at step %d (%.0f s trained)", name(),
                     ckpt.stateFile(), step, priorSeconds));

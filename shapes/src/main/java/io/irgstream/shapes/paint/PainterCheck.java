@@ -174,6 +174,36 @@ public final class PainterCheck {
         }
     }
 
+    /** Writes a contact sheet: per scene, the renderer's truth (left) and the drawn image (right), scaled 3x. */
+    public static void writeSheet(JitModule draw, Path file, int n, int steps, double cfg, long seed) {
+        Random rnd = new Random(seed);
+        List<Scene> scenes = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            scenes.add(SceneSampler.random(rnd));
+        }
+        List<RgbImage> drawn = drawPlans(draw, scenes, seed, steps, cfg);
+        int k = 3;
+        java.awt.image.BufferedImage sheet = new java.awt.image.BufferedImage(2 * 64 * k + 8, n * (64 * k + 4),
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int i = 0; i < n; i++) {
+            RgbImage[] pair = {Renderer.render(scenes.get(i)), drawn.get(i)};
+            for (int p = 0; p < 2; p++) {
+                for (int y = 0; y < 64 * k; y++) {
+                    for (int x = 0; x < 64 * k; x++) {
+                        RgbImage im = pair[p];
+                        int rgb = (im.get(x / k, y / k, 0) << 16) | (im.get(x / k, y / k, 1) << 8) | im.get(x / k, y / k, 2);
+                        sheet.setRGB(p * (64 * k + 8) + x, i * (64 * k + 4) + y, rgb);
+                    }
+                }
+            }
+        }
+        try {
+            javax.imageio.ImageIO.write(sheet, "png", file.toFile());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
     /** Command-line entry; prints one line with the exact-scene fraction. */
     public static void main(String[] args) {
         Path model = Path.of(args.length > 0 ? args[0] : "models/shapes/draw.pt");
@@ -183,6 +213,7 @@ public final class PainterCheck {
         long seed = 99;
         int threads = 2;
         int batch = 16;
+        Path png = null;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--n" -> n = Integer.parseInt(args[++i]);
@@ -191,11 +222,15 @@ public final class PainterCheck {
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--batch" -> batch = Integer.parseInt(args[++i]);
+                case "--png" -> png = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         TorchSetup.init(threads);
         JitModule draw = torch.load(model.toString());
+        if (png != null) {
+            writeSheet(draw, png, Math.min(n, 16), steps, cfg, seed);
+        }
         Report r = run(draw, n, steps, cfg, seed, batch);
         System.out.println(String.format(Locale.ROOT,
                 "PainterCheck %s: %d scenes, steps %d, cfg %.1f: exact %.3f (%d), objects wrong/missing %d, extras %d, %.1f img/s",
