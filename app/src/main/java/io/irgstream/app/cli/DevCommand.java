@@ -1,6 +1,7 @@
 package io.irgstream.app.cli;
 
 import io.irgstream.app.stack.EmbeddedStack;
+import io.irgstream.app.stack.TopicLayout;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -12,7 +13,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /** {@code irg dev}: the embedded stack until interrupted. */
-@Command(name = "dev", description = "Run the embedded stack (Kafka broker, schema registry, the four step workers) until interrupted.",
+@Command(name = "dev", description = "Run the embedded stack (Kafka broker, schema registry, trajectory topology with its HTTP API and web page, the four step workers) until interrupted.",
         mixinStandardHelpOptions = true)
 public final class DevCommand implements Callable<Integer> {
     @Spec
@@ -23,6 +24,12 @@ public final class DevCommand implements Callable<Integer> {
 
     @Option(names = "--registry-port", defaultValue = "8081", description = "Schema registry port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
     int registryPort;
+
+    @Option(names = "--http-port", defaultValue = "8080", description = "HTTP API and web page on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+    int httpPort;
+
+    @Option(names = "--partitions", defaultValue = "4", description = "Partitions per topic when the topics are created (default: ${DEFAULT-VALUE}).")
+    int partitions;
 
     @Option(names = "--workers-per-step", defaultValue = "1", description = "Worker instances per step (default: ${DEFAULT-VALUE}).")
     int workersPerStep;
@@ -36,7 +43,8 @@ public final class DevCommand implements Callable<Integer> {
         Models.requirePresent(cluster.modelDir);
         CountDownLatch stop = new CountDownLatch(1);
         try (EmbeddedStack stack = EmbeddedStack.builder(cluster.dataDir).kafkaPort(kafkaPort).registryPort(registryPort)
-                .workersPerStep(workersPerStep).models(Models.loader(cluster.modelDir)).build().start()) {
+                .layout(new TopicLayout(cluster.topicPrefix, partitions, TopicLayout.DEFAULT_RETENTION_MS))
+                .topology(httpPort).workersPerStep(workersPerStep).models(Models.loader(cluster.modelDir)).build().start()) {
             Thread hook = new Thread(() -> {
                 stop.countDown();
                 stack.close();
@@ -44,6 +52,7 @@ public final class DevCommand implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(hook);
             out.println("kafka            " + stack.bootstrapServers());
             out.println("schema registry  " + stack.registryUrl());
+            out.println("web page and API " + stack.topology().url() + "/  (API: docs/api.md)");
             out.println("workers          " + stack.workers().size() + " (" + workersPerStep + " per step)");
             out.println("data             " + cluster.dataDir.toAbsolutePath());
             out.println("submit with: ./irg submit --bootstrap-servers " + stack.bootstrapServers()

@@ -7,6 +7,8 @@ import io.irgstream.model.StepModel;
 import io.irgstream.schemas.EmbeddedSchemaRegistry;
 import io.irgstream.schemas.HttpSchemaRegistryClient;
 import io.irgstream.schemas.SchemaRegistryClient;
+import io.irgstream.topology.TopologyConfig;
+import io.irgstream.topology.TopologyService;
 import io.irgstream.worker.Cancellations;
 import io.irgstream.worker.StepWorker;
 import io.irgstream.worker.WorkerConfig;
@@ -28,7 +30,8 @@ import java.util.function.Function;
 
 /**
  * The embedded default: one JVM running a real Kafka broker (KRaft, data under {@code <dataDir>/kafka}), a
- * Confluent-compatible schema registry (schemas kept in {@code <dataDir>/registry/schemas.json}), the topics, and
+ * Confluent-compatible schema registry (schemas kept in {@code <dataDir>/registry/schemas.json}), the topics,
+ * optionally the trajectory topology with its HTTP API (state in {@code <dataDir>/streams}), and
  * {@code workersPerStep} workers for each of the four steps, each on its own thread with its own consumer and
  * transactional producer, exactly as separate processes would run them.
  *
@@ -46,6 +49,7 @@ public final class EmbeddedStack implements AutoCloseable {
     private final List<StepWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private Cancellations cancellations;
+    private TopologyService topology;
 
     private EmbeddedStack(Builder b) {
         this.b = b;
@@ -72,6 +76,18 @@ public final class EmbeddedStack implements AutoCloseable {
             }
             log.info("kafka {} and schema registry {} ready in {} ms", bootstrapServers(), registryUrl(),
                     (System.nanoTime() - t0) / 1_000_000);
+            if (b.topologyHttpPort != null) {
+                Map<String, Object> t = new HashMap<>(b.topologyProps);
+                t.put(TopologyConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+                t.put(TopologyConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl());
+                t.put(TopologyConfig.TOPIC_PREFIX_CONFIG, b.layout.prefix());
+                t.put(TopologyConfig.HTTP_HOST_CONFIG, b.host);
+                t.put(TopologyConfig.HTTP_PORT_CONFIG, b.topologyHttpPort);
+                t.put(TopologyConfig.STATE_DIR_CONFIG, b.dataDir.resolve("streams").toString());
+                t.put(TopologyConfig.BLOB_STORE_PATH_CONFIG, blobStorePath().toString());
+                t.putIfAbsent(TopologyConfig.APPLICATION_ID_CONFIG, b.layout.topics().prefix().replaceAll("[^A-Za-z0-9_-]", "-") + "topology");
+                topology = new TopologyService(t).start();
+            }
             ImageStore images = new ImageStore(new FileSystemBlobStore(blobStorePath()), b.inlineMaxBytes);
             cancellations = new Cancellations(bootstrapServers(), b.layout.topics());
             for (Step step : b.steps) {
@@ -123,6 +139,11 @@ public final class EmbeddedStack implements AutoCloseable {
         return new ImageStore(new FileSystemBlobStore(blobStorePath()), b.inlineMaxBytes);
     }
 
+    /** The trajectory topology and HTTP API, or null when not enabled. */
+    public TopologyService topology() {
+        return topology;
+    }
+
     public List<StepWorker> workers() {
         return List.copyOf(workers);
     }
@@ -148,6 +169,10 @@ public final class EmbeddedStack implements AutoCloseable {
         }
         workers.clear();
         threads.clear();
+        if (topology != null) {
+            topology.close();
+            topology = null;
+        }
         if (cancellations != null) {
             cancellations.close();
             cancellations = null;
@@ -180,6 +205,8 @@ public final class EmbeddedStack implements AutoCloseable {
         private List<Step> steps = List.of(Step.values());
         private Function<Step, StepModel> models;
         private final Map<String, Object> workerProps = new HashMap<>();
+        private Integer topologyHttpPort;
+        private final Map<String, Object> topologyProps = new HashMap<>();
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir.toAbsolutePath().normalize();
@@ -242,6 +269,18 @@ public final class EmbeddedStack implements AutoCloseable {
         /** A worker setting ({@link WorkerConfig} names) applied to every worker. */
         public Builder workerSetting(String name, Object value) {
             workerProps.put(name, value);
+            return this;
+        }
+
+        /** Runs the trajectory topology and its HTTP API on {@code httpPort} (0 picks a free one). */
+        public Builder topology(int httpPort) {
+            this.topologyHttpPort = httpPort;
+            return this;
+        }
+
+        /** A topology setting ({@link TopologyConfig} names). */
+        public Builder topologySetting(String name, Object value) {
+            topologyProps.put(name, value);
             return this;
         }
 

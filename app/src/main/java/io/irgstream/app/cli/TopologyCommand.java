@@ -1,0 +1,60 @@
+package io.irgstream.app.cli;
+
+import io.irgstream.topology.TopologyService;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code irg topology}: the trajectory topology and its HTTP API against a cluster, until stopped. */
+@Command(name = "topology", description = "Run the trajectory topology (Kafka Streams) and its HTTP API against a cluster. "
+        + "Settings: docs/api.md (given as --set name=value or in a --config properties file).", mixinStandardHelpOptions = true)
+public final class TopologyCommand implements Callable<Integer> {
+    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (setting bootstrap.servers).")
+    String bootstrapServers;
+
+    @Option(names = "--schema-registry", description = "Schema registry URL (setting schema.registry.url).")
+    String schemaRegistry;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Properties file with topology settings.")
+    Path configFile;
+
+    @Option(names = "--set", paramLabel = "NAME=VALUE", description = "A topology setting; repeatable; wins over --config.")
+    Map<String, String> settings = new HashMap<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, Object> p = new HashMap<>();
+        if (configFile != null) {
+            Properties file = new Properties();
+            try (Reader r = Files.newBufferedReader(configFile)) {
+                file.load(r);
+            }
+            file.forEach((k, v) -> p.put(k.toString(), v.toString()));
+        }
+        p.putAll(settings);
+        if (bootstrapServers != null) {
+            p.put("bootstrap.servers", bootstrapServers);
+        }
+        if (schemaRegistry != null) {
+            p.put("schema.registry.url", schemaRegistry);
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        try (TopologyService service = new TopologyService(p).start()) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                stop.countDown();
+                service.close();
+            }, "irg-topology-shutdown"));
+            System.out.println("trajectory topology serving " + service.url());
+            stop.await();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,56 @@
+package io.irgstream.app;
+
+import io.irgstream.app.cli.IrgCli;
+import io.irgstream.worker.images.Png;
+import io.irgstream.model.RgbImage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The README's main command, in-process: {@code irg generate PROMPT} on the embedded stack with the shipped
+ * TorchScript models writes the trajectory folder.
+ */
+class GenerateIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldWriteTheTrajectoryFolderWithTheShippedModels() throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = IrgCli.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute("generate", "a photo of a red circle left of a blue square", "--seed", "7",
+                "--out", dir.resolve("out").toString(), "--data-dir", dir.resolve("data").toString(),
+                "--models", Path.of("..", "models", "shapes").toString());
+        assertThat(code).as("exit code; stderr: %s", err).isZero();
+        List<String> lines = out.toString().lines().toList();
+        assertThat(lines).hasSize(2);
+        Path folder = Path.of(lines.get(1));
+        assertThat(folder.getFileName().toString()).isEqualTo(lines.get(0));
+        for (String f : List.of("prompt.txt", "thought.txt", "draft.png", "reflection-1.txt", "final.png", "trajectory.json")) {
+            assertThat(folder.resolve(f)).as(f).isNotEmptyFile();
+        }
+        assertThat(Files.readString(folder.resolve("thought.txt"))).contains(" at x ");
+        assertThat(Files.readString(folder.resolve("reflection-1.txt")))
+                .contains("Detailed Explanation of Required Improvements", "Step-by-Step Modification Guidance",
+                        "Final Comprehensive Prompt for the Improved Image").containsPattern("Verdict: (SATISFIED|NEEDS_CHANGES)");
+        RgbImage fin = Png.decode(Files.readAllBytes(folder.resolve("final.png")));
+        assertThat(fin.width()).isEqualTo(64);
+        assertThat(fin.height()).isEqualTo(64);
+        try (Stream<Path> s = Files.list(dir.resolve("out"))) {
+            assertThat(s.map(p -> p.getFileName().toString())).as("no partial folders left").noneMatch(n -> n.endsWith(".partial"));
+        }
+    }
+}
