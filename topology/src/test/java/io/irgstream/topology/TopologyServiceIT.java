@@ -115,6 +115,8 @@ class TopologyServiceIT {
         String id = JSON.readTree(submitted.body()).path("id").asText();
         assertThat(submitted.headers().firstValue("Location")).contains("/api/trajectories/" + id);
         CompletableFuture<List<JsonNode>> events = sse("/api/trajectories/" + id + "/events");
+        CompletableFuture<JsonNode> firehose = firstEvent("/api/events",
+                n -> n.path("id").asText().equals(id) && n.path("status").asText().equals("COMPLETED"));
         awaitStatus(id, "SUBMITTED", "STALLED");
 
         Events e = new Events(id, 2, blobImages);
@@ -140,6 +142,8 @@ class TopologyServiceIT {
             assertThat(ImageStore.sha256(image.body())).isEqualTo(url.substring(url.lastIndexOf('/') + 1));
         }
 
+        assertThat(firehose.get(WAIT.toSeconds(), TimeUnit.SECONDS).path("finalImage").path("url").asText())
+                .isEqualTo(t.path("finalImage").path("url").asText());
         List<JsonNode> messages = events.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         List<String> statuses = messages.stream().map(m -> m.path("status").asText())
                 .filter(s -> !s.equals("STALLED")).toList();
@@ -264,9 +268,11 @@ class TopologyServiceIT {
     }
 
     private static CompletableFuture<List<JsonNode>> sse(String path) {
-        return HTTP.sendAsync(request(path).header("Accept", "text/event-stream").GET().build(),
+        return HTTP.sendAsync(request(path).header("Accept", "text/event-stream").header("Accept-Encoding", "gzip")
+                        .GET().build(),
                 HttpResponse.BodyHandlers.ofLines()).thenApply(r -> {
                     assertThat(r.statusCode()).isEqualTo(200);
+                    assertThat(r.headers().firstValue("Content-Encoding")).as("events must not be buffered").isEmpty();
                     return r.body().filter(l -> l.startsWith("data: ")).map(l -> {
                         try {
                             return JSON.readTree(l.substring(6));
@@ -275,6 +281,25 @@ class TopologyServiceIT {
                         }
                     }).toList();
                 });
+    }
+
+    /** Opens the stream now (headers received), then reads it in the background until a message matches. */
+    private static CompletableFuture<JsonNode> firstEvent(String path, java.util.function.Predicate<JsonNode> match)
+            throws IOException, InterruptedException {
+        HttpResponse<java.util.stream.Stream<String>> r = HTTP.send(request(path).GET().build(),
+                HttpResponse.BodyHandlers.ofLines());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return CompletableFuture.supplyAsync(() -> {
+            try (java.util.stream.Stream<String> lines = r.body()) {
+                return lines.filter(l -> l.startsWith("data: ")).map(l -> {
+                    try {
+                        return JSON.readTree(l.substring(6));
+                    } catch (IOException ex) {
+                        throw new IllegalStateException(ex);
+                    }
+                }).filter(match).findFirst().orElseThrow();
+            }
+        });
     }
 
     private static void assertError(HttpResponse<String> r, int status, String messageStart) throws IOException {
