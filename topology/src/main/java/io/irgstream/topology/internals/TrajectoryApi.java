@@ -50,6 +50,7 @@ public final class TrajectoryApi implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrajectoryApi.class);
     private static final Duration HEARTBEAT = Duration.ofSeconds(15);
+    private static final Duration POLL = Duration.ofSeconds(1);
     private static final Set<String> SUBMIT_FIELDS = Set.of("prompt", "seed", "rounds");
     private static final String JSON = "application/json";
 
@@ -63,6 +64,7 @@ public final class TrajectoryApi implements AutoCloseable {
     private final byte[] page;
     private final Javalin app;
     private volatile TrajectoryQueries queries;
+    private volatile boolean closing;
 
     /**
      * Creates the API; {@link #start} serves it.
@@ -130,8 +132,10 @@ public final class TrajectoryApi implements AutoCloseable {
         this.queries = queries;
     }
 
+    /** Ends the open event streams within a second, then stops the server. */
     @Override
     public void close() {
+        closing = true;
         app.stop();
     }
 
@@ -330,11 +334,15 @@ public final class TrajectoryApi implements AutoCloseable {
                 out.write(": connected\n\n".getBytes(StandardCharsets.UTF_8));
                 out.flush();
             }
-            while (!sub.overflowed()) {
-                Trajectory t = sub.poll(HEARTBEAT);
+            long lastWrite = System.nanoTime();
+            while (!sub.overflowed() && !closing) {
+                Trajectory t = sub.poll(POLL);
                 if (t == null) {
-                    out.write(": keepalive\n\n".getBytes(StandardCharsets.UTF_8));
-                    out.flush();
+                    if (System.nanoTime() - lastWrite >= HEARTBEAT.toNanos()) {
+                        out.write(": keepalive\n\n".getBytes(StandardCharsets.UTF_8));
+                        out.flush();
+                        lastWrite = System.nanoTime();
+                    }
                     continue;
                 }
                 JsonNode json = TrajectoryJson.toJson(t);
@@ -346,9 +354,13 @@ public final class TrajectoryApi implements AutoCloseable {
                     lastState = progress(json);
                 }
                 send(out, json);
+                lastWrite = System.nanoTime();
                 if (id != null && ended(json)) {
                     return;
                 }
+            }
+            if (closing) {
+                return;
             }
             out.write("event: error\ndata: {\"error\":\"this client fell too far behind; reconnect\"}\n\n"
                     .getBytes(StandardCharsets.UTF_8));
