@@ -20,7 +20,9 @@ class DocsTest {
             n++;
             String name = m.group(1);
             if (!name.startsWith("consumer.") && !name.startsWith("producer.")) {
-                assertThat(WorkerConfig.configDef().names()).as("docker-compose.yml sets %s", name).contains(name);
+                assertThat(java.util.stream.Stream.concat(WorkerConfig.configDef().names().stream(),
+                        io.irgstream.topology.TopologyConfig.configDef().names().stream()))
+                        .as("docker-compose.yml sets %s", name).contains(name);
             }
         }
         assertThat(n).as("settings found in docker-compose.yml").isGreaterThanOrEqualTo(8);
