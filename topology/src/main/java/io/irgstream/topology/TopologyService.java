@@ -63,7 +63,7 @@ public final class TopologyService implements AutoCloseable {
 
     private final TopologyConfig config;
     private final List<AutoCloseable> resources = new ArrayList<>();
-    private KafkaStreams streams;
+    private volatile KafkaStreams streams;
     private String url;
     private int port;
     private boolean started;
