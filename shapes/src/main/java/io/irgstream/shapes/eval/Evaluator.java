@@ -11,8 +11,8 @@ import java.util.List;
 /**
  * The pixels-only judge of the shapes world (WORLD.md). It never sees scene data.
  *
- * <p>Objects are the 8-connected components of non-black pixels (brightest channel above {@value #ON_LEVEL}) with at
- * least {@value #MIN_AREA} pixels. A component's color is the palette color most of its pixels are nearest to; its
+ * <p>Objects are the 8-connected components of non-black pixels (brightest channel above {@value #ON_LEVEL}; a pixel
+ * with no such pixel among its four neighbours is a speck and ignored) with at least {@value #MIN_AREA} pixels. A component's color is the palette color most of its pixels are nearest to; its
  * center is its bounding-box center; its shape is the ideal shape (circle, square, triangle apex up, diamond, cross
  * with arms a third of the side) whose mask, fitted to the component's bounding box, overlaps it best (intersection
  * over union), or null when no shape reaches {@value #MIN_IOU}.
@@ -25,6 +25,20 @@ public final class Evaluator {
     /** Least intersection over union with the best ideal shape for a component to get a shape. */
     public static final double MIN_IOU = 0.6;
 
+    private final int onLevel;
+    private final boolean dropSpecks;
+
+    /** The evaluator with the documented thresholds. */
+    public Evaluator() {
+        this(ON_LEVEL, true);
+    }
+
+    /** An evaluator with another brightness threshold and speck handling (for studies of the judge itself). */
+    Evaluator(int onLevel, boolean dropSpecks) {
+        this.onLevel = onLevel;
+        this.dropSpecks = dropSpecks;
+    }
+
     /** Finds the objects of an image. */
     public List<DetectedObject> detect(RgbImage img) {
         int w = img.width();
@@ -33,8 +47,22 @@ public final class Evaluator {
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
                 int m = Math.max(img.get(x, y, 0), Math.max(img.get(x, y, 1), img.get(x, y, 2)));
-                on[y * w + x] = m > ON_LEVEL;
+                on[y * w + x] = m > onLevel;
             }
+        }
+        if (dropSpecks) {
+            boolean[] kept = new boolean[w * h];
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int p = y * w + x;
+                    if (on[p]) {
+                        int n = (x > 0 && on[p - 1] ? 1 : 0) + (x + 1 < w && on[p + 1] ? 1 : 0)
+                                + (y > 0 && on[p - w] ? 1 : 0) + (y + 1 < h && on[p + w] ? 1 : 0);
+                        kept[p] = n > 0;
+                    }
+                }
+            }
+            on = kept;
         }
         int[] label = new int[w * h];
         int[] stack = new int[w * h];
@@ -80,22 +108,41 @@ public final class Evaluator {
                     }
                 }
             }
-            if (area < MIN_AREA) {
-                continue;
-            }
-            int bw = x1 - x0 + 1;
-            int bh = y1 - y0 + 1;
-            boolean[] mask = new boolean[bw * bh];
-            for (int p : pixels) {
-                mask[(p / w - y0) * bw + (p % w - x0)] = true;
-            }
             int best = 0;
             for (int c = 1; c < votes.length; c++) {
                 if (votes[c] > votes[best]) {
                     best = c;
                 }
             }
-            out.add(new DetectedObject(classify(mask, bw, bh, area), Color.values()[best], x0 + bw / 2, y0 + bh / 2,
+            Color color = Color.values()[best];
+            int half = Math.max(color.r(), Math.max(color.g(), color.b())) / 2;
+            List<Integer> core = new ArrayList<>();
+            x0 = w;
+            y0 = h;
+            x1 = -1;
+            y1 = -1;
+            for (int p : pixels) {
+                int px = p % w;
+                int py = p / w;
+                if (Math.max(img.get(px, py, 0), Math.max(img.get(px, py, 1), img.get(px, py, 2))) >= half) {
+                    core.add(p);
+                    x0 = Math.min(x0, px);
+                    x1 = Math.max(x1, px);
+                    y0 = Math.min(y0, py);
+                    y1 = Math.max(y1, py);
+                }
+            }
+            area = core.size();
+            if (area < MIN_AREA) {
+                continue;
+            }
+            int bw = x1 - x0 + 1;
+            int bh = y1 - y0 + 1;
+            boolean[] mask = new boolean[bw * bh];
+            for (int p : core) {
+                mask[(p / w - y0) * bw + (p % w - x0)] = true;
+            }
+            out.add(new DetectedObject(classify(mask, bw, bh, area), color, x0 + bw / 2, y0 + bh / 2,
                     Math.max(bw, bh), area));
         }
         return out;

@@ -92,13 +92,15 @@ public final class ReflectTrainer implements StepTrainer {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Path drawFile = drawFile(opts);
-        List<RgbImage> drafts = new ArrayList<>(opts.quick() || drawFile == null ? List.of()
+        boolean resume = !opts.quick() && Files.exists(ckpt) && Files.exists(stateFile);
+        boolean training = !resume || Long.parseLong(read(stateFile).trim()) < maxSteps;
+        Path drawFile = opts.quick() ? null : drawFile(opts);
+        List<RgbImage> drafts = new ArrayList<>(drawFile == null || !training ? List.of()
                 : drafts(opts, drawFile, 160, opts.seed()));
         long drawStamp = drawFile == null ? 0 : modified(drawFile);
         JitModule m;
         long done = 0;
-        if (!opts.quick() && Files.exists(ckpt) && Files.exists(stateFile)) {
+        if (resume) {
             m = ReflectModule.create(cfg, opts.seed());
             JitModule old = torch.load(ckpt.toString());
             Weights.copy(old, m);
