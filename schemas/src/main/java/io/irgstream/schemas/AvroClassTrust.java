@@ -15,7 +15,7 @@ import org.apache.avro.util.ClassSecurityValidator.ClassSecurityPredicate;
  * predicate is already installed, trust for exactly the classes a specific reader instantiates: generated records,
  * enums and fixed types. Arbitrary classes (the risk the validator guards against) stay forbidden.
  */
-final class AvroClassTrust {
+public final class AvroClassTrust {
 
     private static final ClassSecurityPredicate GENERATED_TYPES = c -> SpecificRecord.class.isAssignableFrom(c)
             || SpecificFixed.class.isAssignableFrom(c)
@@ -26,7 +26,8 @@ final class AvroClassTrust {
     private AvroClassTrust() {
     }
 
-    static synchronized void install() {
+    /** Installs the trust once per JVM; later calls do nothing. */
+    public static synchronized void install() {
         if (!installed) {
             ClassSecurityValidator.setGlobal(
                     ClassSecurityValidator.composite(ClassSecurityValidator.getGlobal(), GENERATED_TYPES));

@@ -1,5 +1,6 @@
 package io.irgstream.topology.internals;
 
+import io.irgstream.schemas.AvroClassTrust;
 import io.irgstream.events.CancellationRequested;
 import io.irgstream.events.DeadLetter;
 import io.irgstream.events.DraftImageProduced;
@@ -54,7 +55,7 @@ public final class TrajectoryFold {
     public static final String REFINE = "refine";
 
     static {
-        GeneratedClassTrust.install();
+        AvroClassTrust.install();
     }
 
     private TrajectoryFold() {

@@ -1,5 +1,6 @@
 package io.irgstream.topology.internals;
 
+import io.irgstream.schemas.AvroClassTrust;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -28,7 +29,7 @@ public final class TrajectoryJson {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     static {
-        GeneratedClassTrust.install();
+        AvroClassTrust.install();
     }
 
     private TrajectoryJson() {
