@@ -263,6 +263,23 @@ public final class ShapesEval {
             }
         }
         r.put("time", time);
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (Trajectory t : runs) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("prompt", t.prompt().text());
+            m.put("category", t.prompt().category().id());
+            m.put("thought", t.thought());
+            m.put("thought_good", t.thoughtGood());
+            if (cfg.noThinkRow()) {
+                m.put("no_think_pass", t.noThinkPass());
+            }
+            m.put("draft_pass", t.draftPass());
+            m.put("verdict", t.verdict().name());
+            m.put("final_pass", t.finalPass());
+            m.put("reflection", t.reflection());
+            list.add(m);
+        }
+        r.put("trajectories", list);
         return r;
     }
 

@@ -25,13 +25,31 @@ def detect(self, images: Tensor) -> List[List[List[int]]]:
     sz = raw[:, 31:42].argmax(1)
     out: List[List[List[int]]] = []
     for b in range(images.size(0)):
-        objs: List[List[int]] = []
+        cand: List[List[int]] = []
+        scores: List[float] = []
         nz = torch.nonzero(objness[b])
         for k in range(nz.size(0)):
             gy = int(nz[k, 0].item())
             gx = int(nz[k, 1].item())
-            objs.append([int(sh[b, gy, gx].item()), int(co[b, gy, gx].item()), gx * 8 + int(ox[b, gy, gx].item()),
+            cand.append([int(sh[b, gy, gx].item()), int(co[b, gy, gx].item()), gx * 8 + int(ox[b, gy, gx].item()),
                          gy * 8 + int(oy[b, gy, gx].item()), 10 + int(sz[b, gy, gx].item())])
+            scores.append(float(raw[b, 0, gy, gx].item()))
+        objs: List[List[int]] = []
+        taken: List[bool] = []
+        for k in range(len(cand)):
+            taken.append(False)
+        for r in range(len(cand)):
+            best = -1
+            for k in range(len(cand)):
+                if not taken[k] and (best < 0 or scores[k] > scores[best]):
+                    best = k
+            taken[best] = True
+            dup = False
+            for o in objs:
+                if abs(o[2] - cand[best][2]) < 8 and abs(o[3] - cand[best][3]) < 8:
+                    dup = True
+            if not dup:
+                objs.append(cand[best])
         out.append(objs)
     return out
 def parse_prompt(self, prompt: str) -> List[int]:
@@ -186,6 +204,10 @@ def place(self, tx: int, ty: int, s: int, others: List[List[int]], rel: int, rx:
             cx += 2
         cy += 2
     return best
+def a(self, word: str) -> str:
+    if word.startswith("a") or word.startswith("e") or word.startswith("i") or word.startswith("o") or word.startswith("u"):
+        return "an " + word
+    return "a " + word
 def obj_name(self, o: List[int]) -> str:
     if o[0] == 5:
         return "malformed " + self.color_words()[o[1]] + " object"
@@ -307,7 +329,7 @@ def reflect_one(self, prompt: str, thought: str, det: List[List[int]], u0: float
         if c >= 0:
             for i in range(len(objs)):
                 if not done and not used[i] and not removed[i] and objs[i][0] == s:
-                    expl.append("The " + shapes[s] + " " + self.at(objs[i]) + " is " + colors[objs[i][1]] + ", but the prompt asks for a " + colors[c] + " " + shapes[s] + ".")
+                    expl.append("The " + shapes[s] + " " + self.at(objs[i]) + " is " + colors[objs[i][1]] + ", but the prompt asks for " + self.a(colors[c] + " " + shapes[s]) + ".")
                     steps.append("Change the " + self.obj_name(objs[i]) + " " + self.at(objs[i]) + " to " + colors[c] + ".")
                     objs[i][1] = c
                     used[i] = True
@@ -317,11 +339,11 @@ def reflect_one(self, prompt: str, thought: str, det: List[List[int]], u0: float
             continue
         if tc < 0:
             tc = int(u0 * 8.0) % 8
-        if tx >= 0 and cat != 2:
+        if tx >= 0:
             for i in range(len(objs)):
                 if not done and not used[i] and not removed[i] and abs(objs[i][2] - tx) <= 6 and abs(objs[i][3] - ty) <= 6:
-                    expl.append("The " + self.obj_name(objs[i]) + " " + self.at(objs[i]) + " should be a " + colors[tc] + " " + shapes[s] + ".")
-                    steps.append("Replace the " + self.obj_name(objs[i]) + " " + self.at(objs[i]) + " with a " + colors[tc] + " " + shapes[s] + ".")
+                    expl.append("The " + self.obj_name(objs[i]) + " " + self.at(objs[i]) + " should be " + self.a(colors[tc] + " " + shapes[s]) + ".")
+                    steps.append("Replace the " + self.obj_name(objs[i]) + " " + self.at(objs[i]) + " with " + self.a(colors[tc] + " " + shapes[s]) + ".")
                     objs[i] = [s, tc, tx, ty, ts]
                     used[i] = True
                     assigned[k] = i
@@ -330,9 +352,9 @@ def reflect_one(self, prompt: str, thought: str, det: List[List[int]], u0: float
             continue
         if cat != 2:
             if c >= 0:
-                expl.append("The prompt asks for a " + colors[c] + " " + shapes[s] + ", but the image has none.")
+                expl.append("The prompt asks for " + self.a(colors[c] + " " + shapes[s]) + ", but the image has none.")
             else:
-                expl.append("The prompt asks for a " + shapes[s] + ", but the image has none.")
+                expl.append("The prompt asks for " + self.a(shapes[s]) + ", but the image has none.")
         if tx < 0 and len(blobs) > 0:
             tx = blobs[0][2]
             ty = blobs[0][3]
@@ -366,7 +388,7 @@ def reflect_one(self, prompt: str, thought: str, det: List[List[int]], u0: float
             used.append(True)
             removed.append(False)
             assigned[k] = len(objs) - 1
-            steps.append("Add a " + colors[tc] + " " + shapes[s] + " at x " + str(pos[0]) + " y " + str(pos[1]) + " size " + str(size) + ".")
+            steps.append("Add " + self.a(colors[tc] + " " + shapes[s]) + " at x " + str(pos[0]) + " y " + str(pos[1]) + " size " + str(size) + ".")
     if cat == 4 and assigned[0] >= 0 and assigned[1] >= 0:
         ia = assigned[0]
         ib = assigned[1]

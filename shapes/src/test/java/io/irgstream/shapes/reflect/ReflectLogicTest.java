@@ -112,6 +112,17 @@ class ReflectLogicTest {
     }
 
     @Test
+    void shouldReplaceWrongShapesAtPlannedPlacesWhenCounting() {
+        String plan = "orange cross at x 24 y 7 size 12 ; green cross at x 50 y 18 size 15";
+        String r = reflect("a photo of two crosses", plan, ThoughtFormat.parseObjects(
+                "orange circle at x 24 y 8 size 14 ; green circle at x 50 y 18 size 16"));
+        assertThat(r).contains("The image shows 0 crosses, but the prompt asks for exactly 2.")
+                .contains("1. Replace the orange circle at x 24 y 8 with an orange cross.")
+                .contains("2. Replace the green circle at x 50 y 18 with a green cross.")
+                .endsWith(plan + "\nVerdict: NEEDS_CHANGES");
+    }
+
+    @Test
     void shouldMoveObjectWhenRelationFails() {
         List<SceneObject> seen = ThoughtFormat.parseObjects(
                 "red circle at x 40 y 30 size 12 ; blue square at x 20 y 30 size 12");
