@@ -9,7 +9,6 @@ import io.irgstream.schemas.Topics;
 import io.irgstream.schemas.client.TrajectoryClient;
 import io.irgstream.schemas.images.FileSystemBlobStore;
 import io.irgstream.schemas.images.ImageStore;
-import io.irgstream.topology.internals.CancellationWriter;
 import io.irgstream.topology.internals.TrajectoryApi;
 import io.irgstream.topology.internals.TrajectoryFeed;
 import io.irgstream.topology.internals.TrajectoryQueries;
@@ -102,13 +101,11 @@ public final class TopologyService implements AutoCloseable {
             SchemaRegistryClient registry = new HttpSchemaRegistryClient(config.schemaRegistryUrl());
             TrajectoryClient submitter = add(new TrajectoryClient(config.bootstrapServers(), registry,
                     topics.prefix(), "http"));
-            CancellationWriter cancellations = add(new CancellationWriter(config.bootstrapServers(), registry,
-                    topics.cancellations().name()));
             TrajectoryFeed feed = add(new TrajectoryFeed(config.bootstrapServers(), topics.trajectories().name(),
                     IrgSerdes.forClass(Trajectory.class, registry, false).deserializer()));
             Path blobs = config.blobStorePath() != null ? config.blobStorePath() : Path.of(".");
             ImageStore images = new ImageStore(new FileSystemBlobStore(blobs), 0);
-            TrajectoryApi api = new TrajectoryApi(submitter, cancellations, feed, images, this::state,
+            TrajectoryApi api = new TrajectoryApi(submitter, feed, images, this::state,
                     config.sseMaxStreams(), config.sseWait());
             port = api.start(config.httpHost(), config.httpPort());
             add(api);

@@ -2,14 +2,11 @@ package io.irgstream.app.cli;
 
 import io.irgstream.topology.TopologyService;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.Reader;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -23,23 +20,12 @@ public final class TopologyCommand implements Callable<Integer> {
     @Option(names = "--schema-registry", description = "Schema registry URL (setting schema.registry.url).")
     String schemaRegistry;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Properties file with topology settings.")
-    Path configFile;
-
-    @Option(names = "--set", paramLabel = "NAME=VALUE", description = "A topology setting; repeatable; wins over --config.")
-    Map<String, String> settings = new HashMap<>();
+    @Mixin
+    SettingsOptions settingsOptions;
 
     @Override
     public Integer call() throws Exception {
-        Map<String, Object> p = new HashMap<>();
-        if (configFile != null) {
-            Properties file = new Properties();
-            try (Reader r = Files.newBufferedReader(configFile)) {
-                file.load(r);
-            }
-            file.forEach((k, v) -> p.put(k.toString(), v.toString()));
-        }
-        p.putAll(settings);
+        Map<String, Object> p = settingsOptions.load();
         if (bootstrapServers != null) {
             p.put("bootstrap.servers", bootstrapServers);
         }

@@ -10,16 +10,14 @@ import io.irgstream.worker.WorkerConfig;
 import io.irgstream.schemas.images.FileSystemBlobStore;
 import io.irgstream.schemas.images.ImageStore;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 
 /** {@code irg worker}: one step worker against an external cluster. */
@@ -39,11 +37,8 @@ public final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "FILE", description = "TorchScript model file (setting model.path).")
     Path model;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Properties file with worker settings.")
-    Path configFile;
-
-    @Option(names = "--set", paramLabel = "NAME=VALUE", description = "A worker setting; repeatable; wins over --config.")
-    Map<String, String> settings = new HashMap<>();
+    @Mixin
+    SettingsOptions settingsOptions;
 
     @Override
     public Integer call() throws Exception {
@@ -63,15 +58,7 @@ public final class WorkerCommand implements Callable<Integer> {
     }
 
     Map<String, Object> props() throws IOException {
-        Map<String, Object> p = new HashMap<>();
-        if (configFile != null) {
-            Properties file = new Properties();
-            try (Reader r = Files.newBufferedReader(configFile)) {
-                file.load(r);
-            }
-            file.forEach((k, v) -> p.put(k.toString(), v.toString()));
-        }
-        p.putAll(settings);
+        Map<String, Object> p = settingsOptions.load();
         p.put(WorkerConfig.STEP, step);
         if (bootstrapServers != null) {
             p.put(WorkerConfig.BOOTSTRAP_SERVERS, bootstrapServers);

@@ -55,7 +55,6 @@ public final class TrajectoryApi implements AutoCloseable {
     private static final String JSON = "application/json";
 
     private final TrajectoryClient submitter;
-    private final CancellationWriter cancellations;
     private final TrajectoryFeed feed;
     private final ImageStore images;
     private final Supplier<KafkaStreams.State> state;
@@ -69,18 +68,16 @@ public final class TrajectoryApi implements AutoCloseable {
     /**
      * Creates the API; {@link #start} serves it.
      *
-     * @param submitter     writes submitted prompts
-     * @param cancellations writes cancellations
+     * @param submitter     writes submitted prompts and cancellations
      * @param feed          committed trajectory changes, for event streams
      * @param images        reads and verifies image bytes
      * @param state         the Kafka Streams state, for health and readiness
      * @param maxStreams    most event streams open at once
      * @param sseWait       how long an event stream for an unknown id waits for it to appear
      */
-    public TrajectoryApi(TrajectoryClient submitter, CancellationWriter cancellations, TrajectoryFeed feed,
+    public TrajectoryApi(TrajectoryClient submitter, TrajectoryFeed feed,
             ImageStore images, Supplier<KafkaStreams.State> state, int maxStreams, Duration sseWait) {
         this.submitter = submitter;
-        this.cancellations = cancellations;
         this.feed = feed;
         this.images = images;
         this.state = state;
@@ -258,7 +255,11 @@ public final class TrajectoryApi implements AutoCloseable {
             throw new ApiException(409, "trajectory " + id + " has already completed; nothing to cancel");
         }
         if (!status.equals(TrajectoryStatus.CANCELLED.name())) {
-            cancellations.cancel(id, "http", reason);
+            try {
+                submitter.cancel(id, "http", reason);
+            } catch (IllegalStateException e) {
+                throw new ApiException(503, e.getMessage());
+            }
         }
         json(ctx, 202, obj().put("id", id).put("cancellation", "requested").put("status", status));
     }
