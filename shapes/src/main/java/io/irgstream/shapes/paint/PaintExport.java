@@ -11,14 +11,14 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * Re-exports trained painter weights into a fresh module of the current served source, with a chosen sampling
  * schedule shift and weight precision. Usage:
- * {@code PaintExport draw|refine FROM.pt TO.pt [--shift S] [--float32]} (FROM is a checkpoint's {@code -ema.pt}).
+ * {@code PaintExport draw|refine FROM.pt TO.pt [--shift S] [--snap LEVELS] [--float32]} (FROM is a checkpoint's {@code -ema.pt}).
  */
 public final class PaintExport {
     private PaintExport() {
     }
 
     /** Copies the weights of {@code from} (same architecture) into a fresh module and saves it to {@code to}. */
-    public static void export(String step, Path from, Path to, double shift, boolean half) throws java.io.IOException {
+    public static void export(String step, Path from, Path to, double shift, boolean half, double snap) throws java.io.IOException {
         TorchSetup.init(1);
         JitModule src = torch.load(from.toString());
         ModuleParams p = ModuleParams.of(src);
@@ -27,8 +27,7 @@ public final class PaintExport {
         int c3 = (int) p.tensors().get(p.names().indexOf("d2_w")).size(0);
         JitModule fresh = switch (step) {
             case "draw" -> DrawModel.create(new DrawModel.Config(c1, c2, c3, shift));
-            case "refine" -> RefineModel.create(new RefineModel.Config(c1, c2, c3, shift,
-                    RefineModel.Config.FULL.snapLevels()));
+            case "refine" -> RefineModel.create(new RefineModel.Config(c1, c2, c3, shift, snap));
             default -> throw new IllegalArgumentException("unknown step '" + step + "': expected draw or refine");
         };
         ModuleParams fp = ModuleParams.of(fresh);
@@ -53,19 +52,21 @@ public final class PaintExport {
     /** Command-line entry. */
     public static void main(String[] args) throws Exception {
         if (args.length < 3) {
-            System.err.println("usage: PaintExport draw|refine FROM.pt TO.pt [--shift S] [--float32]");
+            System.err.println("usage: PaintExport draw|refine FROM.pt TO.pt [--shift S] [--snap LEVELS] [--float32]");
             System.exit(2);
         }
         double shift = 1.0;
         boolean half = true;
+        double snap = RefineModel.Config.FULL.snapLevels();
         for (int i = 3; i < args.length; i++) {
             switch (args[i]) {
                 case "--shift" -> shift = Double.parseDouble(args[++i]);
                 case "--float32" -> half = false;
+                case "--snap" -> snap = Double.parseDouble(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        export(args[0], Path.of(args[1]), Path.of(args[2]), shift, half);
+        export(args[0], Path.of(args[1]), Path.of(args[2]), shift, half, snap);
         System.out.println("wrote " + args[2] + " (" + Files.size(Path.of(args[2])) + " bytes, shift " + shift
                 + (half ? ", float16 weights)" : ", float32 weights)"));
     }

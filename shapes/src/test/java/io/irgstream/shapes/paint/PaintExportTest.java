@@ -26,7 +26,7 @@ class PaintExportTest {
         Path full = dir.resolve("ema.pt");
         m.save(full.toString());
         Path half = dir.resolve("draw.pt");
-        PaintExport.export("draw", full, half, 1.0, true);
+        PaintExport.export("draw", full, half, 1.0, true, 24.0);
         assertThat(Files.size(half)).isLessThan(Files.size(full));
 
         Scene scene = new Scene(List.of(new SceneObject(Shape.CROSS, Color.ORANGE, 30, 12, 18)));
