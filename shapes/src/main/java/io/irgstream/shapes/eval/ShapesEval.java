@@ -477,7 +477,8 @@ public final class ShapesEval {
 
     /**
      * {@code java ... ShapesEval [--models DIR] [--prompts FILE] [--per-category N] [--out DIR] [--seed N]
-     * [--steps N] [--temperature T] [--sweep | --bench]}: the evaluation, the draft-budget sweep (4, 8, 20 Euler steps
+     * [--steps N] [--temperature T] [--sweep | --bench] [--record-manifest]}: the evaluation (optionally recorded in
+     * the models' manifest.json), the draft-budget sweep (4, 8, 20 Euler steps
      * at T=0.3 and 20 at T=1.0) or the per-step speed benchmark.
      */
     public static void main(String[] args) {
@@ -490,6 +491,7 @@ public final class ShapesEval {
         Sampling s = Sampling.DEFAULTS;
         boolean sweep = false;
         boolean bench = false;
+        boolean record = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--models" -> models = Path.of(args[++i]);
@@ -503,8 +505,9 @@ public final class ShapesEval {
                         s.cfgImage());
                 case "--sweep" -> sweep = true;
                 case "--bench" -> bench = true;
+                case "--record-manifest" -> record = true;
                 default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "': expected --models,"
-                        + " --prompts, --per-category, --out, --seed, --steps, --temperature, --sweep or --bench");
+                        + " --prompts, --per-category, --out, --seed, --steps, --temperature, --sweep, --bench or --record-manifest");
             }
         }
         List<PromptSpec> prompts = promptFile != null ? PromptSet.read(promptFile) : PromptSet.heldOut(per);
@@ -514,7 +517,14 @@ public final class ShapesEval {
         } else if (sweep) {
             sweep(cfg, new int[]{4, 8, 20, 20}, new double[]{0.3, 0.3, 0.3, 1.0}, System.out);
         } else {
-            run(cfg, System.out);
+            Map<String, Object> report = run(cfg, System.out);
+            if (record) {
+                Map<String, Object> summary = new LinkedHashMap<>(report);
+                summary.remove("trajectories");
+                summary.put("recorded_at", java.time.Instant.now().toString());
+                io.irgstream.shapes.train.Training.recordEval(models, summary);
+                System.out.println("eval: recorded the scores in " + models.resolve("manifest.json"));
+            }
         }
     }
 }

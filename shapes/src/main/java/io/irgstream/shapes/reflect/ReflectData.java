@@ -38,7 +38,7 @@ public final class ReflectData {
     public static Sample sample(Random rnd, List<RgbImage> drafts) {
         RgbImage img;
         double r = rnd.nextDouble();
-        if (!drafts.isEmpty() && r < 0.25) {
+        if (!drafts.isEmpty() && r < 0.4) {
             img = drafts.get(rnd.nextInt(drafts.size()));
             if (rnd.nextBoolean()) {
                 img = mirror(img);
