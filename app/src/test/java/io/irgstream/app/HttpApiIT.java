@@ -86,6 +86,14 @@ class HttpApiIT {
 
             JsonNode list = JSON.readTree(get(base + "/api/trajectories?status=COMPLETED&limit=5").body());
             assertThat(list.toString()).contains("COMPLETED");
+
+            String metrics = get(base + "/metrics").body();
+            java.nio.file.Files.writeString(Path.of("target", "metrics-sample.txt"), metrics);
+            assertThat(metrics).contains("irg_worker_records_in_total{step=\"think\",worker=\"think-0\"} 20.0",
+                    "irg_worker_batch_size_count{step=\"draw\"", "irg_worker_compute_seconds_count{step=\"refine\"",
+                    "irg_worker_queue_wait_seconds{step=\"reflect\",worker=\"reflect-0\",quantile=\"0.99\"}", "irg_worker_dead_letters_total",
+                    "irg_process_resident_memory_bytes", "irg_native_allocated_bytes", "jvm_memory_used_bytes",
+                    "kafka_consumer_fetch_manager_records_lag_max");
         }
     }
 

@@ -13,6 +13,12 @@ import io.irgstream.schemas.IrgAvroSerializer;
 import io.irgstream.schemas.SchemaRegistryClient;
 import io.irgstream.schemas.Topics;
 import io.irgstream.schemas.images.ImageStore;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -76,6 +82,11 @@ public final class StepWorker implements Runnable, AutoCloseable {
     private final StepTopics topics;
     private final Map<String, IrgAvroDeserializer<? extends SpecificRecord>> inputDeserializers = new HashMap<>();
     private final Cancellations cancellations;
+    private final MeterRegistry metrics;
+    private final Tags tags;
+    private final DistributionSummary batchSizes;
+    private final Timer queueWait;
+    private final Timer compute;
     private final IrgAvroSerializer<SpecificRecord> serializer;
     private final WorkerStats stats = new WorkerStats();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -93,9 +104,18 @@ public final class StepWorker implements Runnable, AutoCloseable {
      * @param images   image store for reading inputs and writing outputs
      * @param cancellations cancelled trajectories to skip, or null to skip none
      */
-    @SuppressWarnings("unchecked")
     public StepWorker(WorkerConfig config, StepModel model, SchemaRegistryClient registry, ImageStore images,
                       Cancellations cancellations) {
+        this(config, model, registry, images, cancellations, null);
+    }
+
+    /**
+     * As {@link #StepWorker(WorkerConfig, StepModel, SchemaRegistryClient, ImageStore, Cancellations)}, publishing
+     * the worker's meters ({@code irg.worker.*} and its Kafka clients' metrics) to {@code metrics} when not null.
+     */
+    @SuppressWarnings("unchecked")
+    public StepWorker(WorkerConfig config, StepModel model, SchemaRegistryClient registry, ImageStore images,
+                      Cancellations cancellations, MeterRegistry metrics) {
         if (model.step() != config.step()) {
             throw new IllegalArgumentException("worker for step " + config.step().id() + " was given a "
                     + model.step().id() + " model (" + model.info().name() + ")");
@@ -109,6 +129,16 @@ public final class StepWorker implements Runnable, AutoCloseable {
         this.topics = new StepTopics(List.copyOf(new java.util.TreeSet<>(handler.inputs(all).keySet())),
                 handler.output(all), all.deadLetters().name());
         this.cancellations = cancellations;
+        this.metrics = metrics != null ? metrics : new SimpleMeterRegistry();
+        this.tags = Tags.of("step", config.step().id(), "worker", config.workerId());
+        stats.bindTo(this.metrics, tags);
+        this.batchSizes = DistributionSummary.builder("irg.worker.batch.size").description("records per model call")
+                .tags(tags).publishPercentileHistogram(false).register(this.metrics);
+        this.queueWait = Timer.builder("irg.worker.queue.wait")
+                .description("from the input event's timestamp to the start of its model call").tags(tags)
+                .publishPercentiles(0.5, 0.95, 0.99).register(this.metrics);
+        this.compute = Timer.builder("irg.worker.compute").description("duration of one model call (one batch)")
+                .tags(tags).publishPercentiles(0.5, 0.95, 0.99).register(this.metrics);
         this.serializer = new IrgAvroSerializer<>(registry);
     }
 
@@ -124,8 +154,12 @@ public final class StepWorker implements Runnable, AutoCloseable {
     public void run() {
         String txId = config.groupId() + "-" + config.workerId();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps());
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps(txId))) {
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps(txId));
+             KafkaClientMetrics consumerMetrics = new KafkaClientMetrics(c, tags);
+             KafkaClientMetrics producerMetrics = new KafkaClientMetrics(producer, tags)) {
             consumer = c;
+            consumerMetrics.bindTo(metrics);
+            producerMetrics.bindTo(metrics);
             producer.initTransactions();
             c.subscribe(topics.inputs(), new DropBufferedOnRevoke());
             log.info("{} worker {} consuming {} -> {} (group {}, batch <= {} or {} ms, model {} sha256 {} on {})",
@@ -200,6 +234,11 @@ public final class StepWorker implements Runnable, AutoCloseable {
             try {
                 List<StepResult> results = runModel(modelItems);
                 computeMs = System.currentTimeMillis() - computeStart;
+                compute.record(computeMs, TimeUnit.MILLISECONDS);
+                batchSizes.record(modelItems.size());
+                for (Item it : modelItems) {
+                    queueWait.record(Math.max(0, computeStart - it.record.timestamp()), TimeUnit.MILLISECONDS);
+                }
                 for (int i = 0; i < modelItems.size(); i++) {
                     modelItems.get(i).result = results.get(i);
                     modelItems.get(i).batchSize = modelItems.size();

@@ -1,6 +1,11 @@
 package io.irgstream.worker;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToDoubleFunction;
 
 /** Counters of one worker, readable from any thread (for tests, the CLI and metrics). */
 public final class WorkerStats {
@@ -45,6 +50,20 @@ public final class WorkerStats {
     /** Size of the last committed batch. */
     public long lastBatchSize() {
         return lastBatchSize.get();
+    }
+
+    /** Publishes the counters as {@code irg.worker.*} meters tagged with the step and worker id. */
+    void bindTo(MeterRegistry registry, Tags tags) {
+        counter(registry, tags, "irg.worker.records.in", "input records taken into committed batches", WorkerStats::recordsIn);
+        counter(registry, tags, "irg.worker.records.out", "output events committed", WorkerStats::recordsOut);
+        counter(registry, tags, "irg.worker.batches", "committed batches", WorkerStats::batches);
+        counter(registry, tags, "irg.worker.dead.letters", "input records sent to the dead-letter topic", WorkerStats::deadLetters);
+        counter(registry, tags, "irg.worker.aborted.batches", "batches whose transaction was aborted and re-read", WorkerStats::abortedBatches);
+        counter(registry, tags, "irg.worker.cancelled.skips", "input records skipped because the trajectory was cancelled", WorkerStats::cancelledSkips);
+    }
+
+    private void counter(MeterRegistry registry, Tags tags, String name, String help, ToDoubleFunction<WorkerStats> f) {
+        FunctionCounter.builder(name, this, f).description(help).tags(tags).register(registry);
     }
 
     @Override

@@ -67,6 +67,7 @@ public final class TopologyService implements AutoCloseable {
     private int port;
     private boolean started;
     private boolean closed;
+    private java.util.function.Supplier<String> metricsScrape;
 
     /**
      * @param config the settings
@@ -81,6 +82,17 @@ public final class TopologyService implements AutoCloseable {
      */
     public TopologyService(Map<?, ?> settings) {
         this(new TopologyConfig(settings));
+    }
+
+    /**
+     * Serves a process's metrics at {@code /metrics} of the HTTP API, in the Prometheus text format that
+     * {@code scrape} returns. Call before {@link #start()}.
+     *
+     * @return this
+     */
+    public synchronized TopologyService metrics(java.util.function.Supplier<String> scrape) {
+        this.metricsScrape = scrape;
+        return this;
     }
 
     /**
@@ -107,6 +119,7 @@ public final class TopologyService implements AutoCloseable {
             ImageStore images = new ImageStore(new FileSystemBlobStore(blobs), 0);
             TrajectoryApi api = new TrajectoryApi(submitter, feed, images, this::state,
                     config.sseMaxStreams(), config.sseWait());
+            api.metrics(metricsScrape);
             port = api.start(config.httpHost(), config.httpPort());
             add(api);
             String host = config.httpHost();

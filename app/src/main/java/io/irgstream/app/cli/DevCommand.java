@@ -53,6 +53,7 @@ public final class DevCommand implements Callable<Integer> {
             out.println("kafka            " + stack.bootstrapServers());
             out.println("schema registry  " + stack.registryUrl());
             out.println("web page and API " + stack.topology().url() + "/  (API: docs/api.md)");
+            out.println("metrics          " + stack.topology().url() + "/metrics  (docs/metrics.md)");
             out.println("workers          " + stack.workers().size() + " (" + workersPerStep + " per step)");
             out.println("data             " + cluster.dataDir.toAbsolutePath());
             out.println("submit with: ./irg submit --bootstrap-servers " + stack.bootstrapServers()

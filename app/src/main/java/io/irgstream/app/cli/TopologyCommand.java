@@ -1,5 +1,6 @@
 package io.irgstream.app.cli;
 
+import io.irgstream.app.metrics.ProcessMetrics;
 import io.irgstream.topology.TopologyService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,7 +34,8 @@ public final class TopologyCommand implements Callable<Integer> {
             p.put("schema.registry.url", schemaRegistry);
         }
         CountDownLatch stop = new CountDownLatch(1);
-        try (TopologyService service = new TopologyService(p).start()) {
+        try (ProcessMetrics metrics = new ProcessMetrics();
+             TopologyService service = new TopologyService(p).metrics(metrics::scrape).start()) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 stop.countDown();
                 service.close();

@@ -1,5 +1,6 @@
 package io.irgstream.app.cli;
 
+import io.irgstream.app.metrics.ProcessMetrics;
 import io.irgstream.model.StepModel;
 import io.irgstream.model.torch.StepModels;
 import io.irgstream.schemas.HttpSchemaRegistryClient;
@@ -40,6 +41,9 @@ public final class WorkerCommand implements Callable<Integer> {
     @Mixin
     SettingsOptions settingsOptions;
 
+    @Option(names = "--metrics-port", defaultValue = "9400", description = "Prometheus metrics at http://0.0.0.0:PORT/metrics; -1 turns them off (default: ${DEFAULT-VALUE}).")
+    int metricsPort;
+
     @Override
     public Integer call() throws Exception {
         WorkerConfig config = new WorkerConfig(props());
@@ -47,10 +51,14 @@ public final class WorkerCommand implements Callable<Integer> {
         if (!Files.isRegularFile(config.modelPath())) {
             throw new IllegalArgumentException("model file " + config.modelPath() + " does not exist (setting model.path)");
         }
-        try (StepModel m = StepModels.load(config.step(), config.modelPath());
+        try (ProcessMetrics metrics = new ProcessMetrics();
+             StepModel m = StepModels.load(config.step(), config.modelPath());
              Cancellations cancellations = new Cancellations(config.bootstrapServers(), Topics.withPrefix(config.topicPrefix()))) {
+            if (metricsPort >= 0) {
+                metrics.serve("0.0.0.0", metricsPort);
+            }
             StepWorker worker = new StepWorker(config, m, new HttpSchemaRegistryClient(config.schemaRegistryUrl()), images,
-                    cancellations);
+                    cancellations, metrics.registry());
             Runtime.getRuntime().addShutdownHook(new Thread(() -> worker.stop(Duration.ofSeconds(30)), "irg-worker-shutdown"));
             worker.run();
         }

@@ -1,5 +1,6 @@
 package io.irgstream.app.stack;
 
+import io.irgstream.app.metrics.ProcessMetrics;
 import io.irgstream.embedded.EmbeddedKafkaBroker;
 import io.irgstream.embedded.TopicBootstrap;
 import io.irgstream.model.Step;
@@ -50,6 +51,7 @@ public final class EmbeddedStack implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private Cancellations cancellations;
     private TopologyService topology;
+    private final ProcessMetrics metrics = new ProcessMetrics();
 
     private EmbeddedStack(Builder b) {
         this.b = b;
@@ -86,7 +88,7 @@ public final class EmbeddedStack implements AutoCloseable {
                 t.put(TopologyConfig.STATE_DIR_CONFIG, b.dataDir.resolve("streams").toString());
                 t.put(TopologyConfig.BLOB_STORE_PATH_CONFIG, blobStorePath().toString());
                 t.putIfAbsent(TopologyConfig.APPLICATION_ID_CONFIG, b.layout.topics().prefix().replaceAll("[^A-Za-z0-9_-]", "-") + "topology");
-                topology = new TopologyService(t).start();
+                topology = new TopologyService(t).metrics(metrics::scrape).start();
             }
             ImageStore images = new ImageStore(new FileSystemBlobStore(blobStorePath()), b.inlineMaxBytes);
             cancellations = new Cancellations(bootstrapServers(), b.layout.topics());
@@ -101,7 +103,8 @@ public final class EmbeddedStack implements AutoCloseable {
                     props.put(WorkerConfig.TOPIC_PREFIX, b.layout.prefix());
                     props.put(WorkerConfig.WORKER_ID, step.id() + "-" + i);
                     props.put(WorkerConfig.BLOB_STORE_PATH, blobStorePath().toString());
-                    StepWorker w = new StepWorker(new WorkerConfig(props), model, registryClient, images, cancellations);
+                    StepWorker w = new StepWorker(new WorkerConfig(props), model, registryClient, images, cancellations,
+                            metrics.registry());
                     Thread t = new Thread(w, "irg-" + step.id() + "-" + i);
                     workers.add(w);
                     threads.add(t);
@@ -137,6 +140,11 @@ public final class EmbeddedStack implements AutoCloseable {
 
     public ImageStore imageStore() {
         return new ImageStore(new FileSystemBlobStore(blobStorePath()), b.inlineMaxBytes);
+    }
+
+    /** The process's meters (workers, JVM, native memory); served at /metrics of the topology's HTTP API. */
+    public ProcessMetrics metrics() {
+        return metrics;
     }
 
     /** The trajectory topology and HTTP API, or null when not enabled. */
@@ -189,6 +197,7 @@ public final class EmbeddedStack implements AutoCloseable {
             broker.close();
             broker = null;
         }
+        metrics.close();
     }
 
     /** Settings of the embedded stack. */

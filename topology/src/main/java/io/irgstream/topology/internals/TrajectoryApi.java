@@ -64,6 +64,7 @@ public final class TrajectoryApi implements AutoCloseable {
     private final Javalin app;
     private volatile TrajectoryQueries queries;
     private volatile boolean closing;
+    private volatile java.util.function.Supplier<String> metrics;
 
     /**
      * Creates the API; {@link #start} serves it.
@@ -91,6 +92,7 @@ public final class TrajectoryApi implements AutoCloseable {
             config.routes.get("/", ctx -> ctx.contentType("text/html; charset=utf-8").result(page));
             config.routes.get("/healthz", this::health);
             config.routes.get("/readyz", this::ready);
+            config.routes.get("/metrics", this::metrics);
             config.routes.post("/api/trajectories", this::submit);
             config.routes.get("/api/trajectories", this::list);
             config.routes.get("/api/trajectories/{id}", this::get);
@@ -115,6 +117,19 @@ public final class TrajectoryApi implements AutoCloseable {
      * @param port port to bind, 0 for any free one
      * @return the bound port
      */
+    private void metrics(Context ctx) {
+        java.util.function.Supplier<String> scrape = metrics;
+        if (scrape == null) {
+            throw new ApiException(404, "this process publishes no metrics");
+        }
+        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(scrape.get());
+    }
+
+    /** Serves {@code scrape} (Prometheus text format) at {@code /metrics}. */
+    public void metrics(java.util.function.Supplier<String> scrape) {
+        this.metrics = scrape;
+    }
+
     public int start(String host, int port) {
         app.start(host, port);
         return app.port();
