@@ -68,6 +68,7 @@ public final class TopologyService implements AutoCloseable {
     private boolean started;
     private boolean closed;
     private java.util.function.Supplier<String> metricsScrape;
+    private io.micrometer.core.instrument.MeterRegistry meterRegistry;
 
     /**
      * @param config the settings
@@ -85,12 +86,15 @@ public final class TopologyService implements AutoCloseable {
     }
 
     /**
-     * Serves a process's metrics at {@code /metrics} of the HTTP API, in the Prometheus text format that
-     * {@code scrape} returns. Call before {@link #start()}.
+     * Publishes the trajectory meters ({@link TrajectoryMetrics}) to {@code registry} and serves the process's
+     * metrics at {@code /metrics} of the HTTP API, in the Prometheus text format that {@code scrape} returns.
+     * Call before {@link #start()}.
      *
      * @return this
      */
-    public synchronized TopologyService metrics(java.util.function.Supplier<String> scrape) {
+    public synchronized TopologyService metrics(io.micrometer.core.instrument.MeterRegistry registry,
+                                                java.util.function.Supplier<String> scrape) {
+        this.meterRegistry = registry;
         this.metricsScrape = scrape;
         return this;
     }
@@ -120,6 +124,9 @@ public final class TopologyService implements AutoCloseable {
             TrajectoryApi api = new TrajectoryApi(submitter, feed, images, this::state,
                     config.sseMaxStreams(), config.sseWait());
             api.metrics(metricsScrape);
+            if (meterRegistry != null) {
+                feed.addListener(new TrajectoryMetrics(meterRegistry));
+            }
             port = api.start(config.httpHost(), config.httpPort());
             add(api);
             String host = config.httpHost();

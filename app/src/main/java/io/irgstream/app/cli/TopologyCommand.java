@@ -35,7 +35,7 @@ public final class TopologyCommand implements Callable<Integer> {
         }
         CountDownLatch stop = new CountDownLatch(1);
         try (ProcessMetrics metrics = new ProcessMetrics();
-             TopologyService service = new TopologyService(p).metrics(metrics::scrape).start()) {
+             TopologyService service = new TopologyService(p).metrics(metrics.registry(), metrics::scrape).start()) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 stop.countDown();
                 service.close();

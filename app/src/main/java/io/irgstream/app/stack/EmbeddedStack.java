@@ -88,7 +88,7 @@ public final class EmbeddedStack implements AutoCloseable {
                 t.put(TopologyConfig.STATE_DIR_CONFIG, b.dataDir.resolve("streams").toString());
                 t.put(TopologyConfig.BLOB_STORE_PATH_CONFIG, blobStorePath().toString());
                 t.putIfAbsent(TopologyConfig.APPLICATION_ID_CONFIG, b.layout.topics().prefix().replaceAll("[^A-Za-z0-9_-]", "-") + "topology");
-                topology = new TopologyService(t).metrics(metrics::scrape).start();
+                topology = new TopologyService(t).metrics(metrics.registry(), metrics::scrape).start();
             }
             ImageStore images = new ImageStore(new FileSystemBlobStore(blobStorePath()), b.inlineMaxBytes);
             cancellations = new Cancellations(bootstrapServers(), b.layout.topics());

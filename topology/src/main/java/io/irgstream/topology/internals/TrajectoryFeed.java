@@ -40,6 +40,7 @@ public final class TrajectoryFeed implements AutoCloseable {
 
     private final KafkaConsumer<String, Trajectory> consumer;
     private final Set<Subscription> subscriptions = new CopyOnWriteArraySet<>();
+    private final List<java.util.function.Consumer<Trajectory>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -90,12 +91,24 @@ public final class TrajectoryFeed implements AutoCloseable {
         return s;
     }
 
+    /** Calls {@code listener} on the feed's thread with every committed change, in order; it must be quick. */
+    public void addListener(java.util.function.Consumer<Trajectory> listener) {
+        listeners.add(listener);
+    }
+
     private void loop() {
         try {
             while (running) {
                 for (ConsumerRecord<String, Trajectory> r : consumer.poll(Duration.ofMillis(200))) {
                     if (r.value() == null) {
                         continue;
+                    }
+                    for (java.util.function.Consumer<Trajectory> l : listeners) {
+                        try {
+                            l.accept(r.value());
+                        } catch (RuntimeException e) {
+                            LOG.warn("trajectory listener failed: {}", e.toString());
+                        }
                     }
                     for (Subscription s : subscriptions) {
                         if (s.trajectoryId == null || s.trajectoryId.equals(r.key())) {
