@@ -42,6 +42,7 @@ import java.util.Map;
  */
 public final class ShapesEval {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final Evaluator EVALUATOR = new Evaluator();
     private static final String[] ROWS = {"no-think draft", "think draft", "IRG final"};
 
     /**
@@ -274,8 +275,12 @@ public final class ShapesEval {
                 m.put("no_think_pass", t.noThinkPass());
             }
             m.put("draft_pass", t.draftPass());
+            m.put("draft_seen", EVALUATOR.detect(t.draft()).stream().map(DetectedObject::toString).toList());
             m.put("verdict", t.verdict().name());
             m.put("final_pass", t.finalPass());
+            if (t.fin() != t.draft()) {
+                m.put("final_seen", EVALUATOR.detect(t.fin()).stream().map(DetectedObject::toString).toList());
+            }
             m.put("reflection", t.reflection());
             list.add(m);
         }
