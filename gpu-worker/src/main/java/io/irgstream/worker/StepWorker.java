@@ -13,6 +13,12 @@ import io.irgstream.schemas.IrgAvroSerializer;
 import io.irgstream.schemas.SchemaRegistryClient;
 import io.irgstream.schemas.Topics;
 import io.irgstream.schemas.images.ImageStore;
+import io.irgstream.schemas.tracing.KafkaTracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -283,8 +289,12 @@ public final class StepWorker implements Runnable, AutoCloseable {
                         .setProducedAt(java.time.Instant.ofEpochMilli(System.currentTimeMillis()))
                         .build();
                 SpecificRecord event = handler.output(it.input, it.result, p, images);
+                Span span = stepSpan(it, computeStart, p);
+                RecordHeaders headers = new RecordHeaders();
+                KafkaTracing.inject(Context.root().with(span), headers);
+                span.end();
                 out.add(new ProducerRecord<>(topics.output(), null, it.record.key(),
-                        serializer.serialize(topics.output(), event)));
+                        serializer.serialize(topics.output(), event), headers));
             } catch (Exception e) {
                 out.add(deadLetter(it.record, e, batchStart));
             }
@@ -334,6 +344,29 @@ public final class StepWorker implements Runnable, AutoCloseable {
         return it;
     }
 
+    /**
+     * The span of one trajectory's pass through this step: a child of the span that produced its input event, from
+     * the start of its model call to now, with the queue wait and compute time as attributes.
+     */
+    private Span stepSpan(Item it, long computeStart, Provenance p) {
+        TrajectoryContext ctx = handler.context(it.input);
+        return KafkaTracing.tracer().spanBuilder("irg " + config.step().id())
+                .setParent(KafkaTracing.extract(it.record.headers()))
+                .setSpanKind(SpanKind.CONSUMER)
+                .setStartTimestamp(computeStart, TimeUnit.MILLISECONDS)
+                .setAttribute("irg.trajectory.id", ctx.getTrajectoryId())
+                .setAttribute("irg.step", config.step().id())
+                .setAttribute("irg.round", handler.round(it.input))
+                .setAttribute("irg.batch.size", p.getBatchSize())
+                .setAttribute("irg.queue.wait.ms", p.getQueueWaitMs())
+                .setAttribute("irg.compute.ms", p.getComputeMs())
+                .setAttribute("irg.model.sha256", p.getModelSha256())
+                .setAttribute("irg.worker.id", config.workerId())
+                .setAttribute("messaging.destination.name", it.record.topic())
+                .setAttribute("messaging.kafka.offset", it.record.offset())
+                .startSpan();
+    }
+
     private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> r, Exception e, long now) {
         stats.deadLetters.incrementAndGet();
         String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
@@ -354,7 +387,20 @@ public final class StepWorker implements Runnable, AutoCloseable {
                 .setLastFailedAt(java.time.Instant.ofEpochMilli(System.currentTimeMillis()))
                 .setWorkerId(config.workerId())
                 .build();
-        return new ProducerRecord<>(topics.deadLetters(), null, r.key(), serializer.serialize(topics.deadLetters(), dl));
+        Span span = KafkaTracing.tracer().spanBuilder("irg " + config.step().id() + " dead letter")
+                .setParent(KafkaTracing.extract(r.headers())).setSpanKind(SpanKind.CONSUMER)
+                .setAttribute("irg.step", config.step().id()).setAttribute("irg.worker.id", config.workerId())
+                .setAttribute("messaging.destination.name", r.topic()).setAttribute("messaging.kafka.offset", r.offset())
+                .startSpan();
+        if (key != null) {
+            span.setAttribute("irg.trajectory.id", key);
+        }
+        span.setStatus(StatusCode.ERROR, oneLine(e));
+        RecordHeaders headers = new RecordHeaders();
+        KafkaTracing.inject(Context.root().with(span), headers);
+        span.end();
+        return new ProducerRecord<>(topics.deadLetters(), null, r.key(), serializer.serialize(topics.deadLetters(), dl),
+                headers);
     }
 
     private void commit(KafkaConsumer<byte[], byte[]> c, KafkaProducer<byte[], byte[]> producer,

@@ -44,6 +44,12 @@ public final class IrgCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        String command = args.length > 0 ? args[0] : "cli";
+        io.opentelemetry.sdk.OpenTelemetrySdk sdk = io.irgstream.app.metrics.Tracing.installIfConfigured(System.getenv(),
+                "irg-" + command);
+        if (sdk != null) {
+            Runtime.getRuntime().addShutdownHook(new Thread(sdk::close, "irg-tracing-flush"));
+        }
         System.exit(commandLine().execute(args));
     }
 }

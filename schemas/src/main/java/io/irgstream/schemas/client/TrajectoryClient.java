@@ -7,6 +7,11 @@ import io.irgstream.events.TrajectoryContext;
 import io.irgstream.schemas.IrgAvroSerializer;
 import io.irgstream.schemas.SchemaRegistryClient;
 import io.irgstream.schemas.Topics;
+import io.irgstream.schemas.tracing.KafkaTracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -91,8 +96,14 @@ public final class TrajectoryClient implements AutoCloseable {
         List<Future<?>> acks = new ArrayList<>(events.size());
         for (PromptSubmitted e : events) {
             String id = e.getContext().getTrajectoryId();
-            acks.add(producer.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8),
-                    serializer.serialize(topic, e))));
+            Span span = KafkaTracing.tracer().spanBuilder("irg submit").setSpanKind(SpanKind.PRODUCER)
+                    .setAttribute("irg.trajectory.id", id).setAttribute("irg.source", source)
+                    .setAttribute("messaging.destination.name", topic).startSpan();
+            RecordHeaders headers = new RecordHeaders();
+            KafkaTracing.inject(Context.root().with(span), headers);
+            span.end();
+            acks.add(producer.send(new ProducerRecord<>(topic, null, id.getBytes(StandardCharsets.UTF_8),
+                    serializer.serialize(topic, e), headers)));
         }
         producer.flush();
         for (Future<?> f : acks) {

@@ -20,6 +20,9 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import io.irgstream.schemas.tracing.KafkaTracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,11 +88,19 @@ public final class TrajectoryProcessor implements Processor<String, SpecificReco
                     event.getClass().getSimpleName(), id, inner);
             return;
         }
-        Trajectory current = trajectories.get(id);
-        Trajectory next = TrajectoryFold.apply(current, id, event, record.timestamp(),
-                context.currentSystemTimeMs());
-        if (next != current) {
-            save(current, next, record.timestamp());
+        Span span = KafkaTracing.tracer().spanBuilder("irg topology " + event.getSchema().getName())
+                .setParent(KafkaTracing.extract(record.headers())).setSpanKind(SpanKind.CONSUMER)
+                .setAttribute("irg.trajectory.id", id).startSpan();
+        try {
+            Trajectory current = trajectories.get(id);
+            Trajectory next = TrajectoryFold.apply(current, id, event, record.timestamp(),
+                    context.currentSystemTimeMs());
+            if (next != current) {
+                save(current, next, record.timestamp());
+            }
+            span.setAttribute("irg.status", next == null ? "" : String.valueOf(next.getStatus()));
+        } finally {
+            span.end();
         }
     }
 
