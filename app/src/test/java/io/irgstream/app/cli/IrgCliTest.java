@@ -93,4 +93,12 @@ class IrgCliTest {
         assertThat(run("submit", "a photo of a cross")).isEqualTo(2);
         assertThat(err.toString()).contains("--bootstrap-servers and --schema-registry are both required");
     }
+
+    @Test
+    void shouldRefuseUnknownTrainAndEvalOptions() {
+        assertThat(run("train", "--bogus")).isEqualTo(2);
+        assertThat(err.toString()).contains("unknown argument '--bogus'");
+        assertThat(run("eval", "--per-categroy", "3")).isEqualTo(2);
+        assertThat(err.toString()).contains("unknown argument '--per-categroy'");
+    }
 }
