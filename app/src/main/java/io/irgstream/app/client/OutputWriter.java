@@ -85,7 +85,8 @@ public final class OutputWriter {
         Files.writeString(p, s.endsWith("\n") ? s : s + "\n", StandardCharsets.UTF_8);
     }
 
-    static void deleteRecursively(Path p) throws IOException {
+    /** Deletes a file or folder tree; nothing when it does not exist. */
+    public static void deleteRecursively(Path p) throws IOException {
         if (!Files.exists(p)) {
             return;
         }
