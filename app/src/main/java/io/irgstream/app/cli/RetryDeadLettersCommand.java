@@ -1,0 +1,102 @@
+package io.irgstream.app.cli;
+
+import io.irgstream.app.client.TopicReader;
+import io.irgstream.events.DeadLetter;
+import io.irgstream.model.Step;
+import io.irgstream.schemas.HttpSchemaRegistryClient;
+import io.irgstream.schemas.IrgAvroDeserializer;
+import io.irgstream.schemas.Topics;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/** {@code irg retry-dead-letters}: put dead-lettered records back on their input topic, after a fix. */
+@Command(name = "retry-dead-letters", mixinStandardHelpOptions = true,
+        description = "Re-submit dead-lettered records, unchanged, to the topic they came from, so the step tries them "
+                + "again (after a fix: a new model, a repaired blob store). The dead letters stay as the record of "
+                + "what failed; the trajectory resumes when the step succeeds.")
+public final class RetryDeadLettersCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ClusterOptions cluster;
+
+    @Option(names = "--step", description = "Only dead letters of this step (think, draw, reflect, refine).")
+    String step;
+
+    @Option(names = "--id", description = "Only dead letters of this trajectory.")
+    String id;
+
+    @Option(names = "--since", defaultValue = "P7D", description = "Only those written since (ISO-8601 duration or instant; default: ${DEFAULT-VALUE}).")
+    String since;
+
+    @Option(names = "--dry-run", description = "List what would be re-submitted, send nothing.")
+    boolean dryRun;
+
+    @Override
+    public Integer call() throws Exception {
+        cluster.requireExternal();
+        String stepId = step == null ? null : Step.parse(step).id();
+        Topics topics = Topics.withPrefix(cluster.topicPrefix);
+        IrgAvroDeserializer<DeadLetter> d = new IrgAvroDeserializer<>(new HttpSchemaRegistryClient(cluster.schemaRegistry), DeadLetter.class);
+        List<DeadLetter> chosen = new ArrayList<>();
+        TopicReader.read(cluster.bootstrapServers, topics.deadLetters().name(), DeadLettersCommand.parseSince(since), r -> {
+            DeadLetter dl = d.deserialize(r.topic(), r.value());
+            if ((stepId == null || stepId.equals(dl.getStep())) && (id == null || id.equals(dl.getTrajectoryId()))) {
+                chosen.add(dl);
+            }
+        });
+        Map<String, Object> p = new HashMap<>();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
+        int sent = 0;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (DeadLetter dl : chosen) {
+                String line = dl.getStep() + "\t" + dl.getTrajectoryId() + "\t" + dl.getTopic() + "-" + dl.getPartition()
+                        + "@" + dl.getOffset() + "\t" + dl.getErrorMessage();
+                if (dl.getValue() == null) {
+                    spec.commandLine().getErr().println("skipped (no value to re-submit): " + line);
+                    continue;
+                }
+                if (!dryRun) {
+                    producer.send(new ProducerRecord<>(dl.getTopic(), null, Instant.now().toEpochMilli(), bytes(dl.getKey()),
+                            bytes(dl.getValue()))).get(30, TimeUnit.SECONDS);
+                }
+                sent++;
+                spec.commandLine().getOut().println((dryRun ? "would re-submit\t" : "re-submitted\t") + line);
+            }
+        }
+        spec.commandLine().getOut().println(sent + " of " + chosen.size() + " dead letters " + (dryRun ? "would be " : "")
+                + "re-submitted");
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        if (b == null) {
+            return null;
+        }
+        ByteBuffer d = b.duplicate();
+        byte[] out = new byte[d.remaining()];
+        d.get(out);
+        return out;
+    }
+}
