@@ -67,6 +67,16 @@ class ReplayIT {
                     .filteredOn(c -> c.provenance().getBatchSize() > 0)
                     .allSatisfy(c -> assertThat(c.outcome()).isEqualTo(Replay.Outcome.MODEL_MISSING));
 
+            // The audit page is self-contained: every image embedded, nothing fetched from elsewhere.
+            Path html = dir.resolve("audit.html");
+            CommandLine audit = IrgCli.commandLine();
+            audit.setOut(new PrintWriter(new StringWriter(), true));
+            assertThat(audit.execute("audit", id, "--html", html.toString(), "--bootstrap-servers", KafkaFixture.bootstrapServers(),
+                    "--schema-registry", stack.registryUrl(), "--topic-prefix", layout.prefix(), "--data-dir", dir.toString())).isZero();
+            String page = Files.readString(html);
+            assertThat(page).contains("a photo of a replayed square", "data:image/png;base64,", "verified", "test-draw")
+                    .doesNotContain("src=\"http", "TAMPERED");
+
             // An edited blob is reported as tampered.
             Path draftBlob = Path.of(URI.create(t.draft().getImage().getUri()));
             Files.write(draftBlob, new byte[]{1, 2, 3});
