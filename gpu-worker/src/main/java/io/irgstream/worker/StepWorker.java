@@ -100,6 +100,25 @@ public final class StepWorker implements Runnable, AutoCloseable {
     private volatile boolean running = true;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
 
+    /** Longest prompt a worker accepts (the same limit as submit's). */
+    static final int MAX_PROMPT_CHARS = io.irgstream.schemas.client.Submission.MAX_PROMPT_CHARS;
+
+    /**
+     * Rejects text no model should see: empty, longer than {@code max}, or not valid UTF-8 on the wire (Avro
+     * decodes malformed bytes to U+FFFD, which no client writes).
+     */
+    static void checkText(String what, String text, int max) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("the " + what + " is empty");
+        }
+        if (text.length() > max) {
+            throw new IllegalArgumentException("the " + what + " has " + text.length() + " characters; the limit is " + max);
+        }
+        if (text.indexOf('\uFFFD') >= 0) {
+            throw new IllegalArgumentException("the " + what + " is not valid UTF-8");
+        }
+    }
+
     private record Pending(ConsumerRecord<byte[], byte[]> record, long arrivedNanos) {
     }
 
@@ -329,6 +348,7 @@ public final class StepWorker implements Runnable, AutoCloseable {
         if (id == null || id.isBlank()) {
             throw new IllegalArgumentException("event has an empty trajectoryId");
         }
+        checkText("prompt", ctx.getPrompt(), MAX_PROMPT_CHARS);
         if (handler.skip(in)) {
             return Item.skipped(r, in);
         }

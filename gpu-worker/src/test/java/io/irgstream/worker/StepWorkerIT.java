@@ -116,6 +116,31 @@ class StepWorkerIT {
     }
 
     @Test
+    void shouldDeadLetterEmptyOversizeAndInvalidUtf8Prompts() throws Exception {
+        try (Rig rig = new Rig("bad-prompts", Map.of(WorkerConfig.MAX_BATCH_SIZE, 8, WorkerConfig.MAX_BATCH_WAIT_MS, 100L), 0)) {
+            rig.sendPrompt("empty", "   ");
+            rig.sendPrompt("oversize", "a".repeat(1001));
+            // "a photo of a \xff circle": the Avro string bytes carry an invalid UTF-8 byte
+            byte[] wire = rig.serializer.serialize(rig.topics.prompts().name(), rig.prompt("utf8", "a photo of a X circle"));
+            for (int i = 0; i < wire.length; i++) {
+                if (wire[i] == 'X') {
+                    wire[i] = (byte) 0xff;
+                }
+            }
+            rig.sendRaw("utf8", wire);
+            rig.sendPrompts(1);
+            assertThat(rig.read(rig.topics.thoughts().name(), 1)).hasSize(1);
+            List<ConsumerRecord<String, byte[]>> dls = rig.read(rig.topics.deadLetters().name(), 3);
+            IrgAvroDeserializer<DeadLetter> d = new IrgAvroDeserializer<>(client, DeadLetter.class);
+            Map<String, String> reasons = new HashMap<>();
+            dls.forEach(r -> reasons.put(r.key(), d.deserialize(r.topic(), r.value()).getErrorMessage()));
+            assertThat(reasons).containsEntry("empty", "the prompt is empty")
+                    .containsEntry("oversize", "the prompt has 1001 characters; the limit is 1000")
+                    .containsEntry("utf8", "the prompt is not valid UTF-8");
+        }
+    }
+
+    @Test
     void shouldRefuseAWrongSettingWithAMessageNamingIt() {
         Map<String, Object> p = new HashMap<>(Map.of(WorkerConfig.STEP, "think", WorkerConfig.BOOTSTRAP_SERVERS, "x:1",
                 WorkerConfig.SCHEMA_REGISTRY_URL, "http://x"));
@@ -171,10 +196,13 @@ class StepWorkerIT {
         }
 
         void sendPrompt(String id, String prompt) {
-            PromptSubmitted e = PromptSubmitted.newBuilder().setContext(TrajectoryContext.newBuilder()
+            sendRaw(id, serializer.serialize(topics.prompts().name(), prompt(id, prompt)));
+        }
+
+        PromptSubmitted prompt(String id, String prompt) {
+            return PromptSubmitted.newBuilder().setContext(TrajectoryContext.newBuilder()
                     .setTrajectoryId(id).setPrompt(prompt).setSeed(42).setRounds(1)
                     .setSampler(SamplerParams.newBuilder().build()).setSubmittedAt(Instant.now()).build()).build();
-            sendRaw(id, serializer.serialize(topics.prompts().name(), e));
         }
 
         void sendRaw(String key, byte[] value) {
