@@ -182,15 +182,24 @@ public final class PainterCheck {
             scenes.add(SceneSampler.random(rnd));
         }
         List<RgbImage> drawn = drawPlans(draw, scenes, seed, steps, cfg);
-        int k = 3;
-        java.awt.image.BufferedImage sheet = new java.awt.image.BufferedImage(2 * 64 * k + 8, n * (64 * k + 4),
-                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        List<RgbImage[]> rows = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            RgbImage[] pair = {Renderer.render(scenes.get(i)), drawn.get(i)};
-            for (int p = 0; p < 2; p++) {
+            rows.add(new RgbImage[] {Renderer.render(scenes.get(i)), drawn.get(i)});
+        }
+        writeRows(rows, file);
+    }
+
+    /** Writes rows of images side by side, scaled 3x, as a PNG. */
+    public static void writeRows(List<RgbImage[]> rows, Path file) {
+        int k = 3;
+        int cols = rows.get(0).length;
+        java.awt.image.BufferedImage sheet = new java.awt.image.BufferedImage(cols * (64 * k + 8),
+                rows.size() * (64 * k + 4), java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int i = 0; i < rows.size(); i++) {
+            for (int p = 0; p < cols; p++) {
+                RgbImage im = rows.get(i)[p];
                 for (int y = 0; y < 64 * k; y++) {
                     for (int x = 0; x < 64 * k; x++) {
-                        RgbImage im = pair[p];
                         int rgb = (im.get(x / k, y / k, 0) << 16) | (im.get(x / k, y / k, 1) << 8) | im.get(x / k, y / k, 2);
                         sheet.setRGB(p * (64 * k + 8) + x, i * (64 * k + 4) + y, rgb);
                     }

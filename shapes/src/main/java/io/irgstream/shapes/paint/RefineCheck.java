@@ -23,7 +23,7 @@ import org.bytedeco.pytorch.global.torch;
  * corrected scene exactly ({@link PainterCheck#matches}), and the fraction of pixels that the edit did not need to
  * touch (equal in draft and target) that kept their draft value bit-exactly. A developer tool.
  *
- * <p>Usage: {@code RefineCheck refine.pt [--n 48] [--steps 20] [--cfg-text 4] [--cfg-image 2] [--seed 77] [--threads 2]}.
+ * <p>Usage: {@code RefineCheck refine.pt [--n 48] [--steps 20] [--cfg-text 4] [--cfg-image 2] [--seed 77] [--threads 2] [--png FILE]} (sheet rows: draft, edited, target).
  */
 public final class RefineCheck {
     private RefineCheck() {
@@ -38,6 +38,8 @@ public final class RefineCheck {
         double cfgImage = 2.0;
         long seed = 77;
         int threads = 2;
+        Path png = null;
+        List<RgbImage[]> sheet = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--n" -> n = Integer.parseInt(args[++i]);
@@ -46,6 +48,7 @@ public final class RefineCheck {
                 case "--cfg-image" -> cfgImage = Double.parseDouble(args[++i]);
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--png" -> png = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -84,6 +87,9 @@ public final class RefineCheck {
             }
             for (int i = 0; i < b; i++) {
                 RgbImage target = Renderer.render(targets.get(i));
+                if (sheet.size() < 12) {
+                    sheet.add(new RgbImage[] {drafts.get(i), edited.get(i), target});
+                }
                 fixed += PainterCheck.matches(edited.get(i), targets.get(i)) ? 1 : 0;
                 draftsOk += PainterCheck.matches(drafts.get(i), targets.get(i)) ? 1 : 0;
                 byte[] d = drafts.get(i).pixels();
@@ -98,6 +104,9 @@ public final class RefineCheck {
             }
         }
         double secs = (System.nanoTime() - start) / 1e9;
+        if (png != null) {
+            PainterCheck.writeRows(sheet, png);
+        }
         System.out.println(String.format(Locale.ROOT,
                 "RefineCheck %s: %d drafts with one injected mistake (%d already passing), steps %d, cfg text %.1f image %.1f:"
                         + " fixed exactly %.3f (%d), untouched pixels kept bit-exact %.4f, %.2f img/s",
