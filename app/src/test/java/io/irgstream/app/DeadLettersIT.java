@@ -39,6 +39,7 @@ class DeadLettersIT {
         AtomicBoolean broken = new AtomicBoolean(true);
         try (EmbeddedStack stack = PipelineHarness.stackOnFixture(dir, layout)
                 .models(step -> step == Step.DRAW ? new BreakableDraw(broken) : new DeterministicTestModel(step, 0))
+                .workerSetting(io.irgstream.worker.WorkerConfig.RETRY_BACKOFF_MS, "100")
                 .build().start();
              TrajectoryWatcher watcher = new TrajectoryWatcher(stack.bootstrapServers(), stack.registryClient(), layout.prefix());
              TrajectoryClient client = new TrajectoryClient(stack.bootstrapServers(), stack.registryClient(), layout.prefix(), "test")) {
@@ -55,7 +56,7 @@ class DeadLettersIT {
             String[] cluster = {"--bootstrap-servers", KafkaFixture.bootstrapServers(), "--schema-registry", stack.registryUrl(),
                     "--topic-prefix", layout.prefix()};
             String listed = run(concat(new String[]{"dead-letters"}, cluster));
-            assertThat(listed).contains("draw\t" + badId + "\t1\t").contains("draw model is broken").contains("1 dead letters since");
+            assertThat(listed).contains("draw\t" + badId + "\t2\t").contains("draw model is broken").contains("1 dead letters since");
 
             broken.set(false); // the fix
             TrajectoryWatcher after = new TrajectoryWatcher(stack.bootstrapServers(), stack.registryClient(), layout.prefix());

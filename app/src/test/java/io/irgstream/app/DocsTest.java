@@ -36,9 +36,11 @@ class DocsTest {
         String docs = Files.readString(Path.of("..", "docs", "configuration.md"));
         for (ConfigDef.ConfigKey key : WorkerConfig.configDef().configKeys().values()) {
             assertThat(docs).as("docs/configuration.md documents %s", key.name).contains("`" + key.name + "`");
-            if (key.hasDefault() && key.defaultValue != null && !key.defaultValue.toString().isEmpty()) {
+            String def = key.defaultValue instanceof java.util.List<?> l
+                    ? String.join(",", l.stream().map(String::valueOf).toList()) : String.valueOf(key.defaultValue);
+            if (key.hasDefault() && key.defaultValue != null && !def.isEmpty()) {
                 assertThat(docs).as("docs/configuration.md gives the default of %s", key.name)
-                        .contains("`" + key.name + "` | " + key.type.name().toLowerCase() + " | `" + key.defaultValue + "`");
+                        .contains("`" + key.name + "` | " + key.type.name().toLowerCase() + " | `" + def + "`");
             }
         }
     }

@@ -88,6 +88,9 @@ public final class StepWorker implements Runnable, AutoCloseable {
     private final StepTopics topics;
     private final Map<String, IrgAvroDeserializer<? extends SpecificRecord>> inputDeserializers = new HashMap<>();
     private final Cancellations cancellations;
+    private final List<String> retryTopics = new ArrayList<>();
+    private final List<Long> retryBackoffMs;
+    private final Map<TopicPartition, Long> pausedUntil = new HashMap<>();
     private final MeterRegistry metrics;
     private final Tags tags;
     private final DistributionSummary batchSizes;
@@ -153,6 +156,10 @@ public final class StepWorker implements Runnable, AutoCloseable {
         handler.inputs(all).forEach((topic, type) -> inputDeserializers.put(topic, new IrgAvroDeserializer<>(registry, type)));
         this.topics = new StepTopics(List.copyOf(new java.util.TreeSet<>(handler.inputs(all).keySet())),
                 handler.output(all), all.deadLetters().name());
+        for (int tier = 1; tier <= Topics.RETRY_TIERS; tier++) {
+            retryTopics.add(all.retry(config.step().id(), tier).name());
+        }
+        this.retryBackoffMs = config.retryBackoffMs();
         this.cancellations = cancellations;
         this.metrics = metrics != null ? metrics : new SimpleMeterRegistry();
         this.tags = Tags.of("step", config.step().id(), "worker", config.workerId());
@@ -186,7 +193,9 @@ public final class StepWorker implements Runnable, AutoCloseable {
             consumerMetrics.bindTo(metrics);
             producerMetrics.bindTo(metrics);
             producer.initTransactions();
-            c.subscribe(topics.inputs(), new DropBufferedOnRevoke());
+            List<String> subscription = new ArrayList<>(topics.inputs());
+            subscription.addAll(retryTopics);
+            c.subscribe(subscription, new DropBufferedOnRevoke());
             log.info("{} worker {} consuming {} -> {} (group {}, batch <= {} or {} ms, model {} sha256 {} on {})",
                     config.step().id(), config.workerId(), topics.inputs(), topics.output(), config.groupId(),
                     config.maxBatchSize(), config.maxBatchWaitMs(), model.info().name(),
@@ -213,10 +222,25 @@ public final class StepWorker implements Runnable, AutoCloseable {
         int max = config.maxBatchSize();
         long waitNanos = TimeUnit.MILLISECONDS.toNanos(config.maxBatchWaitMs());
         while (running) {
+            resumeDue(c);
             if (buffer.size() < max) {
                 long timeoutMs = buffer.isEmpty() ? config.pollTimeoutMs()
                         : Math.max(0, TimeUnit.NANOSECONDS.toMillis(buffer.peekFirst().arrivedNanos + waitNanos - System.nanoTime()));
+                java.util.Set<TopicPartition> waiting = new java.util.HashSet<>();
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(timeoutMs))) {
+                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                    if (waiting.contains(tp)) {
+                        continue; // behind a record that is not due yet; read again after the resume
+                    }
+                    long notBefore = retryTopics.contains(r.topic()) ? notBefore(r) : 0;
+                    if (notBefore > System.currentTimeMillis()) {
+                        // Retry tiers are FIFO with one delay each: the head waits, the input partitions go on.
+                        waiting.add(tp);
+                        c.pause(List.of(tp));
+                        c.seek(tp, r.offset());
+                        pausedUntil.put(tp, notBefore);
+                        continue;
+                    }
                     buffer.addLast(new Pending(r, System.nanoTime()));
                 }
             }
@@ -235,16 +259,42 @@ public final class StepWorker implements Runnable, AutoCloseable {
         }
     }
 
+    private void resumeDue(KafkaConsumer<byte[], byte[]> c) {
+        if (pausedUntil.isEmpty()) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        List<TopicPartition> due = new ArrayList<>();
+        pausedUntil.entrySet().removeIf(e -> {
+            if (e.getValue() <= now) {
+                due.add(e.getKey());
+                return true;
+            }
+            return false;
+        });
+        due.retainAll(c.assignment());
+        if (!due.isEmpty()) {
+            c.resume(due);
+        }
+    }
+
+    private static long notBefore(ConsumerRecord<byte[], byte[]> r) {
+        try {
+            return RetryHeaders.of(r).notBefore();
+        } catch (RuntimeException e) {
+            return 0; // unreadable retry headers: try it now, the attempt path reports the problem
+        }
+    }
+
     private void processBatch(KafkaConsumer<byte[], byte[]> c, KafkaProducer<byte[], byte[]> producer,
                               List<ConsumerRecord<byte[], byte[]>> batch) {
-        long batchStart = System.currentTimeMillis();
         List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(batch.size());
         List<Item> items = new ArrayList<>(batch.size());
         for (ConsumerRecord<byte[], byte[]> r : batch) {
             try {
                 items.add(prepare(r));
             } catch (RuntimeException e) {
-                out.add(deadLetter(r, e, batchStart));
+                out.add(failed(r, e, !isBadInput(e)));
             }
         }
         List<Item> modelItems = new ArrayList<>();
@@ -269,8 +319,13 @@ public final class StepWorker implements Runnable, AutoCloseable {
                     modelItems.get(i).batchSize = modelItems.size();
                 }
             } catch (RuntimeException batchFailure) {
-                log.warn("{} batch of {} failed ({}); retrying its records one by one", config.step().id(),
-                        modelItems.size(), oneLine(batchFailure));
+                if (modelItems.size() == 1) {
+                    modelItems.get(0).failure = batchFailure;
+                    modelItems.clear();
+                } else {
+                    log.warn("{} batch of {} failed ({}); retrying its records one by one", config.step().id(),
+                            modelItems.size(), oneLine(batchFailure));
+                }
                 for (Item it : modelItems) {
                     long t0 = System.currentTimeMillis();
                     try {
@@ -289,7 +344,7 @@ public final class StepWorker implements Runnable, AutoCloseable {
                 continue;
             }
             if (it.failure != null) {
-                out.add(deadLetter(it.record, it.failure, batchStart));
+                out.add(failed(it.record, it.failure, true));
                 continue;
             }
             try {
@@ -300,7 +355,7 @@ public final class StepWorker implements Runnable, AutoCloseable {
                         .setModelSha256(model.info().sha256())
                         .setDevice(model.info().device())
                         .setWorkerId(config.workerId())
-                        .setAttempt(1)
+                        .setAttempt(RetryHeaders.of(it.record).attempt())
                         .setStepSeed(it.request.stepSeed())
                         .setBatchSize(ranModel ? it.batchSize : 0)
                         .setQueueWaitMs(Math.max(0, computeStart - it.record.timestamp()))
@@ -315,7 +370,7 @@ public final class StepWorker implements Runnable, AutoCloseable {
                 out.add(new ProducerRecord<>(topics.output(), null, it.record.key(),
                         serializer.serialize(topics.output(), event), headers));
             } catch (Exception e) {
-                out.add(deadLetter(it.record, e, batchStart));
+                out.add(failed(it.record, e, !isBadInput(e)));
             }
         }
         commit(c, producer, batch, out);
@@ -338,11 +393,12 @@ public final class StepWorker implements Runnable, AutoCloseable {
         if (r.value() == null) {
             throw new IllegalArgumentException("record has no value (tombstone) on " + r.topic());
         }
-        IrgAvroDeserializer<? extends SpecificRecord> d = inputDeserializers.get(r.topic());
+        RetryHeaders retry = RetryHeaders.of(r);
+        IrgAvroDeserializer<? extends SpecificRecord> d = inputDeserializers.get(retry.originalTopic());
         if (d == null) {
-            throw new IllegalStateException("no input type for topic " + r.topic());
+            throw new IllegalArgumentException("no input type for topic " + retry.originalTopic());
         }
-        SpecificRecord in = d.deserialize(r.topic(), r.value());
+        SpecificRecord in = d.deserialize(retry.originalTopic(), r.value());
         TrajectoryContext ctx = handler.context(in);
         String id = ctx.getTrajectoryId();
         if (id == null || id.isBlank()) {
@@ -387,23 +443,65 @@ public final class StepWorker implements Runnable, AutoCloseable {
                 .startSpan();
     }
 
+    /** Bad input: no attempt can succeed, so it goes straight to the dead letters. */
+    private static boolean isBadInput(Throwable e) {
+        return e instanceof IllegalArgumentException || e instanceof org.apache.kafka.common.errors.SerializationException
+                || e instanceof io.irgstream.schemas.images.ImageIntegrityException && String.valueOf(e.getMessage()).contains("integrity check failed");
+    }
+
+    /**
+     * A record this attempt could not process: waits on the next retry tier when {@code retriable} and retries are
+     * left, else goes to the dead letters.
+     */
+    private ProducerRecord<byte[], byte[]> failed(ConsumerRecord<byte[], byte[]> r, Exception e, boolean retriable) {
+        RetryHeaders state;
+        try {
+            state = RetryHeaders.of(r);
+        } catch (RuntimeException bad) {
+            return deadLetter(r, e, System.currentTimeMillis());
+        }
+        if (!retriable || state.attempt() > retryBackoffMs.size()) {
+            return deadLetter(r, e, System.currentTimeMillis());
+        }
+        long now = System.currentTimeMillis();
+        RetryHeaders next = state.next(now, retryBackoffMs.get(state.attempt() - 1));
+        String tier = retryTopics.get(state.attempt() - 1);
+        stats.retries.incrementAndGet();
+        log.warn("{} attempt {} of {}-{}@{} (key {}) failed, retrying in {} ms via {}: {}", config.step().id(),
+                state.attempt(), next.originalTopic(), next.originalPartition(), next.originalOffset(),
+                r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8),
+                next.notBefore() - now, tier, oneLine(e));
+        RecordHeaders headers = new RecordHeaders();
+        for (org.apache.kafka.common.header.Header h : r.headers()) {
+            headers.add(h);
+        }
+        next.writeTo(headers, e.getClass().getName() + ": " + oneLine(e));
+        return new ProducerRecord<>(tier, null, r.key(), r.value(), headers);
+    }
+
     private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> r, Exception e, long now) {
         stats.deadLetters.incrementAndGet();
+        RetryHeaders state;
+        try {
+            state = RetryHeaders.of(r);
+        } catch (RuntimeException bad) {
+            state = new RetryHeaders(1, 0, r.topic(), r.partition(), r.offset(), 0);
+        }
         String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
         log.warn("{} dead-lettering {}-{}@{} (key {}): {}", config.step().id(), r.topic(), r.partition(), r.offset(),
                 key, oneLine(e));
         DeadLetter dl = DeadLetter.newBuilder()
                 .setStep(config.step().id())
                 .setTrajectoryId(key)
-                .setTopic(r.topic())
-                .setPartition(r.partition())
-                .setOffset(r.offset())
+                .setTopic(state.originalTopic())
+                .setPartition(state.originalPartition())
+                .setOffset(state.originalOffset())
                 .setKey(r.key() == null ? null : ByteBuffer.wrap(r.key()))
                 .setValue(r.value() == null ? null : ByteBuffer.wrap(r.value()))
                 .setErrorClass(rootCause(e).getClass().getName())
                 .setErrorMessage(oneLine(e))
-                .setAttempts(1)
-                .setFirstFailedAt(java.time.Instant.ofEpochMilli(now))
+                .setAttempts(state.attempt())
+                .setFirstFailedAt(java.time.Instant.ofEpochMilli(state.firstFailedAt() == 0 ? now : state.firstFailedAt()))
                 .setLastFailedAt(java.time.Instant.ofEpochMilli(System.currentTimeMillis()))
                 .setWorkerId(config.workerId())
                 .build();

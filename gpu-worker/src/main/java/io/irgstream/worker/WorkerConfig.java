@@ -34,6 +34,7 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String BLOB_STORE_PATH = "blob.store.path";
     public static final String TRANSACTION_TIMEOUT_MS = "transaction.timeout.ms";
     public static final String POLL_TIMEOUT_MS = "poll.timeout.ms";
+    public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
 
     private static final ConfigDef DEF = new ConfigDef()
             .define(STEP, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
@@ -68,7 +69,28 @@ public final class WorkerConfig extends AbstractConfig {
                     "Kafka transaction timeout: how long an open transaction of a crashed worker that never "
                             + "comes back can hold back read_committed consumers.")
             .define(POLL_TIMEOUT_MS, Type.LONG, 100L, Range.between(1, 10_000), Importance.LOW,
-                    "Longest time one poll waits when no batch is open.");
+                    "Longest time one poll waits when no batch is open.")
+            .define(RETRY_BACKOFF_MS, Type.LIST, "1000,10000,60000", (name, value) -> {
+                        @SuppressWarnings("unchecked")
+                        java.util.List<String> v = (java.util.List<String>) value;
+                        if (v.size() > io.irgstream.schemas.Topics.RETRY_TIERS) {
+                            throw new ConfigException(name, value, "at most " + io.irgstream.schemas.Topics.RETRY_TIERS
+                                    + " retries (one retry topic per tier)");
+                        }
+                        for (String x : v) {
+                            try {
+                                if (Long.parseLong(x.trim()) < 1) {
+                                    throw new ConfigException(name, value, "delays must be positive milliseconds");
+                                }
+                            } catch (NumberFormatException e) {
+                                throw new ConfigException(name, value, "delays must be whole milliseconds");
+                            }
+                        }
+                    }, Importance.MEDIUM,
+                    "Delays before each retry of a record whose step failed (model error, NaN output, blob store "
+                            + "unreachable, oversize output), in milliseconds; the record then goes to the dead "
+                            + "letters. One entry per retry, at most 3; empty: dead-letter at the first failure. A "
+                            + "waiting record sits on irg.retry-<step>-<n> and never blocks its input partition.");
 
     public WorkerConfig(Map<?, ?> props) {
         super(DEF, props);
@@ -136,6 +158,11 @@ public final class WorkerConfig extends AbstractConfig {
 
     public long pollTimeoutMs() {
         return getLong(POLL_TIMEOUT_MS);
+    }
+
+    /** Delay before each retry, in ms; the number of retries is its length. */
+    public java.util.List<Long> retryBackoffMs() {
+        return getList(RETRY_BACKOFF_MS).stream().map(x -> Long.parseLong(x.trim())).toList();
     }
 
     /** Client overrides given as {@code consumer.*}. */

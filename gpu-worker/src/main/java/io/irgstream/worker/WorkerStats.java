@@ -16,6 +16,12 @@ public final class WorkerStats {
     final AtomicLong abortedBatches = new AtomicLong();
     final AtomicLong lastBatchSize = new AtomicLong();
     final AtomicLong cancelledSkips = new AtomicLong();
+    final AtomicLong retries = new AtomicLong();
+
+    /** Records sent to a retry tier after a failed attempt. */
+    public long retries() {
+        return retries.get();
+    }
 
     /** Input records skipped because their trajectory was cancelled. */
     public long cancelledSkips() {
@@ -59,6 +65,7 @@ public final class WorkerStats {
         counter(registry, tags, "irg.worker.batches", "committed batches", WorkerStats::batches);
         counter(registry, tags, "irg.worker.dead.letters", "input records sent to the dead-letter topic", WorkerStats::deadLetters);
         counter(registry, tags, "irg.worker.aborted.batches", "batches whose transaction was aborted and re-read", WorkerStats::abortedBatches);
+        counter(registry, tags, "irg.worker.retries", "records sent to a retry tier after a failed attempt", WorkerStats::retries);
         counter(registry, tags, "irg.worker.cancelled.skips", "input records skipped because the trajectory was cancelled", WorkerStats::cancelledSkips);
     }
 

@@ -89,7 +89,8 @@ class StepWorkerIT {
 
     @Test
     void shouldDeadLetterBadRecordsAndCompleteTheRestOfTheBatch() throws Exception {
-        try (Rig rig = new Rig("dead-letters", Map.of(WorkerConfig.MAX_BATCH_SIZE, 8, WorkerConfig.MAX_BATCH_WAIT_MS, 200L), 0)) {
+        try (Rig rig = new Rig("dead-letters", Map.of(WorkerConfig.MAX_BATCH_SIZE, 8, WorkerConfig.MAX_BATCH_WAIT_MS, 200L,
+                WorkerConfig.RETRY_BACKOFF_MS, ""), 0)) {
             rig.sendPrompts(2);
             rig.sendRaw("garbage-1", "{\"prompt\": \"not avro\"}".getBytes(StandardCharsets.UTF_8));
             rig.sendPrompt("bad-model", "please FAIL-think on this one");
@@ -154,6 +155,58 @@ class StepWorkerIT {
         assertThatThrownBy(() -> new WorkerConfig(p)).isInstanceOf(ConfigException.class).hasMessageContaining("step");
     }
 
+    /** The model the rig's worker runs; a test may wrap the test double. */
+    io.irgstream.model.StepModel modelFor(DeterministicTestModel model) {
+        return flaky == null ? model : flaky.apply(model);
+    }
+
+    java.util.function.Function<DeterministicTestModel, io.irgstream.model.StepModel> flaky;
+
+    @Test
+    void shouldRetryAFailedRecordWithBackoffWithoutHoldingUpTheRecordsBehindIt() throws Exception {
+        java.util.Map<String, Integer> tries = new java.util.concurrent.ConcurrentHashMap<>();
+        flaky = inner -> new io.irgstream.model.StepModel() {
+            public Step step() { return Step.THINK; }
+            public io.irgstream.model.ModelInfo info() { return inner.info(); }
+            public java.util.List<io.irgstream.model.StepResult> run(java.util.List<io.irgstream.model.StepRequest> batch) {
+                for (io.irgstream.model.StepRequest r : batch) {
+                    int n = tries.merge(r.trajectoryId(), 1, Integer::sum);
+                    if (r.prompt().contains("always broken") || (r.prompt().contains("flaky") && n <= 2)) {
+                        // fails on its first two model calls: in a batch and then alone, or alone twice
+                        throw new IllegalStateException("transient model failure #" + n + " for " + r.trajectoryId());
+                    }
+                }
+                return inner.run(batch);
+            }
+            public void close() { }
+        };
+        try (Rig rig = new Rig("retries", Map.of(WorkerConfig.MAX_BATCH_SIZE, 4, WorkerConfig.MAX_BATCH_WAIT_MS, 20L,
+                WorkerConfig.RETRY_BACKOFF_MS, "400,400"), 0)) {
+            rig.sendPrompt("flaky-1", "a flaky prompt");
+            rig.sendPrompt("broken-1", "an always broken prompt");
+            rig.sendPrompts(3);
+            List<ConsumerRecord<String, byte[]>> thoughts = rig.read(rig.topics.thoughts().name(), 4);
+            assertThat(thoughts).extracting(ConsumerRecord::key).containsExactlyInAnyOrder("flaky-1", "t-0", "t-1", "t-2");
+            // the records behind the failing ones did not wait for their retries
+            assertThat(thoughts.get(thoughts.size() - 1).key()).isEqualTo("flaky-1");
+            IrgAvroDeserializer<ThoughtProduced> td = new IrgAvroDeserializer<>(client, ThoughtProduced.class);
+            ConsumerRecord<String, byte[]> flakyOut = thoughts.get(thoughts.size() - 1);
+            int attempt = td.deserialize(flakyOut.topic(), flakyOut.value()).getProvenance().getAttempt();
+            assertThat(attempt).as("the attempt that succeeded").isBetween(2, 3);
+            List<ConsumerRecord<String, byte[]>> dls = rig.read(rig.topics.deadLetters().name(), 1);
+            assertThat(dls).hasSize(1);
+            DeadLetter dl = new IrgAvroDeserializer<>(client, DeadLetter.class).deserialize(dls.get(0).topic(), dls.get(0).value());
+            assertThat(dl.getTrajectoryId()).isEqualTo("broken-1");
+            assertThat(dl.getAttempts()).isEqualTo(3);
+            assertThat(dl.getTopic()).isEqualTo(rig.topics.prompts().name());
+            assertThat(dl.getErrorMessage()).contains("transient model failure #", "for broken-1");
+            assertThat(dl.getLastFailedAt()).isAfterOrEqualTo(dl.getFirstFailedAt().plusMillis(700));
+            assertThat(rig.worker.stats().retries()).isEqualTo((attempt - 1) + 2L);
+        } finally {
+            flaky = null;
+        }
+    }
+
     /** A think worker with a test-double model on its own topics. */
     final class Rig implements AutoCloseable {
         final Topics topics;
@@ -168,7 +221,8 @@ class StepWorkerIT {
         Rig(String name, Map<String, Object> settings, long delayMs) {
             topics = Topics.withPrefix(KafkaFixture.uniqueTopicPrefix(name));
             KafkaFixture.createTopics(TopicSpec.of(topics.prompts().name(), 1), TopicSpec.of(topics.thoughts().name(), 1),
-                    TopicSpec.of(topics.deadLetters().name(), 1));
+                    TopicSpec.of(topics.deadLetters().name(), 1), TopicSpec.of(topics.retry("think", 1).name(), 1),
+                    TopicSpec.of(topics.retry("think", 2).name(), 1), TopicSpec.of(topics.retry("think", 3).name(), 1));
             Map<String, Object> p = new HashMap<>(settings);
             p.put(WorkerConfig.STEP, "think");
             p.put(WorkerConfig.BOOTSTRAP_SERVERS, KafkaFixture.bootstrapServers());
@@ -176,7 +230,7 @@ class StepWorkerIT {
             p.put(WorkerConfig.TOPIC_PREFIX, topics.prefix());
             p.put(WorkerConfig.WORKER_ID, "think-test");
             model = new DeterministicTestModel(Step.THINK, delayMs);
-            worker = new StepWorker(new WorkerConfig(p), model, client, new ImageStore(new FileSystemBlobStore(dir), 1024), null);
+            worker = new StepWorker(new WorkerConfig(p), modelFor(model), client, new ImageStore(new FileSystemBlobStore(dir), 1024), null);
             thread = new Thread(worker, "worker-" + name);
             thread.start();
         }

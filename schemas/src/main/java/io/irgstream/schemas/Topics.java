@@ -8,7 +8,9 @@ import io.irgstream.events.PromptSubmitted;
 import io.irgstream.events.ReflectionProduced;
 import io.irgstream.events.ThoughtProduced;
 import io.irgstream.events.Trajectory;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -42,7 +44,14 @@ public final class Topics {
     private final Topic<Trajectory> trajectories;
     private final Topic<DeadLetter> deadLetters;
     private final Topic<CancellationRequested> cancellations;
+    private final Map<String, List<Topic<SpecificRecord>>> retries = new LinkedHashMap<>();
     private final List<Topic<?>> all;
+
+    /** The steps, as named in retry topics. */
+    public static final List<String> STEPS = List.of("think", "draw", "reflect", "refine");
+
+    /** Retry tiers per step: a failed record waits on tier 1, then 2, ... before each further attempt. */
+    public static final int RETRY_TIERS = 3;
 
     private Topics(String prefix) {
         this.prefix = prefix;
@@ -54,8 +63,17 @@ public final class Topics {
         this.trajectories = topic("trajectories", Trajectory.class, true);
         this.deadLetters = topic("dead-letters", DeadLetter.class, false);
         this.cancellations = topic("cancellations", CancellationRequested.class, false);
-        this.all = List.of(prompts, thoughts, draftImages, reflections, finalImages, trajectories, deadLetters,
-                cancellations);
+        List<Topic<?>> list = new java.util.ArrayList<>(List.of(prompts, thoughts, draftImages, reflections, finalImages,
+                trajectories, deadLetters, cancellations));
+        for (String step : STEPS) {
+            List<Topic<SpecificRecord>> tiers = new java.util.ArrayList<>();
+            for (int tier = 1; tier <= RETRY_TIERS; tier++) {
+                tiers.add(topic("retry-" + step + "-" + tier, null, false));
+            }
+            retries.put(step, List.copyOf(tiers));
+            list.addAll(tiers);
+        }
+        this.all = List.copyOf(list);
     }
 
     /** @return the topics with the default prefix {@value #DEFAULT_PREFIX} */
@@ -76,7 +94,7 @@ public final class Topics {
             throw new IllegalArgumentException("invalid topic prefix '" + prefix
                     + "': only letters, digits, '.', '_' and '-' are allowed");
         }
-        if (prefix.length() + "cancellations".length() > MAX_NAME_LENGTH) {
+        if (prefix.length() + "retry-reflect-1".length() > MAX_NAME_LENGTH) {
             throw new IllegalArgumentException("topic prefix '" + prefix + "' is too long: topic names are limited to "
                     + MAX_NAME_LENGTH + " characters");
         }
@@ -131,8 +149,23 @@ public final class Topics {
         return cancellations;
     }
 
+    /**
+     * @param step  think, draw, reflect or refine
+     * @param tier  1..{@value #RETRY_TIERS}
+     * @return the topic where records of {@code step} wait before their attempt {@code tier + 1}:
+     *     {@code irg.retry-<step>-<tier>}; values are the original input records, unchanged, with retry headers
+     */
+    public Topic<SpecificRecord> retry(String step, int tier) {
+        List<Topic<SpecificRecord>> tiers = retries.get(step);
+        if (tiers == null || tier < 1 || tier > RETRY_TIERS) {
+            throw new IllegalArgumentException("no retry topic for step '" + step + "' tier " + tier
+                    + ": steps are " + STEPS + ", tiers 1.." + RETRY_TIERS);
+        }
+        return tiers.get(tier - 1);
+    }
+
     /** @return every topic, in pipeline order: prompts, thoughts, draft images, reflections, final images,
-     *     trajectories, dead letters, cancellations */
+     *     trajectories, dead letters, cancellations, then the retry tiers of each step */
     public List<Topic<?>> all() {
         return all;
     }

@@ -13,9 +13,11 @@ class TopicsTest {
     void shouldUseArchitectureNamesWhenPrefixIsDefault() {
         Topics topics = Topics.defaults();
 
-        assertThat(topics.all()).extracting(Topic::name).containsExactly("irg.prompts", "irg.thoughts",
+        assertThat(topics.all()).extracting(Topic::name).startsWith("irg.prompts", "irg.thoughts",
                 "irg.draft-images", "irg.reflections", "irg.final-images", "irg.trajectories", "irg.dead-letters",
-                "irg.cancellations");
+                "irg.cancellations", "irg.retry-think-1", "irg.retry-think-2", "irg.retry-think-3", "irg.retry-draw-1")
+                .hasSize(8 + 4 * Topics.RETRY_TIERS);
+        assertThat(topics.retry("refine", 3).name()).isEqualTo("irg.retry-refine-3");
         assertThat(topics.prompts().valueClass()).contains(PromptSubmitted.class);
         assertThat(topics.deadLetters().valueClass()).contains(DeadLetter.class);
         assertThat(topics.prompts().valueSubject()).isEqualTo("irg.prompts-value");
