@@ -142,10 +142,47 @@ public final class Evaluator {
             for (int p : core) {
                 mask[(p / w - y0) * bw + (p % w - x0)] = true;
             }
+            area += fillHoles(mask, bw, bh);
             out.add(new DetectedObject(classify(mask, bw, bh, area), color, x0 + bw / 2, y0 + bh / 2,
                     Math.max(bw, bh), area));
         }
         return out;
+    }
+
+    /** Fills the pixels of the mask that the outside cannot reach (holes); returns how many were filled. */
+    private static int fillHoles(boolean[] mask, int bw, int bh) {
+        boolean[] outside = new boolean[bw * bh];
+        int[] stack = new int[bw * bh];
+        int sp = 0;
+        for (int y = 0; y < bh; y++) {
+            for (int x = 0; x < bw; x++) {
+                int p = y * bw + x;
+                if ((x == 0 || y == 0 || x == bw - 1 || y == bh - 1) && !mask[p]) {
+                    outside[p] = true;
+                    stack[sp++] = p;
+                }
+            }
+        }
+        while (sp > 0) {
+            int p = stack[--sp];
+            int x = p % bw;
+            int y = p / bw;
+            int[] next = {x > 0 ? p - 1 : -1, x + 1 < bw ? p + 1 : -1, y > 0 ? p - bw : -1, y + 1 < bh ? p + bw : -1};
+            for (int q : next) {
+                if (q >= 0 && !mask[q] && !outside[q]) {
+                    outside[q] = true;
+                    stack[sp++] = q;
+                }
+            }
+        }
+        int filled = 0;
+        for (int p = 0; p < mask.length; p++) {
+            if (!mask[p] && !outside[p]) {
+                mask[p] = true;
+                filled++;
+            }
+        }
+        return filled;
     }
 
     /** Whether the image passes the prompt. */
