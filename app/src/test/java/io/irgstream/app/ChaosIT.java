@@ -148,6 +148,21 @@ class ChaosIT {
             System.out.printf("| step outputs duplicated | %d |%n", duplicated);
             System.out.printf("| dead letters | %d |%n", sum(deadLetters));
             System.out.printf("| wall time | %.0f s |%n%n", secs);
+            // Why workers stopped on their own (each logs one ERROR line as it stops), for the notes.
+            java.util.Set<String> reasons = new java.util.TreeSet<>();
+            for (String step : STEPS) {
+                Path log = dir.resolve(step + "-worker.log");
+                if (java.nio.file.Files.exists(log)) {
+                    for (String line : java.nio.file.Files.readAllLines(log)) {
+                        int i = line.indexOf(" ERROR ");
+                        if (i >= 0) {
+                            reasons.add(line.substring(i + 7).replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", "<id>")
+                                    .replaceAll("\\d+", "N"));
+                        }
+                    }
+                }
+            }
+            reasons.stream().limit(8).forEach(r -> System.out.println("worker stop reason: " + r));
 
             assertThat(killed).isGreaterThanOrEqualTo(Math.min(kills, 5));
             assertThat(brokerRestarted).isTrue();
