@@ -209,7 +209,9 @@ public final class Training {
      * {@code java ... Training [--step think|draw|reflect|refine|all]... [--quick] [--out DIR] [--work DIR]
      * [--seed N] [--minutes M] [--threads N] [--max-steps N]}. A trainer whose checkpoint already has
      * {@code --max-steps} steps only exports it (and measures it). {@code --promote-from DIR} copies the chosen
-     * models and their manifest entries from DIR to {@code --out} instead of training.
+     * models and their manifest entries from DIR to {@code --out} instead of training; {@code --register} records the
+     * module files present in {@code --out} (file, sha256, contract version; earlier training and eval entries are
+     * kept) without training.
      */
     public static void main(String[] args) {
         Set<Step> steps = EnumSet.noneOf(Step.class);
@@ -221,6 +223,7 @@ public final class Training {
         int threads = 0;
         int maxSteps = 0;
         Path promoteFrom = null;
+        boolean register = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--step" -> {
@@ -237,11 +240,21 @@ public final class Training {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--max-steps" -> maxSteps = Integer.parseInt(args[++i]);
                 case "--promote-from" -> promoteFrom = Path.of(args[++i]);
+                case "--register" -> register = true;
                 default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "': expected --step,"
-                        + " --quick, --out, --work, --seed, --minutes, --threads, --max-steps or --promote-from");
+                        + " --quick, --out, --work, --seed, --minutes, --threads, --max-steps, --promote-from or --register");
             }
         }
         Consumer<String> log = line -> System.out.println(Instant.now() + " " + line);
+        if (register) {
+            for (Step s : steps.isEmpty() ? EnumSet.allOf(Step.class) : steps) {
+                if (Files.isRegularFile(out.resolve(s.id() + ".pt"))) {
+                    updateManifest(out, s, null, null);
+                    log.accept("registered " + out.resolve(s.id() + ".pt") + " in the manifest");
+                }
+            }
+            return;
+        }
         if (promoteFrom != null) {
             for (Step s : steps.isEmpty() ? EnumSet.allOf(Step.class) : steps) {
                 promote(promoteFrom, out, s);
