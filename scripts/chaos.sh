@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 ./mvnw -B -ntp -q -DskipTests install
 ./mvnw -B -ntp -pl app verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=ChaosIT \
   -Dirg.chaos.trajectories="${1:-200}" -Dirg.chaos.kills="${2:-10}" -Dirg.chaos.seed="${3:-7}" \
-  | sed -n '/^chaos run/,/^| wall time/p; /^worker stop reason/p'
+  2>&1 | sed -n '/^chaos run/,/^| wall time/p; /^worker stop reason/p'
