@@ -3,8 +3,6 @@ package io.irgstream.app.cli;
 import io.irgstream.app.client.AuditReport;
 import io.irgstream.app.client.CollectedTrajectory;
 import io.irgstream.app.client.Replay;
-import io.irgstream.model.StepModel;
-import io.irgstream.model.torch.StepModels;
 import io.irgstream.schemas.HttpSchemaRegistryClient;
 import io.irgstream.schemas.images.FileSystemBlobStore;
 import io.irgstream.schemas.images.ImageStore;
@@ -18,9 +16,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code irg audit ID --html FILE}: one self-contained HTML page about a trajectory. */
@@ -53,19 +48,13 @@ public final class AuditCommand implements Callable<Integer> {
             throw new IllegalArgumentException("trajectory " + id + " is not on " + cluster.topicPrefix + "prompts");
         }
         ImageStore images = new ImageStore(new FileSystemBlobStore(cluster.dataDir.resolve("blobs")), 0);
-        Map<String, Path> bySha = verify ? ReplayCommand.modelFiles(cluster.modelDir) : Map.of();
-        Map<Path, StepModel> loaded = new HashMap<>();
-        try {
-            var checks = Replay.verify(t, images, verify
-                    ? (step, sha) -> Optional.ofNullable(bySha.get(sha)).map(p -> loaded.computeIfAbsent(p, f -> StepModels.load(step, f)))
-                    : null);
+        try (ModelsBySha models = verify ? new ModelsBySha(cluster.modelDir) : null) {
+            var checks = Replay.verify(t, images, models);
             Path tmp = html.resolveSibling(html.getFileName() + ".partial");
             Files.writeString(tmp, AuditReport.html(t, images, checks), StandardCharsets.UTF_8);
             Files.move(tmp, html, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             spec.commandLine().getOut().println(html.toAbsolutePath());
             spec.commandLine().getOut().flush();
-        } finally {
-            loaded.values().forEach(StepModel::close);
         }
         return 0;
     }
