@@ -91,9 +91,14 @@ public final class ShapesEval {
         List<Trajectory> runs = new ArrayList<>();
         Map<Step, Double> seconds = new EnumMap<>(Step.class);
         Map<Step, Integer> items = new EnumMap<>(Step.class);
+        Map<String, Object> models = new LinkedHashMap<>();
         try (StepModel think = load(cfg.modelDir(), Step.THINK); StepModel draw = load(cfg.modelDir(), Step.DRAW);
              StepModel reflect = load(cfg.modelDir(), Step.REFLECT);
              StepModel refine = load(cfg.modelDir(), Step.REFINE)) {
+            for (StepModel m : List.of(think, draw, reflect, refine)) {
+                models.put(m.step().id(), Map.of("name", m.info().name(), "sha256", m.info().sha256(),
+                        "device", m.info().device()));
+            }
             List<PromptSpec> ps = cfg.prompts();
             for (int start = 0; start < ps.size(); start += cfg.batch()) {
                 int end = Math.min(ps.size(), start + cfg.batch());
@@ -154,6 +159,7 @@ public final class ShapesEval {
             }
         }
         Map<String, Object> report = report(cfg, runs, seconds, items);
+        report.put("models", models);
         out.print(table(report));
         if (cfg.outDir() != null) {
             try {
