@@ -213,8 +213,8 @@ public final class StepWorker implements Runnable, AutoCloseable {
             throw e;
         } finally {
             consumer = null;
-            stopped.countDown();
             log.info("{} worker {} stopped ({})", config.step().id(), config.workerId(), stats);
+            stopped.countDown(); // last: a SIGTERM hook waiting on this lets the JVM halt right after
         }
     }
 
