@@ -132,6 +132,17 @@ public final class Evaluator {
                     y1 = Math.max(y1, py);
                 }
             }
+            core = trimSpurs(core, w, h);
+            x0 = w;
+            y0 = h;
+            x1 = -1;
+            y1 = -1;
+            for (int p : core) {
+                x0 = Math.min(x0, p % w);
+                x1 = Math.max(x1, p % w);
+                y0 = Math.min(y0, p / w);
+                y1 = Math.max(y1, p / w);
+            }
             area = core.size();
             if (area < MIN_AREA) {
                 continue;
@@ -145,6 +156,25 @@ public final class Evaluator {
             area += fillHoles(mask, bw, bh);
             out.add(new DetectedObject(classify(mask, bw, bh, area), color, x0 + bw / 2, y0 + bh / 2,
                     Math.max(bw, bh), area));
+        }
+        return out;
+    }
+
+    /**
+     * Drops the pixels of an outline that touch fewer than two others of it (four-neighbourhood): single stray pixels
+     * and one-pixel spurs that a painter leaves on an edge, which would otherwise stretch the bounding box.
+     */
+    private static List<Integer> trimSpurs(List<Integer> core, int w, int h) {
+        java.util.Set<Integer> in = new java.util.HashSet<>(core);
+        List<Integer> out = new ArrayList<>();
+        for (int p : core) {
+            int x = p % w;
+            int y = p / w;
+            int n = (x > 0 && in.contains(p - 1) ? 1 : 0) + (x + 1 < w && in.contains(p + 1) ? 1 : 0)
+                    + (y > 0 && in.contains(p - w) ? 1 : 0) + (y + 1 < h && in.contains(p + w) ? 1 : 0);
+            if (n >= 2) {
+                out.add(p);
+            }
         }
         return out;
     }
