@@ -49,6 +49,9 @@ public final class IrgCli implements Runnable {
                 "irg-" + command);
         if (sdk != null) {
             Runtime.getRuntime().addShutdownHook(new Thread(sdk::close, "irg-tracing-flush"));
+        } else {
+            // tracing off: a no-op global, so nothing looks for (and logs about) an SDK to auto-configure
+            io.opentelemetry.api.GlobalOpenTelemetry.set(io.opentelemetry.api.OpenTelemetry.noop());
         }
         System.exit(commandLine().execute(args));
     }
