@@ -17,7 +17,7 @@ def find(self, words: List[str], w: str) -> int:
     return -1
 def detect(self, images: Tensor) -> List[List[List[int]]]:
     raw = self.features(images)
-    objness = raw[:, 0] > 0.0
+    objness = raw[:, 0] > -1.0
     sh = raw[:, 1:7].argmax(1)
     co = raw[:, 7:15].argmax(1)
     ox = raw[:, 15:23].argmax(1)
@@ -288,10 +288,22 @@ def reflect_one(self, prompt: str, thought: str, det: List[List[int]], u0: float
         used.append(False)
         removed.append(False)
     for k in range(len(slots)):
+        px = -1
+        py = -1
+        if cat != 2 and k < len(plan) and plan[k][0] == slots[k][0]:
+            px = plan[k][2]
+            py = plan[k][3]
+        bestd = 1000000
         for i in range(len(objs)):
-            if assigned[k] < 0 and not used[i] and objs[i][0] == slots[k][0] and (slots[k][1] < 0 or objs[i][1] == slots[k][1]):
-                assigned[k] = i
-                used[i] = True
+            if not used[i] and objs[i][0] == slots[k][0] and (slots[k][1] < 0 or objs[i][1] == slots[k][1]):
+                d = 0
+                if px >= 0:
+                    d = (objs[i][2] - px) * (objs[i][2] - px) + (objs[i][3] - py) * (objs[i][3] - py)
+                if assigned[k] < 0 or d < bestd:
+                    assigned[k] = i
+                    bestd = d
+        if assigned[k] >= 0:
+            used[assigned[k]] = True
     if cat == 2:
         total = 0
         for o in objs:
