@@ -28,9 +28,9 @@ public final class RefineModel {
      */
     public record Config(int c1, int c2, int c3, double timeShift, double snapLevels) {
         /** The full-size editor. */
-        public static final Config FULL = new Config(32, 64, 128, 1.0, 24.0);
+        public static final Config FULL = new Config(32, 64, 128, 1.0, 40.0);
         /** A tiny editor for quick runs and tests. */
-        public static final Config QUICK = new Config(8, 16, 32, 1.0, 24.0);
+        public static final Config QUICK = new Config(8, 16, 32, 1.0, 40.0);
     }
 
     private RefineModel() {
