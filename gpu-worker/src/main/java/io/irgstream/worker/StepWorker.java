@@ -71,7 +71,10 @@ import java.util.concurrent.TimeUnit;
  *       read_committed readers never see its output, and the input is read again.</li>
  *   <li><b>Micro-batching.</b> Records are buffered as they arrive; a batch closes when it holds
  *       {@code max.batch.size} records or {@code max.batch.wait.ms} after its first record arrived. The model runs
- *       once per batch. While the buffer is full the worker stops polling, so memory stays bounded.</li>
+ *       once per batch. With the default wait of 0 a batch is whatever is ready when the model is free (as Triton's
+ *       dynamic batcher with no queue delay): an idle worker starts on a lone record at once, and under load the
+ *       records that arrived during a batch make the next one. While the buffer is full the worker stops polling,
+ *       so memory stays bounded.</li>
  *   <li><b>Bad input.</b> A record that cannot be decoded or whose model call fails alone goes to the dead-letter
  *       topic with the reason, in the same transaction; the rest of the batch completes.</li>
  *   <li><b>Threading.</b> {@link #run()} runs the loop on the calling thread; {@link #close()} may be called from any

@@ -58,8 +58,10 @@ public final class WorkerConfig extends AbstractConfig {
                     "TorchScript file of the step model. Empty: models/shapes/<step>.pt.")
             .define(MAX_BATCH_SIZE, Type.INT, 16, Range.between(1, 1024), Importance.HIGH,
                     "A batch closes when it holds this many records ...")
-            .define(MAX_BATCH_WAIT_MS, Type.LONG, 20L, Range.between(0, 60_000), Importance.HIGH,
-                    "... or this many milliseconds after its first record arrived, whichever comes first.")
+            .define(MAX_BATCH_WAIT_MS, Type.LONG, 0L, Range.between(0, 60_000), Importance.HIGH,
+                    "... or this many milliseconds after its first record arrived, whichever comes first. 0: a "
+                            + "batch takes the records that are ready and runs at once; under load the records that "
+                            + "arrive while it runs make the next batch.")
             .define(IMAGE_INLINE_MAX_BYTES, Type.INT, 256 * 1024, Range.between(0, 8 * 1024 * 1024),
                     Importance.MEDIUM, "Encoded images up to this size travel inline in the event; larger ones "
                             + "go to the blob store.")

@@ -1,5 +1,7 @@
 package io.irgstream.model.torch;
 
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.bytedeco.openblas.global.openblas_full;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.global.torch;
@@ -13,6 +15,13 @@ import org.slf4j.LoggerFactory;
  * pins OpenBLAS to one thread (its own pool otherwise fights libtorch's), disables NNPACK (it produced NaN at
  * batch >= 16 on CPU), asks for deterministic algorithms, and logs the device it uses: {@code cuda:0} when
  * {@code cuda_is_available()}, {@code cpu} otherwise. Thread-safe; all methods are cheap after the first call.
+ *
+ * <p><b>One model call at a time per process.</b> Every model call runs under {@link #exclusive}, a fair
+ * process-wide lock. Several step models in one JVM (the embedded stack, a test, a benchmark) would otherwise run
+ * their intra-op thread pools at once on the same cores: with 2 cores and 2 threads each, the pools' barriers
+ * wait on descheduled threads and every call slows down. Serialized, each call gets all the cores, and the workers'
+ * Kafka I/O, decoding and encoding still overlap with the running call. A GPU runs one model at a time anyway.
+ * {@code IRG_TORCH_EXCLUSIVE=false} turns the lock off (e.g. several small models on a many-core host).
  */
 public final class TorchRuntime {
     private static final Logger LOG = LoggerFactory.getLogger(TorchRuntime.class);
@@ -20,6 +29,8 @@ public final class TorchRuntime {
 
     private final String device;
     private final int threads;
+    private final ReentrantLock exclusive = new ReentrantLock(true);
+    private final boolean serialize = !"false".equalsIgnoreCase(System.getenv("IRG_TORCH_EXCLUSIVE"));
 
     private TorchRuntime(int threads) {
         long t0 = System.nanoTime();
@@ -82,5 +93,23 @@ public final class TorchRuntime {
     /** libtorch's intra-op thread count. */
     public int threads() {
         return threads;
+    }
+
+    /**
+     * Runs one model call while no other model call of this process runs (see the class comment); re-entrant.
+     *
+     * @param call the native work
+     * @return its result
+     */
+    public <T> T exclusive(Supplier<T> call) {
+        if (!serialize) {
+            return call.get();
+        }
+        exclusive.lock();
+        try {
+            return call.get();
+        } finally {
+            exclusive.unlock();
+        }
     }
 }

@@ -172,7 +172,7 @@ public final class TorchScriptStepModel implements StepModel {
             for (int i : g.getValue()) {
                 sub.add(batch.get(i));
             }
-            List<StepResult> res = runGroup(sub, g.getKey());
+            List<StepResult> res = TorchRuntime.get().exclusive(() -> runGroup(sub, g.getKey()));
             for (int k = 0; k < res.size(); k++) {
                 out[g.getValue().get(k)] = res.get(k);
             }
