@@ -14,6 +14,7 @@ import io.irgstream.model.Step;
 import io.irgstream.model.StepRequest;
 import io.irgstream.model.StepResult;
 import io.irgstream.model.Verdict;
+import io.irgstream.schemas.Revisions;
 import io.irgstream.schemas.RoundControl;
 import io.irgstream.schemas.Topics;
 import io.irgstream.schemas.images.ImageStore;
@@ -49,10 +50,16 @@ public abstract sealed class StepHandler<I extends SpecificRecord, O extends Spe
     public abstract String output(Topics topics);
 
     /**
-     * Whether {@code in} needs no work from this step (its offset is committed, nothing is written). Reflect skips
-     * final images that end their trajectory.
+     * Whether {@code in} needs no work from this step (its offset is committed, nothing is written): every step skips
+     * revisions (events with a revision &gt; 0, written by {@code ./irg redrive}: a redriven draft must not be reflected
+     * on, a redriven final must not start another round), and reflect skips final images that end their trajectory.
      */
-    public boolean skip(I in) {
+    public final boolean skip(I in) {
+        return Revisions.isRevision(in) || skipInput(in);
+    }
+
+    /** Step-specific inputs that need no work; {@link #skip} adds the revisions. */
+    boolean skipInput(I in) {
         return false;
     }
 
@@ -189,7 +196,7 @@ public abstract sealed class StepHandler<I extends SpecificRecord, O extends Spe
         }
 
         @Override
-        public boolean skip(SpecificRecord in) {
+        boolean skipInput(SpecificRecord in) {
             return in instanceof FinalImageProduced f && RoundControl.isLast(f);
         }
 
