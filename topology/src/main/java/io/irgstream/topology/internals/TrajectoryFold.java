@@ -13,9 +13,11 @@ import io.irgstream.events.ThoughtProduced;
 import io.irgstream.events.Trajectory;
 import io.irgstream.events.TrajectoryContext;
 import io.irgstream.events.TrajectoryError;
+import io.irgstream.events.TrajectoryRevision;
 import io.irgstream.events.TrajectoryRound;
 import io.irgstream.events.TrajectoryStatus;
 import io.irgstream.events.TrajectoryStep;
+import io.irgstream.schemas.Revisions;
 import io.irgstream.schemas.RoundControl;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,6 +40,9 @@ import org.apache.avro.specific.SpecificRecord;
  *   <li>COMPLETED and CANCELLED stay. FAILED (a dead letter) stays unless a step event produced after the failure
  *       arrives (a re-driven record succeeded). STALLED is left when an event takes the trajectory further.</li>
  *   <li>A cancellation of a COMPLETED trajectory is recorded but does not change its status.</li>
+ *   <li>A revision (a step event with {@code provenance.revision > 0}, written by {@code ./irg redrive}) is listed
+ *       in {@code revisions}, once per (step, round, revision); it never changes the status, the rounds, the final
+ *       image, the steps or the attempts.</li>
  * </ul>
  *
  * <p>Every function returns the given instance when nothing changed, else a new record with the revision counted up
@@ -75,7 +80,9 @@ public final class TrajectoryFold {
      */
     public static Trajectory apply(Trajectory current, String id, SpecificRecord event, long eventTime, long now) {
         Trajectory t = current == null ? fresh(id, now) : Trajectory.newBuilder(current).build();
-        if (event instanceof PromptSubmitted e) {
+        if (Revisions.isRevision(event)) {
+            revision(t, event, eventTime);
+        } else if (event instanceof PromptSubmitted e) {
             mergeContext(t, e.getContext());
         } else if (event instanceof ThoughtProduced e) {
             step(t, e.getContext(), THINK, 0, e.getProvenance(), eventTime, now, false, x -> fillThought(x,
@@ -178,6 +185,9 @@ public final class TrajectoryFold {
             addSha(shas, r.getFinalImage());
         }
         addSha(shas, t.getFinalImage());
+        for (TrajectoryRevision r : t.getRevisions()) {
+            addSha(shas, r.getImage());
+        }
         return shas;
     }
 
@@ -194,6 +204,9 @@ public final class TrajectoryFold {
             refs.add(r.getFinalImage());
         }
         refs.add(t.getFinalImage());
+        for (TrajectoryRevision r : t.getRevisions()) {
+            refs.add(r.getImage());
+        }
         return refs.stream().filter(r -> r != null && r.getSha256().equals(sha256)).findFirst().orElse(null);
     }
 
@@ -217,7 +230,7 @@ public final class TrajectoryFold {
         Instant at = Instant.ofEpochMilli(now);
         return Trajectory.newBuilder().setId(id).setStatus(TrajectoryStatus.SUBMITTED).setPendingStep(THINK)
                 .setCreatedAt(at).setUpdatedAt(at).setProgressedAt(at).setReflectionRounds(new ArrayList<>())
-                .setSteps(new ArrayList<>()).setErrors(new ArrayList<>()).build();
+                .setSteps(new ArrayList<>()).setErrors(new ArrayList<>()).setRevisions(new ArrayList<>()).build();
     }
 
     private static Trajectory finish(Trajectory current, Trajectory t, long eventTime, long now) {
@@ -306,6 +319,37 @@ public final class TrajectoryFold {
         if (advanced || recovered) {
             t.setProgressedAt(Instant.ofEpochMilli(now));
         }
+    }
+
+    /** Lists a redriven step result beside the original; the trajectory's path is left as it is. */
+    private static void revision(Trajectory t, SpecificRecord event, long eventTime) {
+        Provenance p = Revisions.provenance(event);
+        TrajectoryRevision.Builder r = TrajectoryRevision.newBuilder().setRevision(p.getRevision()).setProvenance(p)
+                .setDeliveries(1).setRecordedAt(Instant.ofEpochMilli(eventTime));
+        if (event instanceof ThoughtProduced e) {
+            mergeContext(t, e.getContext());
+            r.setStep(THINK).setRound(0).setText(e.getThought());
+        } else if (event instanceof DraftImageProduced e) {
+            mergeContext(t, e.getContext());
+            r.setStep(DRAW).setRound(0).setImage(e.getImage());
+        } else if (event instanceof ReflectionProduced e) {
+            mergeContext(t, e.getContext());
+            r.setStep(REFLECT).setRound(e.getRound()).setText(e.getReflection()).setVerdict(e.getVerdict());
+        } else {
+            FinalImageProduced e = (FinalImageProduced) event;
+            mergeContext(t, e.getContext());
+            r.setStep(REFINE).setRound(e.getRound()).setImage(e.getImage());
+        }
+        List<TrajectoryRevision> revisions = new ArrayList<>(t.getRevisions());
+        for (TrajectoryRevision x : revisions) {
+            if (x.getStep().equals(r.getStep()) && x.getRound() == r.getRound() && x.getRevision() == r.getRevision()) {
+                x.setDeliveries(x.getDeliveries() + 1);
+                t.setRevisions(revisions);
+                return;
+            }
+        }
+        revisions.add(r.build());
+        t.setRevisions(revisions);
     }
 
     private static void deadLetter(Trajectory t, DeadLetter d, long now) {
