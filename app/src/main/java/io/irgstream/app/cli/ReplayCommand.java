@@ -52,10 +52,10 @@ public final class ReplayCommand implements Callable<Integer> {
             List<Replay.StepCheck> checks = Replay.verify(t, images, models);
             PrintWriter out = spec.commandLine().getOut();
             out.println("trajectory " + id + ": \"" + t.prompt().getContext().getPrompt() + "\" seed " + t.prompt().getContext().getSeed());
-            out.println("step\tround\tproduced at\tmodel\tworker\tattempt\tseed\timage\treplay");
+            out.println("step\tround\trevision\tproduced at\tmodel\tworker\tattempt\tseed\timage\treplay");
             boolean bad = false;
             for (Replay.StepCheck c : checks) {
-                out.println(c.step() + "\t" + c.round() + "\t" + c.producedAt() + "\t" + c.provenance().getModelName() + "@"
+                out.println(c.step() + "\t" + c.round() + "\t" + c.provenance().getRevision() + "\t" + c.producedAt() + "\t" + c.provenance().getModelName() + "@"
                         + c.provenance().getModelSha256().substring(0, 12) + "\t" + c.provenance().getWorkerId() + "\t"
                         + c.provenance().getAttempt() + "\t" + c.provenance().getStepSeed() + "\t" + c.imageCheck() + "\t"
                         + c.outcome() + (c.detail().isEmpty() ? "" : " (" + c.detail() + ")"));

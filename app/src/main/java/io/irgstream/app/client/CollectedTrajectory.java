@@ -6,6 +6,7 @@ import io.irgstream.events.FinalImageProduced;
 import io.irgstream.events.PromptSubmitted;
 import io.irgstream.events.ReflectionProduced;
 import io.irgstream.events.ThoughtProduced;
+import io.irgstream.schemas.Revisions;
 import io.irgstream.schemas.RoundControl;
 import org.apache.avro.specific.SpecificRecord;
 
@@ -13,7 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Every committed event of one trajectory seen by a {@link TrajectoryWatcher}, in arrival order.
+ * Every committed event of one trajectory seen by a {@link TrajectoryWatcher}, in arrival order. The accessors of
+ * the steps (thought, draft, reflections, finals) give the pipeline's original events; {@link #revisions()} the
+ * results written later by {@code ./irg redrive}.
  * Not thread-safe: the watcher fills it on its own thread and hands out copies.
  */
 public final class CollectedTrajectory {
@@ -57,20 +60,33 @@ public final class CollectedTrajectory {
         return first(PromptSubmitted.class);
     }
 
+    /** The original thought (revision 0), or null. */
     public ThoughtProduced thought() {
         return first(ThoughtProduced.class);
     }
 
+    /** The original draft (revision 0), or null. */
     public DraftImageProduced draft() {
         return first(DraftImageProduced.class);
     }
 
+    /** The original reflections (revision 0), in the order read. */
     public List<ReflectionProduced> reflections() {
-        return all(ReflectionProduced.class);
+        return originals(ReflectionProduced.class);
     }
 
+    /** The original final images (revision 0), in the order read. */
     public List<FinalImageProduced> finals() {
-        return all(FinalImageProduced.class);
+        return originals(FinalImageProduced.class);
+    }
+
+    /** The revisions written by {@code ./irg redrive} (step events with a revision &gt; 0), in the order read. */
+    public List<SpecificRecord> revisions() {
+        return events.stream().filter(Revisions::isRevision).toList();
+    }
+
+    private <T extends SpecificRecord> List<T> originals(Class<T> type) {
+        return all(type).stream().filter(e -> !Revisions.isRevision(e)).toList();
     }
 
     public List<DeadLetter> deadLetters() {
@@ -101,7 +117,7 @@ public final class CollectedTrajectory {
 
     private <T extends SpecificRecord> T first(Class<T> type) {
         for (SpecificRecord e : events) {
-            if (type.isInstance(e)) {
+            if (type.isInstance(e) && !Revisions.isRevision(e)) {
                 return type.cast(e);
             }
         }
