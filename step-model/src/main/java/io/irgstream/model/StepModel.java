@@ -22,6 +22,15 @@ public interface StepModel extends AutoCloseable {
     /** Name, file hash and device, recorded as provenance. */
     ModelInfo info();
 
+    /**
+     * Which prompts this model does not understand, and why: one entry per prompt, in order, {@code ""} when the
+     * prompt is understood, else a human-readable reason (e.g. the prompt is outside the model's grammar). A worker
+     * dead-letters a rejected prompt at once as bad input with that reason. The default understands every prompt.
+     */
+    default List<String> rejections(List<String> prompts) {
+        return java.util.Collections.nCopies(prompts.size(), "");
+    }
+
     /** Runs the step on a non-empty batch. */
     List<StepResult> run(List<StepRequest> batch);
 

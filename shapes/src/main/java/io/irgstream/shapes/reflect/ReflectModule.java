@@ -15,7 +15,8 @@ import java.util.Random;
  * Builds the reflect step's TorchScript module. It judges from pixels: a small convolutional detector
  * ({@code features}: 64x64 image -> an 8x8 grid of 8 px cells, each with objectness, shape (five shapes or
  * "malformed"), color, center offset within the cell and box size) finds the objects of the image; TorchScript code
- * in the same module ({@code reflect_logic.py}) parses the prompt and the thought, checks the prompt's requirement
+ * in the same module ({@code reflect_logic.py}, with the prompt grammar shared with think:
+ * {@link io.irgstream.shapes.world.PromptGrammar}) parses the prompt and the thought, checks the prompt's requirement
  * against the detected objects exactly as WORLD.md states it, and writes the reflection in IRG's three sections with
  * a corrected plan (objects that are right stay where they are; wrong ones are recolored, replaced, moved, added or
  * removed) and the verdict. No scene data reaches it: only the prompt, the thought and the pixels.
@@ -66,7 +67,7 @@ public final class ReflectModule {
         hb[0] = -3f;
         param(m, "head_b", hb, OUT);
         feat.append("    return torch.conv2d(x, self.head_w, self.head_b)\n");
-        m.define(feat + LOSS + logic());
+        m.define(feat + LOSS + logic() + io.irgstream.shapes.world.PromptGrammar.source());
         return m;
     }
 

@@ -15,7 +15,8 @@ import java.util.Random;
  * and served (its {@code think} method: tokenize, decode with the caller's uniforms and temperature by
  * inverse-CDF sampling, greedy at temperature 0, detokenize). Decoding is constrained to the thought grammar
  * ({@code <color> <shape> at x <n> y <n> size <n>} objects joined by {@code ;}, at most 4); the network chooses
- * every word and number.
+ * every word and number. {@code check_prompts} (optional in contract v1) says which prompts are outside the
+ * shapes-world grammar and why, with the parser shared with reflect ({@link io.irgstream.shapes.world.PromptGrammar}).
  */
 public final class ThinkModule {
     /** Network size. */
@@ -235,11 +236,17 @@ public final class ThinkModule {
                                 state += 1
                         out.append(" ".join(words))
                     return out
+                def check_prompts(self, prompts: List[str]) -> List[str]:
+                    out: List[str] = []
+                    for p in prompts:
+                        out.append(self.prompt_problem(p))
+                    return out
                 """.replace("%VOCAB%", vocab).replace("%HEADS%", Integer.toString(cfg.heads()))
                 .replace("%LAYERS%\n", layers.toString())
                 .replace("%BOS%", Integer.toString(ThinkVocab.BOS)).replace("%SEP%", Integer.toString(ThinkVocab.SEP))
                 .replace("%UNK%", Integer.toString(ThinkVocab.UNK)).replace("%EOS%", Integer.toString(ThinkVocab.EOS))
                 .replace("%MAXPROMPT%", Integer.toString(ThinkVocab.MAX_PROMPT))
-                .replace("%MAXPLAN%", Integer.toString(ThinkVocab.MAX_PLAN));
+                .replace("%MAXPLAN%", Integer.toString(ThinkVocab.MAX_PLAN))
+                + io.irgstream.shapes.world.PromptGrammar.source();
     }
 }

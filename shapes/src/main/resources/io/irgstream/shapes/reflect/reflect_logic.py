@@ -2,19 +2,6 @@ def contract_version(self) -> int:
     return 1
 def step_name(self) -> str:
     return "reflect"
-def shape_words(self) -> List[str]:
-    return ["circle", "square", "triangle", "diamond", "cross", "malformed object"]
-def shape_plurals(self) -> List[str]:
-    return ["circles", "squares", "triangles", "diamonds", "crosses"]
-def color_words(self) -> List[str]:
-    return ["red", "orange", "yellow", "green", "blue", "purple", "pink", "white"]
-def relation_words(self) -> List[str]:
-    return ["left of", "right of", "above", "below"]
-def find(self, words: List[str], w: str) -> int:
-    for i in range(len(words)):
-        if words[i] == w:
-            return i
-    return -1
 def detect(self, images: Tensor) -> List[List[List[int]]]:
     raw = self.features(images)
     objness = raw[:, 0] > -1.0
@@ -52,73 +39,6 @@ def detect(self, images: Tensor) -> List[List[List[int]]]:
                 objs.append(cand[best])
         out.append(objs)
     return out
-def parse_prompt(self, prompt: str) -> List[int]:
-    shapes = self.shape_words()
-    plurals = self.shape_plurals()
-    colors = self.color_words()
-    p = prompt.strip().lower()
-    if p.endswith("."):
-        p = p[0:len(p) - 1]
-    w: List[str] = []
-    for t in p.split(" "):
-        if len(t) > 0:
-            if t == "an":
-                w.append("a")
-            else:
-                w.append(t)
-    bad = [-1, -1, -1, -1, -1, 0, -1]
-    n = len(w)
-    if n < 4:
-        return bad
-    if w[0] != "a" or w[1] != "photo" or w[2] != "of":
-        return bad
-    if w[3] != "a":
-        if n == 5:
-            k = self.find(["two", "three", "four"], w[3])
-            s = self.find(plurals, w[4])
-            if k >= 0 and s >= 0:
-                return [2, s, -1, -1, -1, k + 2, -1]
-        return bad
-    if n == 5:
-        s = self.find(shapes[0:5], w[4])
-        if s >= 0:
-            return [0, s, -1, -1, -1, 0, -1]
-        return bad
-    if n == 6:
-        c = self.find(colors, w[4])
-        s = self.find(shapes[0:5], w[5])
-        if c >= 0 and s >= 0:
-            return [3, s, c, -1, -1, 0, -1]
-        return bad
-    if n == 8:
-        s1 = self.find(shapes[0:5], w[4])
-        s2 = self.find(shapes[0:5], w[7])
-        if s1 < 0 or s2 < 0 or w[6] != "a":
-            return bad
-        if w[5] == "and" and s1 != s2:
-            return [1, s1, -1, s2, -1, 0, -1]
-        if w[5] == "above":
-            return [4, s1, -1, s2, -1, 0, 2]
-        if w[5] == "below":
-            return [4, s1, -1, s2, -1, 0, 3]
-        return bad
-    if n == 9:
-        s1 = self.find(shapes[0:5], w[4])
-        s2 = self.find(shapes[0:5], w[8])
-        r = self.find(["left of", "right of"], w[5] + " " + w[6])
-        if s1 >= 0 and s2 >= 0 and r >= 0 and w[7] == "a":
-            return [4, s1, -1, s2, -1, 0, r]
-        return bad
-    if n == 10:
-        c1 = self.find(colors, w[4])
-        s1 = self.find(shapes[0:5], w[5])
-        c2 = self.find(colors, w[8])
-        s2 = self.find(shapes[0:5], w[9])
-        if c1 >= 0 and s1 >= 0 and c2 >= 0 and s2 >= 0 and w[6] == "and" and w[7] == "a":
-            if c1 != c2 or s1 != s2:
-                return [5, s1, c1, s2, c2, 0, -1]
-        return bad
-    return bad
 def parse_plan(self, thought: str) -> List[List[int]]:
     shapes = self.shape_words()
     colors = self.color_words()

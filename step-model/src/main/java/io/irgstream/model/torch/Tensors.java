@@ -152,7 +152,8 @@ public final class Tensors {
                 throw new IllegalStateException("expected a List[str] result, element " + i + " is "
                         + e.tagKind().getString());
             }
-            out.add(e.toStringRef().getString());
+            org.bytedeco.javacpp.BytePointer text = e.toStringRef();
+            out.add(text == null ? "" : text.getString()); // JavaCPP maps an empty std::string to null
         }
         return out;
     }

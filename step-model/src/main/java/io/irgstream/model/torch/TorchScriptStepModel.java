@@ -54,6 +54,7 @@ public final class TorchScriptStepModel implements StepModel {
     private final ModelInfo info;
     private final JitModule module;
     private final int[] imageShape;
+    private final boolean checksPrompts;
     private boolean closed;
 
     /**
@@ -117,8 +118,55 @@ public final class TorchScriptStepModel implements StepModel {
             throw new IllegalArgumentException("model " + file + " does not implement contract v" + CONTRACT_VERSION
                     + ": " + firstLine(e.getMessage()), e);
         }
+        this.checksPrompts = hasMethod(m, CHECK_PROMPTS);
         this.module = m;
         this.info = new ModelInfo(name, sha, CONTRACT_VERSION, rt.device());
+    }
+
+    /** The optional contract v1 method that says which prompts a module does not understand. */
+    public static final String CHECK_PROMPTS = "check_prompts";
+
+    private static boolean hasMethod(JitModule m, String method) {
+        try (PointerScope scope = new PointerScope()) {
+            return m.find_method(method).has_value();
+        }
+    }
+
+    /** Whether the module has the optional {@code check_prompts} method. */
+    public boolean checksPrompts() {
+        return checksPrompts;
+    }
+
+    /**
+     * The module's {@code check_prompts(prompts) -> List[str]} when it has one (optional in contract v1): {@code ""}
+     * for an understood prompt, else the module's reason; every prompt is understood when it has none.
+     */
+    @Override
+    public synchronized List<String> rejections(List<String> prompts) {
+        if (closed) {
+            throw new IllegalStateException("model " + info.name() + " is closed");
+        }
+        if (!checksPrompts || prompts.isEmpty()) {
+            return StepModel.super.rejections(prompts);
+        }
+        return TorchRuntime.get().exclusive(() -> {
+            try (PointerScope scope = new PointerScope()) {
+                IValueVector in = new IValueVector();
+                in.push_back(Tensors.strings(prompts));
+                List<String> out;
+                try {
+                    out = Tensors.toStrings(module.get_method(CHECK_PROMPTS).apply(in));
+                } catch (RuntimeException e) {
+                    throw new IllegalStateException("model " + info.name() + " failed in " + CHECK_PROMPTS + " on "
+                            + prompts.size() + " prompts: " + firstLine(e.getMessage()), e);
+                }
+                if (out.size() != prompts.size()) {
+                    throw new IllegalStateException("model " + info.name() + " returned " + out.size() + " answers"
+                            + " from " + CHECK_PROMPTS + " for " + prompts.size() + " prompts");
+                }
+                return out;
+            }
+        });
     }
 
     private static void requireMethod(JitModule m, Path file, String method) {
