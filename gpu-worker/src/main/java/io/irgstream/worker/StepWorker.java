@@ -102,6 +102,7 @@ public final class StepWorker implements Runnable, AutoCloseable {
     private final IrgAvroSerializer<SpecificRecord> serializer;
     private final WorkerStats stats = new WorkerStats();
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final ArrayDeque<Pending> buffer = new ArrayDeque<>();
     private volatile boolean running = true;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
@@ -188,13 +189,101 @@ public final class StepWorker implements Runnable, AutoCloseable {
     @Override
     public void run() {
         String txId = config.groupId() + "-" + config.workerId();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps());
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps(txId));
-             KafkaClientMetrics consumerMetrics = new KafkaClientMetrics(c, tags);
-             KafkaClientMetrics producerMetrics = new KafkaClientMetrics(producer, tags)) {
+        int failedRecoveries = 0;
+        try {
+            while (running) {
+                Session session = new Session();
+                try {
+                    runSession(txId, session);
+                } catch (WakeupException e) {
+                    // close() during a poll: normal shutdown (the loop ends as running is false)
+                } catch (RuntimeException e) {
+                    if (!running) {
+                        log.warn("{} worker {} failed while stopping: {}", config.step().id(), config.workerId(),
+                                oneLine(e));
+                        break;
+                    }
+                    if (!recoverable(e)) {
+                        log.error("{} worker {} failed and stops; its uncommitted input will be read again by the next"
+                                + " owner: {}", config.step().id(), config.workerId(), oneLine(e));
+                        throw e;
+                    }
+                    failedRecoveries = session.committed ? 1 : failedRecoveries + 1;
+                    if (failedRecoveries > config.recoveryMaxAttempts()) {
+                        log.error("{} worker {} failed and stops after {} recoveries in a row that committed nothing"
+                                        + " ({} = {}); its uncommitted input will be read again by the next owner: {}",
+                                config.step().id(), config.workerId(), failedRecoveries - 1,
+                                WorkerConfig.RECOVERY_MAX_ATTEMPTS, config.recoveryMaxAttempts(), oneLine(e));
+                        throw e;
+                    }
+                    long delay = Math.min(config.recoveryBackoffMaxMs(),
+                            config.recoveryBackoffMs() << Math.min(20, failedRecoveries - 1));
+                    stats.restarts.incrementAndGet();
+                    log.warn("{} worker {} hit {}: {}; closed its Kafka clients and dropped {} buffered records (read"
+                                    + " again from the committed offsets), re-creating them in {} ms (recovery {} of"
+                                    + " at most {} in a row)", config.step().id(), config.workerId(),
+                            e.getClass().getSimpleName(), oneLine(e), session.dropped, delay, failedRecoveries,
+                            config.recoveryMaxAttempts());
+                    try {
+                        stopRequested.await(delay, TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                    // After the wait, a duplicate that fenced this worker has joined the group under the same id.
+                    if (running && isFencing(e) && duplicateLive(session)) {
+                        log.error("{} worker {} was fenced by another live instance with the same worker.id {}; stopping"
+                                        + " so the two do not fence each other in turn (give each instance its own"
+                                        + " worker.id): {}", config.step().id(), config.workerId(), config.workerId(),
+                                oneLine(e));
+                        throw e;
+                    }
+                }
+            }
+        } finally {
+            consumer = null;
+            log.info("{} worker {} stopped ({})", config.step().id(), config.workerId(), stats);
+            stopped.countDown(); // last: a SIGTERM hook waiting on this lets the JVM halt right after
+        }
+    }
+
+    /** One life of the worker's Kafka clients, from their creation to a stop or a fatal error. */
+    private static final class Session {
+        /** Whether this session committed a batch (a recovery that led to one succeeded). */
+        volatile boolean committed;
+        /** The consumer's group member id at its last assignment, null before one. */
+        volatile String memberId;
+        /** Buffered records dropped when the session failed. */
+        int dropped;
+    }
+
+    private Session session;
+
+    /**
+     * Creates the consumer and the transactional producer, runs the loop until a stop or an error, and closes both.
+     * On an error, an open transaction is aborted where the producer still can, the buffer and paused partitions are
+     * dropped (nothing in them was committed, so the partitions' next reader, this worker's next session or another
+     * instance, reads them again), and the clients are closed with a short timeout; then the error is thrown.
+     */
+    private void runSession(String txId, Session s) {
+        session = s;
+        KafkaConsumer<byte[], byte[]> c = null;
+        KafkaProducer<byte[], byte[]> producer = null;
+        KafkaClientMetrics consumerMetrics = null;
+        KafkaClientMetrics producerMetrics = null;
+        boolean failed = true;
+        try {
+            c = new KafkaConsumer<>(consumerProps());
+            producer = new KafkaProducer<>(producerProps(txId));
             consumer = c;
+            consumerMetrics = new KafkaClientMetrics(c, tags);
+            producerMetrics = new KafkaClientMetrics(producer, tags);
             consumerMetrics.bindTo(metrics);
             producerMetrics.bindTo(metrics);
+            if (!running) {
+                failed = false;
+                return;
+            }
             producer.initTransactions();
             List<String> subscription = new ArrayList<>(topics.inputs());
             subscription.addAll(retryTopics);
@@ -204,20 +293,111 @@ public final class StepWorker implements Runnable, AutoCloseable {
                     config.maxBatchSize(), config.maxBatchWaitMs(), model.info().name(),
                     shortSha(model.info().sha256()), model.info().device());
             loop(c, producer);
-        } catch (WakeupException e) {
-            // close() during a poll: normal shutdown
-        } catch (ProducerFencedException | InvalidProducerEpochException e) {
-            log.error("{} worker {} was fenced by another instance with the same worker.id; stopping: {}",
-                    config.step().id(), config.workerId(), e.getMessage());
-            throw e;
-        } catch (RuntimeException e) {
-            log.error("{} worker {} failed and stops; its uncommitted input will be read again by the next owner: {}",
-                    config.step().id(), config.workerId(), oneLine(e));
-            throw e;
+            failed = false;
         } finally {
+            Duration closeTimeout = Duration.ofSeconds(failed ? 5 : 30);
+            if (failed) {
+                s.dropped = buffer.size();
+                buffer.clear();
+                pausedUntil.clear();
+                if (producer != null) {
+                    try {
+                        producer.abortTransaction();
+                    } catch (RuntimeException notOpenOrFatal) {
+                        log.debug("abort after a failure: {}", oneLine(notOpenOrFatal));
+                    }
+                }
+            }
             consumer = null;
-            log.info("{} worker {} stopped ({})", config.step().id(), config.workerId(), stats);
-            stopped.countDown(); // last: a SIGTERM hook waiting on this lets the JVM halt right after
+            closeQuietly(producerMetrics);
+            closeQuietly(consumerMetrics);
+            if (producer != null) {
+                try {
+                    producer.close(closeTimeout);
+                } catch (RuntimeException e) {
+                    log.debug("producer close: {}", oneLine(e));
+                }
+            }
+            if (c != null) {
+                try {
+                    c.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(closeTimeout));
+                } catch (RuntimeException e) {
+                    log.debug("consumer close: {}", oneLine(e));
+                }
+            }
+        }
+    }
+
+    private static void closeQuietly(KafkaClientMetrics m) {
+        if (m != null) {
+            try {
+                m.close();
+            } catch (RuntimeException e) {
+                log.debug("metrics close: {}", oneLine(e));
+            }
+        }
+    }
+
+    /**
+     * Errors the worker recovers from by re-creating its clients: all but a missing permission or an unsupported
+     * broker (which no new client fixes). A recurring error stops it after {@code recovery.max.attempts}.
+     */
+    private static boolean recoverable(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof AuthorizationException || t instanceof UnsupportedVersionException
+                    || t instanceof org.apache.kafka.common.config.ConfigException) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** An error that another holder of this worker's transactional id or group instance id can cause. */
+    static boolean isFencing(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ProducerFencedException || t instanceof InvalidProducerEpochException
+                    || t instanceof org.apache.kafka.common.errors.FencedInstanceIdException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether another live instance holds this worker's id: the consumer group has a member with this worker's
+     * group instance id ({@code worker.id}) but another member id than the one this worker's consumer had. (A
+     * producer that merely re-initialised the transactional id, or a coordinator that aborted a timed-out
+     * transaction, leaves the group membership alone.) When the group cannot be described, false: the recovery then
+     * goes on and is bounded by {@code recovery.max.attempts}.
+     */
+    private boolean duplicateLive(Session s) {
+        Map<String, Object> p = new HashMap<>(config.consumerOverrides());
+        p.keySet().removeIf(k -> !k.startsWith("security.") && !k.startsWith("sasl.") && !k.startsWith("ssl."));
+        p.put(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(org.apache.kafka.clients.admin.AdminClientConfig.CLIENT_ID_CONFIG,
+                config.groupId() + "-" + config.workerId() + "-admin");
+        p.put(org.apache.kafka.clients.admin.AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
+        p.put(org.apache.kafka.clients.admin.AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
+            var group = admin.describeConsumerGroups(List.of(config.groupId())).all().get(6, TimeUnit.SECONDS)
+                    .get(config.groupId());
+            for (var m : group.members()) {
+                if (m.groupInstanceId().filter(config.workerId()::equals).isPresent()
+                        && !m.consumerId().equals(s.memberId)) {
+                    log.warn("{} worker {}: group {} has member {} (client {}, host {}) with this worker's id; this"
+                                    + " worker's member id was {}", config.step().id(), config.workerId(),
+                            config.groupId(), m.consumerId(), m.clientId(), m.host(), s.memberId);
+                    return true;
+                }
+            }
+            return false;
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Exception unreachable) {
+            log.warn("{} worker {} could not describe group {} to look for another instance with its id: {}",
+                    config.step().id(), config.workerId(), config.groupId(), oneLine(unreachable));
+            return false;
         }
     }
 
@@ -300,9 +480,12 @@ public final class StepWorker implements Runnable, AutoCloseable {
                 out.add(failed(r, e, !isBadInput(e)));
             }
         }
+        if (config.step() == io.irgstream.model.Step.THINK) {
+            rejectPrompts(items, out);
+        }
         List<Item> modelItems = new ArrayList<>();
         for (Item it : items) {
-            if (it.result == null && !it.skipped) {
+            if (it.result == null && !it.skipped && it.failure == null) {
                 modelItems.add(it);
             }
         }
@@ -377,6 +560,44 @@ public final class StepWorker implements Runnable, AutoCloseable {
             }
         }
         commit(c, producer, batch, out);
+    }
+
+    /**
+     * Asks the model which prompts of the batch it does not understand (one call per batch) and dead-letters those at
+     * once with its reason; a failing check fails its records like a failing model call (retried).
+     */
+    private void rejectPrompts(List<Item> items, List<ProducerRecord<byte[], byte[]>> out) {
+        List<Item> asked = new ArrayList<>();
+        List<String> prompts = new ArrayList<>();
+        for (Item it : items) {
+            if (it.result == null && !it.skipped) {
+                asked.add(it);
+                prompts.add(it.request.prompt());
+            }
+        }
+        if (asked.isEmpty()) {
+            return;
+        }
+        List<String> reasons;
+        try {
+            reasons = model.rejections(prompts);
+            if (reasons == null || reasons.size() != prompts.size()) {
+                throw new IllegalStateException(config.step().id() + " model returned "
+                        + (reasons == null ? "null" : reasons.size() + " answers") + " from its prompt check for "
+                        + prompts.size() + " prompts");
+            }
+        } catch (RuntimeException e) {
+            asked.forEach(it -> it.failure = e);
+            return;
+        }
+        for (int i = 0; i < asked.size(); i++) {
+            String reason = reasons.get(i);
+            if (reason != null && !reason.isEmpty()) {
+                Item it = asked.get(i);
+                items.remove(it);
+                out.add(failed(it.record, new PromptRejectedException(reason), false));
+            }
+        }
     }
 
     private List<StepResult> runModel(List<Item> items) {
@@ -547,11 +768,18 @@ public final class StepWorker implements Runnable, AutoCloseable {
             try {
                 producer.abortTransaction();
             } catch (KafkaException abortFailure) {
+                // the producer cannot go on: the worker re-creates its clients (run())
                 log.warn("abort failed too: {}", oneLine(abortFailure));
+                e.addSuppressed(abortFailure);
+                throw e;
             }
             stats.abortedBatches.incrementAndGet();
             rewind(c, batch);
             return;
+        }
+        Session current = session;
+        if (current != null) {
+            current.committed = true;
         }
         stats.batches.incrementAndGet();
         stats.recordsIn.addAndGet(batch.size());
@@ -587,6 +815,11 @@ public final class StepWorker implements Runnable, AutoCloseable {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             log.debug("{} worker {} assigned {}", config.step().id(), config.workerId(), partitions);
+            KafkaConsumer<byte[], byte[]> c = consumer;
+            Session current = session;
+            if (c != null && current != null) {
+                current.memberId = c.groupMetadata().memberId();
+            }
         }
 
         private void dropBuffered(Collection<TopicPartition> partitions) {
@@ -663,6 +896,7 @@ public final class StepWorker implements Runnable, AutoCloseable {
      */
     public boolean stop(Duration timeout) {
         running = false;
+        stopRequested.countDown();
         KafkaConsumer<byte[], byte[]> c = consumer;
         if (c != null) {
             c.wakeup();

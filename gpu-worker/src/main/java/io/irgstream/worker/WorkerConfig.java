@@ -35,6 +35,9 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String TRANSACTION_TIMEOUT_MS = "transaction.timeout.ms";
     public static final String POLL_TIMEOUT_MS = "poll.timeout.ms";
     public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
+    public static final String RECOVERY_MAX_ATTEMPTS = "recovery.max.attempts";
+    public static final String RECOVERY_BACKOFF_MS = "recovery.backoff.ms";
+    public static final String RECOVERY_BACKOFF_MAX_MS = "recovery.backoff.max.ms";
 
     private static final ConfigDef DEF = new ConfigDef()
             .define(STEP, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
@@ -92,7 +95,20 @@ public final class WorkerConfig extends AbstractConfig {
                     "Delays before each retry of a record whose step failed (model error, NaN output, blob store "
                             + "unreachable, oversize output), in milliseconds; the record then goes to the dead "
                             + "letters. One entry per retry, at most 3; empty: dead-letter at the first failure. A "
-                            + "waiting record sits on irg.retry-<step>-<n> and never blocks its input partition.");
+                            + "waiting record sits on irg.retry-<step>-<n> and never blocks its input partition.")
+            .define(RECOVERY_MAX_ATTEMPTS, Type.INT, 10, Range.between(0, 1_000_000), Importance.MEDIUM,
+                    "After a fatal Kafka client or transaction error (fenced or timed-out producer epoch, broker "
+                            + "unreachable, a transaction that cannot be aborted) the worker closes and re-creates its "
+                            + "consumer and producer in-process; its uncommitted input is read again from the "
+                            + "committed offsets. It stops after this many recoveries in a row that commit no batch. "
+                            + "0: stop at the first such error. It never recovers when another live instance has its "
+                            + "worker.id (the two would fence each other in turn), nor from a missing permission or "
+                            + "an unsupported broker.")
+            .define(RECOVERY_BACKOFF_MS, Type.LONG, 1000L, Range.between(0, 600_000), Importance.LOW,
+                    "Wait before the first re-creation of the clients after a fatal error; it doubles with each "
+                            + "recovery in a row that commits nothing ...")
+            .define(RECOVERY_BACKOFF_MAX_MS, Type.LONG, 30_000L, Range.between(0, 3_600_000), Importance.LOW,
+                    "... up to this many milliseconds.");
 
     public WorkerConfig(Map<?, ?> props) {
         super(DEF, props);
@@ -165,6 +181,21 @@ public final class WorkerConfig extends AbstractConfig {
     /** Delay before each retry, in ms; the number of retries is its length. */
     public java.util.List<Long> retryBackoffMs() {
         return getList(RETRY_BACKOFF_MS).stream().map(x -> Long.parseLong(x.trim())).toList();
+    }
+
+    /** Recoveries in a row that commit no batch before the worker stops; 0: stop at the first fatal error. */
+    public int recoveryMaxAttempts() {
+        return getInt(RECOVERY_MAX_ATTEMPTS);
+    }
+
+    /** First wait before re-creating the clients, in ms. */
+    public long recoveryBackoffMs() {
+        return getLong(RECOVERY_BACKOFF_MS);
+    }
+
+    /** Longest wait before re-creating the clients, in ms. */
+    public long recoveryBackoffMaxMs() {
+        return getLong(RECOVERY_BACKOFF_MAX_MS);
     }
 
     /** Client overrides given as {@code consumer.*}. */

@@ -17,6 +17,12 @@ public final class WorkerStats {
     final AtomicLong lastBatchSize = new AtomicLong();
     final AtomicLong cancelledSkips = new AtomicLong();
     final AtomicLong retries = new AtomicLong();
+    final AtomicLong restarts = new AtomicLong();
+
+    /** Times the worker re-created its Kafka clients after a fatal client or transaction error. */
+    public long restarts() {
+        return restarts.get();
+    }
 
     /** Records sent to a retry tier after a failed attempt. */
     public long retries() {
@@ -66,6 +72,7 @@ public final class WorkerStats {
         counter(registry, tags, "irg.worker.dead.letters", "input records sent to the dead-letter topic", WorkerStats::deadLetters);
         counter(registry, tags, "irg.worker.aborted.batches", "batches whose transaction was aborted and re-read", WorkerStats::abortedBatches);
         counter(registry, tags, "irg.worker.retries", "records sent to a retry tier after a failed attempt", WorkerStats::retries);
+        counter(registry, tags, "irg.worker.restarts", "re-creations of the worker's Kafka clients after a fatal error", WorkerStats::restarts);
         counter(registry, tags, "irg.worker.cancelled.skips", "input records skipped because the trajectory was cancelled", WorkerStats::cancelledSkips);
     }
 
@@ -76,6 +83,6 @@ public final class WorkerStats {
     @Override
     public String toString() {
         return "in=" + recordsIn() + " out=" + recordsOut() + " batches=" + batches() + " deadLetters="
-                + deadLetters() + " aborted=" + abortedBatches();
+                + deadLetters() + " aborted=" + abortedBatches() + " restarts=" + restarts();
     }
 }

@@ -207,6 +207,49 @@ class StepWorkerIT {
         }
     }
 
+    @Test
+    void shouldDeadLetterAPromptTheModelRejectsAtOnceWithItsReasonAndCompleteItsNeighbours() throws Exception {
+        List<String> modelSaw = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<List<String>> checked = java.util.Collections.synchronizedList(new ArrayList<>());
+        flaky = inner -> new io.irgstream.model.StepModel() {
+            public Step step() { return Step.THINK; }
+            public io.irgstream.model.ModelInfo info() { return inner.info(); }
+            public List<String> rejections(List<String> prompts) {
+                checked.add(List.copyOf(prompts));
+                return prompts.stream().map(p -> p.contains("unicorn")
+                        ? "prompt outside the test grammar: \"" + p + "\"; this model draws circles only" : "").toList();
+            }
+            public List<io.irgstream.model.StepResult> run(List<io.irgstream.model.StepRequest> batch) {
+                batch.forEach(r -> modelSaw.add(r.prompt()));
+                return inner.run(batch);
+            }
+            public void close() { }
+        };
+        try (Rig rig = new Rig("rejected-prompt", Map.of(WorkerConfig.MAX_BATCH_SIZE, 8, WorkerConfig.MAX_BATCH_WAIT_MS, 200L,
+                WorkerConfig.RETRY_BACKOFF_MS, "300,300"), 0)) {
+            rig.sendPrompts(2);
+            rig.sendPrompt("outside", "a photo of a unicorn");
+            rig.sendPrompts(2);
+            List<ConsumerRecord<String, byte[]>> thoughts = rig.read(rig.topics.thoughts().name(), 4);
+            assertThat(thoughts).extracting(ConsumerRecord::key).containsExactlyInAnyOrder("t-0", "t-1", "t-2", "t-3");
+            List<ConsumerRecord<String, byte[]>> dls = rig.read(rig.topics.deadLetters().name(), 1);
+            assertThat(dls).hasSize(1);
+            DeadLetter dl = new IrgAvroDeserializer<>(client, DeadLetter.class).deserialize(dls.get(0).topic(), dls.get(0).value());
+            assertThat(dl.getTrajectoryId()).isEqualTo("outside");
+            assertThat(dl.getStep()).isEqualTo("think");
+            assertThat(dl.getErrorMessage())
+                    .isEqualTo("prompt outside the test grammar: \"a photo of a unicorn\"; this model draws circles only");
+            assertThat(dl.getErrorClass()).isEqualTo(PromptRejectedException.class.getName());
+            assertThat(dl.getAttempts()).as("bad input: no retries").isEqualTo(1);
+            assertThat(dl.getTopic()).isEqualTo(rig.topics.prompts().name());
+            assertThat(rig.worker.stats().retries()).isZero();
+            assertThat(modelSaw).as("the model never ran the rejected prompt").hasSize(4).doesNotContain("a photo of a unicorn");
+            assertThat(checked.stream().flatMap(List::stream)).contains("a photo of a unicorn");
+        } finally {
+            flaky = null;
+        }
+    }
+
     /** A think worker with a test-double model on its own topics. */
     final class Rig implements AutoCloseable {
         final Topics topics;
