@@ -138,19 +138,8 @@ public final class PipelineBench {
                 .workerSetting(WorkerConfig.MAX_BATCH_SIZE, batch).models(models).build().start();
              TrajectoryWatcher watcher = new TrajectoryWatcher(stack.bootstrapServers(), stack.registryClient(), "irg.");
              TrajectoryClient client = new TrajectoryClient(stack.bootstrapServers(), stack.registryClient(), "irg.", "bench")) {
-            // warm-up: one trajectory through every step (model load, JIT, first transactions)
+            // warm-up: one trajectory through every step (model load, first transactions)
             submitAndWait(client, watcher, List.of(prompts.get(0)), 0, Duration.ofMinutes(5));
-            double[] hopIdle = new double[0];
-            if (idle > 0) {
-                List<Double> hops = new ArrayList<>();
-                for (int i = 0; i < idle; i++) {
-                    for (CollectedTrajectory t : submitAndWait(client, watcher, List.of(prompts.get(i % prompts.size())),
-                            5000 + i, Duration.ofMinutes(5)).values()) {
-                        hops.addAll(hops(t));
-                    }
-                }
-                hopIdle = percentiles(hops);
-            }
             long t0 = System.nanoTime();
             Map<String, CollectedTrajectory> done = submitAndWait(client, watcher, prompts, 1000, Duration.ofMinutes(60));
             double secs = (System.nanoTime() - t0) / 1e9;
@@ -163,6 +152,19 @@ public final class PipelineBench {
                     e2e.add((double) (last.getProvenance().getProducedAt().toEpochMilli()
                             - t.prompt().getContext().getSubmittedAt().toEpochMilli()));
                 }
+            }
+            // idle after the load: the steady state of a warm process (JIT-compiled broker and client paths) that
+            // has nothing else to do, one trajectory at a time
+            double[] hopIdle = new double[0];
+            if (idle > 0) {
+                List<Double> idleHops = new ArrayList<>();
+                for (int i = 0; i < idle; i++) {
+                    for (CollectedTrajectory t : submitAndWait(client, watcher, List.of(prompts.get(i % prompts.size())),
+                            5000 + i, Duration.ofMinutes(5)).values()) {
+                        idleHops.addAll(hops(t));
+                    }
+                }
+                hopIdle = percentiles(idleHops);
             }
             double perSec = prompts.size() / secs;
             out.printf("batch %d: pipeline %.2f trajectories/s (ratio %.3f)%n", batch, perSec, perSec / direct);

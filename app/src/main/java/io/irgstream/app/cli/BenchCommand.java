@@ -28,7 +28,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch-sizes", split = ",", defaultValue = "16,1,4", description = "max.batch.size values; the first is the main run, with idle latency (default: ${DEFAULT-VALUE}).")
     int[] batchSizes;
 
-    @Option(names = "--idle", defaultValue = "20", description = "Trajectories run one at a time for the idle latency (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--idle", defaultValue = "50", description = "Trajectories run one at a time for the idle latency (default: ${DEFAULT-VALUE}).")
     int idle;
 
     @Option(names = "--models", defaultValue = "${env:IRG_MODELS:-models/shapes}", description = "Model folder.")
