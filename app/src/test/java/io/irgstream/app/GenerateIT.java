@@ -31,7 +31,7 @@ class GenerateIT {
         CommandLine cl = IrgCli.commandLine();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute("generate", "a photo of a red circle left of a blue square", "--seed", "7",
+        int code = cl.execute("generate", "a photo of a red circle and a blue square", "--seed", "7",
                 "--out", dir.resolve("out").toString(), "--data-dir", dir.resolve("data").toString(),
                 "--models", Path.of("..", "models", "shapes").toString());
         assertThat(code).as("exit code; stderr: %s", err).isZero();
@@ -42,7 +42,7 @@ class GenerateIT {
         for (String f : List.of("prompt.txt", "thought.txt", "draft.png", "reflection-1.txt", "final.png", "trajectory.json")) {
             assertThat(folder.resolve(f)).as(f).isNotEmptyFile();
         }
-        assertThat(Files.readString(folder.resolve("thought.txt"))).contains(" at x ");
+        assertThat(Files.readString(folder.resolve("thought.txt"))).contains(" at x ").contains("red circle").contains("blue square");
         assertThat(Files.readString(folder.resolve("reflection-1.txt")))
                 .contains("Detailed Explanation of Required Improvements", "Step-by-Step Modification Guidance",
                         "Final Comprehensive Prompt for the Improved Image").containsPattern("Verdict: (SATISFIED|NEEDS_CHANGES)");
@@ -52,5 +52,21 @@ class GenerateIT {
         try (Stream<Path> s = Files.list(dir.resolve("out"))) {
             assertThat(s.map(p -> p.getFileName().toString())).as("no partial folders left").noneMatch(n -> n.endsWith(".partial"));
         }
+    }
+
+    @Test
+    void shouldFailWithTheModelsReasonWhenThePromptIsOutsideItsGrammar() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = IrgCli.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute("generate", "a photo of a red circle left of a blue square", "--seed", "7",
+                "--out", dir.resolve("out").toString(), "--data-dir", dir.resolve("data").toString(),
+                "--models", Path.of("..", "models", "shapes").toString());
+        assertThat(code).as("exit code; stdout: %s", out).isEqualTo(1);
+        assertThat(err.toString()).contains("failed at step think")
+                .contains("prompt outside the shapes-world grammar (WORLD.md)")
+                .contains("position prompts name shapes only");
     }
 }

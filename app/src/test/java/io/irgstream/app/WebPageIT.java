@@ -45,7 +45,7 @@ class WebPageIT {
 
             chromium.navigate(base + "/");
             assertThat(chromium.awaitValue("document.readyState", "complete", Duration.ofSeconds(20))).isEqualTo("complete");
-            chromium.eval("document.getElementById('prompt').value = 'a photo of a red circle left of a blue square';"
+            chromium.eval("document.getElementById('prompt').value = 'a photo of a red circle and a blue square';"
                     + "document.getElementById('submit').requestSubmit(); 'ok'");
             String strip = "(() => { const s = document.querySelector('section.strip'); if (!s) return '';"
                     + " const f = [...s.querySelectorAll('img')].find(i => i.alt === 'Final 1');"
@@ -56,7 +56,7 @@ class WebPageIT {
             chromium.screenshot(shot);
             assertThat(state).as("strip state (screenshot: %s)", shot.toAbsolutePath()).isEqualTo("COMPLETED+final");
             assertThat(chromium.eval("document.querySelector('section.strip').innerText"))
-                    .contains("a photo of a red circle left of a blue square", "plan for:");
+                    .contains("a photo of a red circle and a blue square", "plan for:");
         }
     }
 }

@@ -36,7 +36,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "PROMPT", description = "The prompt, e.g. \"a photo of a red circle left of a blue square\".")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "PROMPT", description = "The prompt, e.g. \"a photo of a red circle and a blue square\".")
     String prompt;
 
     @Option(names = "--prompts-file", paramLabel = "FILE", description = "One prompt per line; all are submitted at once. Blank lines and lines starting with # are skipped.")
