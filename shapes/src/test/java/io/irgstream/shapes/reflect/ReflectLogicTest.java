@@ -123,6 +123,28 @@ class ReflectLogicTest {
     }
 
     @Test
+    void shouldSeparateObjectsThatTouchWhenThePromptIsOtherwiseMet() {
+        // a real failure of the shipped models: a plan 1 px short of WORLD.md's 2 px gap, drawn as one blob
+        String plan = "purple square at x 35 y 40 size 18 ; red circle at x 23 y 22 size 15";
+        String r = reflect("a photo of a square and a circle", plan, ThoughtFormat.parseObjects(plan));
+        assertThat(r).contains("The red circle at x 23 y 22 touches the purple square at x 35 y 40")
+                .contains("1. Move the red circle from x 23 y 22 to x ");
+        assertThat(Verdict.of(r)).isEqualTo(Verdict.NEEDS_CHANGES);
+        assertThat(ThinkQuality.good(PromptSpec.parse("a photo of a square and a circle"), finalPlan(r))).isTrue();
+    }
+
+    @Test
+    void shouldLeaveObjectsThePromptDoesNotNameWhereTheyAre() {
+        // a detection at the corner next to one of four diamonds: the count stands, nothing to move
+        String plan = "white diamond at x 12 y 16 size 15 ; yellow diamond at x 15 y 44 size 16 ; "
+                + "purple diamond at x 37 y 43 size 12 ; green diamond at x 53 y 17 size 17";
+        List<SceneObject> seen = new java.util.ArrayList<>(ThoughtFormat.parseObjects(plan));
+        seen.add(new SceneObject(io.irgstream.shapes.world.Shape.CROSS, io.irgstream.shapes.world.Color.PINK, 1, 0, 10));
+        String r = reflect("a photo of four diamonds", plan, seen);
+        assertThat(Verdict.of(r)).isEqualTo(Verdict.SATISFIED);
+    }
+
+    @Test
     void shouldMoveObjectWhenRelationFails() {
         List<SceneObject> seen = ThoughtFormat.parseObjects(
                 "red circle at x 40 y 30 size 12 ; blue square at x 20 y 30 size 12");
