@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
         description = {"Train the shapes-world step models from procedurally generated data and write TorchScript "
                 + "modules plus manifest.json (docs/models.md).",
                 "Options: [--step think|draw|reflect|refine|all]... [--quick] [--out DIR (default models/shapes)] "
-                        + "[--work DIR (checkpoints, default .irg/train)] [--seed N] [--minutes M (budget per step)] "
+                        + "[--work DIR (checkpoints, default .irg/train)] [--seed N] [--minutes M (wall-clock budget shared by the steps, default 90)] "
                         + "[--threads N] [--max-steps N] [--promote-from DIR]",
                 "--quick trains tiny versions in seconds. A run that is cut off resumes from its last checkpoint."})
 public final class TrainCommand implements Callable<Integer> {
