@@ -66,6 +66,43 @@ class ShippedModelsReplayIT {
                 assertThat(f[f.length - 1]).as(l).matches("IDENTICAL( \\(kept the judged image.*\\))?");
                 assertThat(f[4]).as("made by the shipped model, not a test double: " + l).doesNotStartWith("test-");
             });
+
+            // the CLI's real write path: redrive draw with the shipped draw.pt itself (--force, since the same model
+            // already made the original); the revision is a new event and re-runs bit-identical
+            String[] cluster = {"--bootstrap-servers", KafkaFixture.bootstrapServers(), "--schema-registry",
+                    stack.registryUrl(), "--topic-prefix", layout.prefix(), "--data-dir", dir.toString()};
+            StringWriter rOut = new StringWriter();
+            CommandLine redrive = IrgCli.commandLine();
+            redrive.setOut(new PrintWriter(rOut, true));
+            redrive.setErr(new PrintWriter(err, true));
+            List<String> args = new java.util.ArrayList<>(List.of("redrive", "--step", "draw", "--from",
+                    java.time.Instant.now().minusSeconds(600).toString(), "--trajectory", id, "--force", "--model",
+                    MODELS.resolve("draw.pt").toString()));
+            args.addAll(List.of(cluster));
+            assertThat(redrive.execute(args.toArray(String[]::new))).as("redrive; out: %s; err: %s", rOut, err).isZero();
+            assertThat(rOut.toString()).contains("redriven\t" + id + "\t");
+
+            StringWriter out2 = new StringWriter();
+            CommandLine replay2 = IrgCli.commandLine();
+            replay2.setOut(new PrintWriter(out2, true));
+            replay2.setErr(new PrintWriter(err, true));
+            List<String> replayArgs = new java.util.ArrayList<>(List.of("replay", id, "--verify", "--models", MODELS.toString()));
+            replayArgs.addAll(List.of(cluster));
+            assertThat(replay2.execute(replayArgs.toArray(String[]::new))).as("replay; out: %s; err: %s", out2, err).isZero();
+            System.out.println(out2);
+            List<String> draws = out2.toString().lines().filter(l -> l.startsWith("draw\t")).toList();
+            assertThat(draws).as("the original draft and its revision 1").hasSize(2);
+            assertThat(draws).extracting(l -> l.split("\t")[2]).containsExactly("0", "1");
+            assertThat(draws).allSatisfy(l -> assertThat(l).endsWith("IDENTICAL"));
+            var collected = io.irgstream.app.client.Replay.collect(KafkaFixture.bootstrapServers(), stack.registryClient(),
+                    layout.prefix(), id, java.time.Instant.EPOCH);
+            List<io.irgstream.events.DraftImageProduced> revised = collected.revisions().stream()
+                    .filter(io.irgstream.events.DraftImageProduced.class::isInstance)
+                    .map(io.irgstream.events.DraftImageProduced.class::cast).toList();
+            assertThat(revised).hasSize(1);
+            assertThat(revised.get(0).getImage().getSha256()).as("same model, same seed, same pixels")
+                    .isEqualTo(collected.draft().getImage().getSha256());
+            assertThat(revised.get(0).getProvenance().getRevision()).isEqualTo(1);
         }
     }
 }
