@@ -88,7 +88,8 @@ class WorkerRecoveryIT {
             broker.start();
             send(broker.bootstrapServers(), topics, "r-", 16, n);
             Map<String, Integer> out = awaitCommitted(broker.bootstrapServers(), topics.thoughts().name(), n);
-            assertThat(out).as("each record's thought committed exactly once").hasSize(n)
+            assertThat(out).as(() -> "each record's thought committed exactly once; "
+                            + diagnose(broker.bootstrapServers(), topics, "think-restart")).hasSize(n)
                     .allSatisfy((k, count) -> assertThat(count).as(k).isEqualTo(1));
             assertThat(thread.isAlive()).as("the worker is still running").isTrue();
             assertThat(worker.stats().restarts() + worker.stats().abortedBatches())
@@ -119,7 +120,8 @@ class WorkerRecoveryIT {
         }
         send(KafkaFixture.bootstrapServers(), topics, "f-", 8, n); // the worker's next transaction meets the fence
         Map<String, Integer> out = awaitCommitted(KafkaFixture.bootstrapServers(), topics.thoughts().name(), n);
-        assertThat(out).hasSize(n).allSatisfy((k, count) -> assertThat(count).as(k).isEqualTo(1));
+        assertThat(out).as(() -> "worker " + worker.stats() + diagnose(KafkaFixture.bootstrapServers(), topics, "think-fenced"))
+                .hasSize(n).allSatisfy((k, count) -> assertThat(count).as(k).isEqualTo(1));
         assertThat(worker.stats().restarts()).as("clients re-created after the fencing").isGreaterThanOrEqualTo(1);
         assertThat(thread.isAlive()).as("the worker is still running").isTrue();
         assertThat(worker.stop(Duration.ofSeconds(30))).isTrue();
@@ -146,7 +148,9 @@ class WorkerRecoveryIT {
         assertThat(t1.isAlive() && t2.isAlive()).as("one of the two instances with the same worker.id stopped").isFalse();
         Thread survivor = t1.isAlive() ? t1 : t2;
         Map<String, Integer> out = awaitCommitted(KafkaFixture.bootstrapServers(), topics.thoughts().name(), n);
-        assertThat(out).hasSize(n).allSatisfy((k, count) -> assertThat(count).as(k).isEqualTo(1));
+        assertThat(out).as(() -> "first " + first.stats() + ", second " + second.stats()
+                        + diagnose(KafkaFixture.bootstrapServers(), topics, "think-dup"))
+                .hasSize(n).allSatisfy((k, count) -> assertThat(count).as(k).isEqualTo(1));
         Thread.sleep(3_000); // no late fencing of the survivor
         assertThat(survivor.isAlive()).as("the other instance keeps running").isTrue();
         first.stop(Duration.ofSeconds(30));
@@ -192,21 +196,70 @@ class WorkerRecoveryIT {
                 new ImageStore(new FileSystemBlobStore(dir.resolve("blobs")), 1024), null);
     }
 
-    private static void send(String bootstrap, Topics topics, String prefix, int from, int to) {
+    /** Writes prompts {@code prefix+from .. prefix+(to-1)} and waits for every write to be acknowledged. */
+    private static void send(String bootstrap, Topics topics, String prefix, int from, int to) throws Exception {
         IrgAvroSerializer<PromptSubmitted> ser = new IrgAvroSerializer<>(client);
         Map<String, Object> props = new HashMap<>(KafkaFixture.producerProps());
         props.put("bootstrap.servers", bootstrap);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> acks = new ArrayList<>();
             for (int i = from; i < to; i++) {
                 String id = prefix + i;
                 PromptSubmitted ev = PromptSubmitted.newBuilder().setContext(TrajectoryContext.newBuilder()
                         .setTrajectoryId(id).setPrompt("a photo of a circle " + i).setSeed(i).setRounds(1)
                         .setSampler(SamplerParams.newBuilder().build()).setSubmittedAt(Instant.now()).build()).build();
-                producer.send(new ProducerRecord<>(topics.prompts().name(), id.getBytes(StandardCharsets.UTF_8),
-                        ser.serialize(topics.prompts().name(), ev)));
+                acks.add(producer.send(new ProducerRecord<>(topics.prompts().name(), id.getBytes(StandardCharsets.UTF_8),
+                        ser.serialize(topics.prompts().name(), ev))));
             }
-            producer.flush();
+            for (var ack : acks) {
+                ack.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
         }
+    }
+
+    /**
+     * What a failed exactly-once check needs to be explained: where each key sits on the input, output (committed and
+     * not), retry and dead-letter topics, and the worker group's committed offsets.
+     */
+    private static String diagnose(String bootstrap, Topics topics, String workerId) {
+        StringBuilder b = new StringBuilder();
+        for (String topic : List.of(topics.prompts().name(), topics.thoughts().name(), topics.retry("think", 1).name(),
+                topics.retry("think", 2).name(), topics.retry("think", 3).name(), topics.deadLetters().name())) {
+            for (String isolation : List.of("read_committed", "read_uncommitted")) {
+                b.append('\n').append(topic).append(" (").append(isolation).append("): ")
+                        .append(positions(bootstrap, topic, isolation));
+            }
+        }
+        String group = new WorkerConfig(config(bootstrap, topics, workerId, Map.of())).groupId();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            b.append("\ncommitted offsets of ").append(group).append(": ")
+                    .append(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, java.util.concurrent.TimeUnit.SECONDS));
+        } catch (Exception e) {
+            b.append("\ncommitted offsets of ").append(group).append(": unavailable (").append(e).append(')');
+        }
+        return b.toString();
+    }
+
+    /** key@partition:offset of every record on a topic, read with the given isolation level. */
+    private static List<String> positions(String bootstrap, String topic, String isolation) {
+        Map<String, Object> props = new HashMap<>(KafkaFixture.consumerProps("diagnose-" + System.nanoTime()));
+        props.put("bootstrap.servers", bootstrap);
+        props.put("isolation.level", isolation);
+        List<String> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<org.apache.kafka.common.TopicPartition> parts = c.partitionsFor(topic).stream()
+                    .map(pi -> new org.apache.kafka.common.TopicPartition(topic, pi.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            long deadline = System.currentTimeMillis() + 2_000;
+            while (System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    out.add((r.key() == null ? "null" : new String(r.key(), StandardCharsets.UTF_8)) + "@" + r.partition()
+                            + ":" + r.offset());
+                }
+            }
+        }
+        return out;
     }
 
     /** Committed outputs per key (read_committed, from the beginning) once at least {@code n} keys are there. */
