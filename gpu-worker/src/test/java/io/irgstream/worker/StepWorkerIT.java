@@ -8,13 +8,12 @@ import io.irgstream.events.SamplerParams;
 import io.irgstream.events.ThoughtProduced;
 import io.irgstream.events.TrajectoryContext;
 import io.irgstream.model.Step;
-import io.irgstream.schemas.EmbeddedSchemaRegistry;
-import io.irgstream.schemas.HttpSchemaRegistryClient;
 import io.irgstream.schemas.IrgAvroDeserializer;
 import io.irgstream.schemas.IrgAvroSerializer;
 import io.irgstream.schemas.SchemaRegistryClient;
 import io.irgstream.schemas.Topics;
 import io.irgstream.schemas.images.FileSystemBlobStore;
+import io.irgstream.schemas.testing.SchemaRegistryExtension;
 import io.irgstream.schemas.images.ImageStore;
 import io.irgstream.worker.testing.DeterministicTestModel;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -24,9 +23,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
@@ -44,21 +43,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** One think worker on the real broker: micro-batching, dead letters, and configuration errors. */
 class StepWorkerIT {
     static final String WARMUP = "warmup";
-    static EmbeddedSchemaRegistry registry;
+    @RegisterExtension
+    static final SchemaRegistryExtension registry = new SchemaRegistryExtension();
     static SchemaRegistryClient client;
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void startRegistry() {
-        registry = EmbeddedSchemaRegistry.builder().port(0).build().start();
-        client = new HttpSchemaRegistryClient(registry.url());
-    }
-
-    @AfterAll
-    static void stopRegistry() {
-        registry.close();
+    static void registryClient() {
+        client = registry.client();
     }
 
     @Test

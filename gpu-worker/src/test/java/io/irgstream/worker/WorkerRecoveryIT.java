@@ -7,12 +7,11 @@ import io.irgstream.events.PromptSubmitted;
 import io.irgstream.events.SamplerParams;
 import io.irgstream.events.TrajectoryContext;
 import io.irgstream.model.Step;
-import io.irgstream.schemas.EmbeddedSchemaRegistry;
-import io.irgstream.schemas.HttpSchemaRegistryClient;
 import io.irgstream.schemas.IrgAvroSerializer;
 import io.irgstream.schemas.SchemaRegistryClient;
 import io.irgstream.schemas.Topics;
 import io.irgstream.schemas.images.FileSystemBlobStore;
+import io.irgstream.schemas.testing.SchemaRegistryExtension;
 import io.irgstream.schemas.images.ImageStore;
 import io.irgstream.worker.testing.DeterministicTestModel;
 import org.apache.kafka.clients.admin.Admin;
@@ -23,9 +22,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
@@ -46,21 +45,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  * exactly once (read_committed).
  */
 class WorkerRecoveryIT {
-    static EmbeddedSchemaRegistry registry;
+    @RegisterExtension
+    static final SchemaRegistryExtension registry = new SchemaRegistryExtension();
     static SchemaRegistryClient client;
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void startRegistry() {
-        registry = EmbeddedSchemaRegistry.builder().port(0).build().start();
-        client = new HttpSchemaRegistryClient(registry.url());
-    }
-
-    @AfterAll
-    static void stopRegistry() {
-        registry.close();
+    static void registryClient() {
+        client = registry.client();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.irgstream.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import io.irgstream.schemas.testing.SchemaRegistryExtension;
 
 import io.irgstream.events.DraftImageProduced;
 import io.irgstream.events.FinalImageProduced;
@@ -11,9 +12,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
 import org.apache.avro.Schema;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The redrive fields (Provenance.revision, Provenance.redrivenModelSha256, Trajectory.revisions) are a BACKWARD
@@ -21,18 +22,16 @@ import org.junit.jupiter.api.Test;
  * read as revision 0.
  */
 class RevisionSchemaCompatibilityTest {
-    private EmbeddedSchemaRegistry registry;
+    /** A fresh, empty registry for each test. */
+    @RegisterExtension
+    final SchemaRegistryExtension registry = new SchemaRegistryExtension();
     private SchemaRegistryClient client;
 
     @BeforeEach
-    void startRegistry() {
-        registry = new EmbeddedSchemaRegistry("127.0.0.1", 0, null).start();
-        client = new HttpSchemaRegistryClient(registry.url());
-    }
-
-    @AfterEach
-    void stopRegistry() {
-        registry.close();
+    void registryClient() {
+        client = registry.client();
+        // this test reads with a SpecificDatumReader of its own, not through IrgAvroDeserializer (which installs it)
+        AvroClassTrust.install();
     }
 
     private static Schema v1(String file, Schema.Parser parser) throws IOException {

@@ -1,6 +1,7 @@
 package io.irgstream.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import io.irgstream.schemas.testing.SchemaRegistryExtension;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.irgstream.events.ImageRef;
@@ -10,27 +11,23 @@ import java.awt.Color;
 import java.nio.ByteBuffer;
 import org.apache.avro.Schema;
 import org.apache.kafka.common.errors.SerializationException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class SchemaEvolutionTest {
 
     private static final String TOPIC = "evolution.images";
     private static final String SUBJECT = TOPIC + "-value";
 
-    private EmbeddedSchemaRegistry registry;
+    /** A fresh, empty registry for each test. */
+    @RegisterExtension
+    final SchemaRegistryExtension registry = new SchemaRegistryExtension();
     private SchemaRegistryClient client;
 
     @BeforeEach
-    void startRegistry() {
-        registry = new EmbeddedSchemaRegistry("127.0.0.1", 0, null).start();
-        client = new HttpSchemaRegistryClient(registry.url());
-    }
-
-    @AfterEach
-    void stopRegistry() {
-        registry.close();
+    void registryClient() {
+        client = registry.client();
     }
 
     @Test

@@ -9,10 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.irgstream.embedded.TopicSpec;
 import io.irgstream.embedded.testing.KafkaFixture;
-import io.irgstream.schemas.EmbeddedSchemaRegistry;
-import io.irgstream.schemas.HttpSchemaRegistryClient;
 import io.irgstream.schemas.IrgAvroSerializer;
 import io.irgstream.schemas.SchemaRegistryClient;
+import io.irgstream.schemas.testing.SchemaRegistryExtension;
 import io.irgstream.schemas.Topic;
 import io.irgstream.schemas.Topics;
 import io.irgstream.schemas.images.FileSystemBlobStore;
@@ -40,6 +39,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -52,7 +52,8 @@ class TopologyServiceIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    private static EmbeddedSchemaRegistry registry;
+    @RegisterExtension
+    static final SchemaRegistryExtension registry = new SchemaRegistryExtension();
     private static TopologyService service;
     private static Topics topics;
     private static KafkaProducer<String, byte[]> producer;
@@ -64,8 +65,7 @@ class TopologyServiceIT {
     @BeforeAll
     static void start() throws IOException {
         dir = Files.createTempDirectory("irg-topology-it-");
-        registry = EmbeddedSchemaRegistry.builder().port(0).build().start();
-        registryClient = new HttpSchemaRegistryClient(registry.url());
+        registryClient = registry.client();
         String prefix = KafkaFixture.uniqueTopicPrefix("topology-it");
         topics = Topics.withPrefix(prefix);
         List<TopicSpec> specs = new ArrayList<>();
@@ -99,9 +99,6 @@ class TopologyServiceIT {
         }
         if (service != null) {
             service.close();
-        }
-        if (registry != null) {
-            registry.close();
         }
         try (var paths = Files.walk(dir)) {
             paths.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -14,35 +14,25 @@ import io.irgstream.events.ReflectionProduced;
 import io.irgstream.events.ThoughtProduced;
 import io.irgstream.events.Trajectory;
 import io.irgstream.events.TrajectoryRevision;
-import io.irgstream.schemas.EmbeddedSchemaRegistry;
+import io.irgstream.schemas.testing.SchemaRegistryExtension;
 import io.irgstream.topology.internals.TrajectoryFold;
 import io.irgstream.topology.internals.TrajectoryJson;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Revisions (redriven step results) are listed beside the originals and never move the trajectory. */
 class TrajectoryRevisionTopologyTest {
     private static final String NEW_SHA = "cd".repeat(32);
-    private static EmbeddedSchemaRegistry registry;
+    @RegisterExtension
+    static final SchemaRegistryExtension registry = new SchemaRegistryExtension();
     private TopologyHarness harness;
-
-    @BeforeAll
-    static void startRegistry() {
-        registry = EmbeddedSchemaRegistry.builder().port(0).build().start();
-    }
-
-    @AfterAll
-    static void stopRegistry() {
-        registry.close();
-    }
 
     @BeforeEach
     void startDriver() {
-        harness = new TopologyHarness(registry);
+        harness = new TopologyHarness(registry.registry());
     }
 
     @AfterEach

@@ -16,38 +16,28 @@ import io.irgstream.events.Trajectory;
 import io.irgstream.events.TrajectoryRound;
 import io.irgstream.events.TrajectoryStatus;
 import io.irgstream.events.TrajectoryStep;
-import io.irgstream.schemas.EmbeddedSchemaRegistry;
+import io.irgstream.schemas.testing.SchemaRegistryExtension;
 import io.irgstream.topology.internals.TrajectoryFold;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class TrajectoryTopologyTest {
 
-    private static EmbeddedSchemaRegistry registry;
+    @RegisterExtension
+    static final SchemaRegistryExtension registry = new SchemaRegistryExtension();
     private TopologyHarness harness;
-
-    @BeforeAll
-    static void startRegistry() {
-        registry = EmbeddedSchemaRegistry.builder().port(0).build().start();
-    }
-
-    @AfterAll
-    static void stopRegistry() {
-        registry.close();
-    }
 
     @BeforeEach
     void startDriver() {
-        harness = new TopologyHarness(registry);
+        harness = new TopologyHarness(registry.registry());
     }
 
     @AfterEach
@@ -350,7 +340,7 @@ class TrajectoryTopologyTest {
         harness.send(e.id, inOrder.toArray(SpecificRecord[]::new));
         Trajectory ordered = harness.stored(e.id);
 
-        try (TopologyHarness other = new TopologyHarness(registry)) {
+        try (TopologyHarness other = new TopologyHarness(registry.registry())) {
             List<SpecificRecord> reversed = new ArrayList<>(inOrder);
             java.util.Collections.reverse(reversed);
             other.send(r.id, reversed.toArray(SpecificRecord[]::new));
