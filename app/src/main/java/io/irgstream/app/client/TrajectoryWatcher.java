@@ -3,21 +3,18 @@ package io.irgstream.app.client;
 import io.irgstream.schemas.IrgAvroDeserializer;
 import io.irgstream.schemas.SchemaRegistryClient;
 import io.irgstream.schemas.Topic;
+import io.irgstream.schemas.TopicFollower;
 import io.irgstream.schemas.Topics;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -35,46 +32,28 @@ import java.util.function.Consumer;
 public final class TrajectoryWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TrajectoryWatcher.class);
 
-    private final KafkaConsumer<byte[], byte[]> consumer;
     private final Map<String, IrgAvroDeserializer<? extends SpecificRecord>> deserializers = new HashMap<>();
     private final Map<String, CollectedTrajectory> watched = new LinkedHashMap<>();
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final TopicFollower<String, byte[]> follower;
     private volatile RuntimeException failure;
 
     public TrajectoryWatcher(String bootstrapServers, SchemaRegistryClient registry, String topicPrefix) {
-        Map<String, Object> p = new HashMap<>();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "irg-watcher");
-        p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
-        this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         Topics topics = Topics.withPrefix(topicPrefix);
         for (Topic<? extends SpecificRecord> t : List.of(topics.prompts(), topics.thoughts(), topics.draftImages(),
                 topics.reflections(), topics.finalImages(), topics.deadLetters())) {
             deserializers.put(t.name(), new IrgAvroDeserializer<>(registry, t.valueClass().orElseThrow()));
         }
-        List<TopicPartition> parts = new ArrayList<>();
-        for (String topic : deserializers.keySet()) {
-            List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(15));
-            if (infos == null || infos.isEmpty()) {
-                consumer.close();
-                throw new IllegalStateException("topic " + topic + " does not exist: is this the right cluster and "
-                        + "topic prefix?");
-            }
-            for (PartitionInfo i : infos) {
-                parts.add(new TopicPartition(topic, i.partition()));
-            }
-        }
-        consumer.assign(parts);
-        consumer.seekToEnd(parts);
-        for (TopicPartition tp : parts) {
-            consumer.position(tp, Duration.ofSeconds(15)); // fix the start before anything is submitted
-        }
-        this.thread = new Thread(this::loop, "irg-trajectory-watcher");
-        this.thread.setDaemon(true);
-        this.thread.start();
+        this.follower = TopicFollower.builder(new StringDeserializer(), new ByteArrayDeserializer())
+                .bootstrapServers(bootstrapServers)
+                .clientId("irg-watcher")
+                .config(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000)
+                .topics(deserializers.keySet())
+                .startAt(TopicFollower.StartAt.END) // fixed here, before anything is submitted
+                .missingTopicHint(": is this the right cluster and topic prefix?")
+                .name("irg-trajectory-watcher")
+                .onBatch(this::collect)
+                .onFailure(this::fail)
+                .start();
     }
 
     /** Starts collecting the events of trajectory {@code id}. */
@@ -138,53 +117,34 @@ public final class TrajectoryWatcher implements AutoCloseable {
         }
     }
 
-    private void loop() {
-        try {
-            while (running) {
-                var records = consumer.poll(Duration.ofMillis(200));
-                if (records.isEmpty()) {
-                    continue;
-                }
-                synchronized (this) {
-                    for (ConsumerRecord<byte[], byte[]> r : records) {
-                        if (r.key() == null) {
-                            continue;
-                        }
-                        String id = new String(r.key(), StandardCharsets.UTF_8);
-                        CollectedTrajectory t = watched.get(id);
-                        if (t == null) {
-                            continue;
-                        }
-                        try {
-                            t.add(deserializers.get(r.topic()).deserialize(r.topic(), r.value()));
-                        } catch (RuntimeException e) {
-                            log.warn("skipping unreadable record {}-{}@{} of trajectory {}: {}", r.topic(), r.partition(),
-                                    r.offset(), id, e.getMessage());
-                        }
-                    }
-                    notifyAll();
-                }
+    /** Adds a batch of step events to the watched trajectories, on the follower's thread. */
+    private synchronized void collect(ConsumerRecords<String, byte[]> records) {
+        for (ConsumerRecord<String, byte[]> r : records) {
+            if (r.key() == null) {
+                continue;
             }
-        } catch (WakeupException e) {
-            // closing
-        } catch (RuntimeException e) {
-            failure = e;
-            synchronized (this) {
-                notifyAll();
+            CollectedTrajectory t = watched.get(r.key());
+            if (t == null) {
+                continue;
             }
-        } finally {
-            consumer.close(Duration.ofSeconds(5));
+            try {
+                t.add(deserializers.get(r.topic()).deserialize(r.topic(), r.value()));
+            } catch (RuntimeException e) {
+                log.warn("skipping unreadable record {}-{}@{} of trajectory {}: {}", r.topic(), r.partition(),
+                        r.offset(), r.key(), e.getMessage());
+            }
         }
+        notifyAll();
+    }
+
+    /** Wakes {@link #awaitAll} with the failure that stopped the follower. */
+    private synchronized void fail(RuntimeException e) {
+        failure = e;
+        notifyAll();
     }
 
     @Override
     public void close() {
-        running = false;
-        consumer.wakeup();
-        try {
-            thread.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        follower.close();
     }
 }

@@ -1,23 +1,16 @@
 package io.irgstream.topology.internals;
 
 import io.irgstream.events.Trajectory;
+import io.irgstream.schemas.TopicFollower;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
@@ -38,11 +31,9 @@ public final class TrajectoryFeed implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrajectoryFeed.class);
 
-    private final KafkaConsumer<String, Trajectory> consumer;
     private final Set<Subscription> subscriptions = new CopyOnWriteArraySet<>();
     private final List<java.util.function.Consumer<Trajectory>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final TopicFollower<String, Trajectory> follower;
 
     /**
      * Starts following {@code topic}.
@@ -53,30 +44,18 @@ public final class TrajectoryFeed implements AutoCloseable {
      * @throws IllegalStateException naming the topic when it does not exist
      */
     public TrajectoryFeed(String bootstrapServers, String topic, Deserializer<Trajectory> deserializer) {
-        Map<String, Object> p = new HashMap<>();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "irg-topology-feed-" + ProcessHandle.current().pid());
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
-        consumer = new KafkaConsumer<>(p, new StringDeserializer(), deserializer);
-        List<TopicPartition> partitions = new ArrayList<>();
-        try {
-            List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(15));
-            if (infos == null || infos.isEmpty()) {
-                throw new IllegalStateException("topic " + topic + " does not exist; create the irg topics first");
-            }
-            infos.forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
-            consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
-            partitions.forEach(consumer::position);
-        } catch (RuntimeException e) {
-            consumer.close();
-            throw e;
-        }
-        thread = new Thread(this::loop, "irg-trajectory-feed");
-        thread.setDaemon(true);
-        thread.start();
+        follower = TopicFollower.builder(new StringDeserializer(), deserializer)
+                .bootstrapServers(bootstrapServers)
+                .clientId("irg-topology-feed-" + ProcessHandle.current().pid())
+                .config(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024)
+                .topics(List.of(topic))
+                .startAt(TopicFollower.StartAt.END)
+                .missingTopicHint("; create the irg topics first")
+                .name("irg-trajectory-feed")
+                .onRecord(this::publish)
+                .onFailure(e -> LOG.error("trajectory feed stopped: {}; event streams get no more updates",
+                        e.toString(), e))
+                .start();
     }
 
     /**
@@ -96,47 +75,28 @@ public final class TrajectoryFeed implements AutoCloseable {
         listeners.add(listener);
     }
 
-    private void loop() {
-        try {
-            while (running) {
-                for (ConsumerRecord<String, Trajectory> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (r.value() == null) {
-                        continue;
-                    }
-                    for (java.util.function.Consumer<Trajectory> l : listeners) {
-                        try {
-                            l.accept(r.value());
-                        } catch (RuntimeException e) {
-                            LOG.warn("trajectory listener failed: {}", e.toString());
-                        }
-                    }
-                    for (Subscription s : subscriptions) {
-                        if (s.trajectoryId == null || s.trajectoryId.equals(r.key())) {
-                            s.offer(r.value());
-                        }
-                    }
-                }
+    /** Hands one committed change to the listeners and the matching subscriptions, on the follower's thread. */
+    private void publish(ConsumerRecord<String, Trajectory> r) {
+        if (r.value() == null) {
+            return;
+        }
+        for (java.util.function.Consumer<Trajectory> l : listeners) {
+            try {
+                l.accept(r.value());
+            } catch (RuntimeException e) {
+                LOG.warn("trajectory listener failed: {}", e.toString());
             }
-        } catch (WakeupException e) {
-            if (running) {
-                LOG.error("trajectory feed woken up unexpectedly", e);
+        }
+        for (Subscription s : subscriptions) {
+            if (s.trajectoryId == null || s.trajectoryId.equals(r.key())) {
+                s.offer(r.value());
             }
-        } catch (RuntimeException e) {
-            LOG.error("trajectory feed stopped: {}; event streams get no more updates", e.toString(), e);
-        } finally {
-            consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
         }
     }
 
     @Override
     public void close() {
-        running = false;
-        consumer.wakeup();
-        try {
-            thread.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        follower.close();
     }
 
     /** Changes of one trajectory (or of all) in arrival order. */
