@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.irgstream.app.stack.EmbeddedStack;
 import io.irgstream.app.stack.TopicLayout;
+import io.irgstream.app.testing.InProcessCli;
 import io.irgstream.app.testing.PipelineHarness;
 import io.irgstream.schemas.images.ImageStore;
 import io.irgstream.worker.testing.DeterministicTestModel;
@@ -88,13 +89,13 @@ class HttpApiIT {
             assertThat(list.toString()).contains("COMPLETED");
 
             // ./irg get and ./irg watch against the same API
-            String[] cli = cli("get", ids.get(0), "--api", base);
-            assertThat(cli[0]).isEqualTo("0");
-            assertThat(JSON.readTree(cli[1]).path("status").asText()).isEqualTo("COMPLETED");
-            String[] watched = cli("watch", ids.get(0), "--api", base);
-            assertThat(watched[0]).as("watch of a completed trajectory exits 0").isEqualTo("0");
-            assertThat(watched[1]).contains("COMPLETED", "verdict");
-            assertThat(cli("get", "no-such-id", "--api", base)[2]).contains("not found");
+            InProcessCli.Result got = InProcessCli.run("get", ids.get(0), "--api", base);
+            assertThat(got.exitCode()).isZero();
+            assertThat(JSON.readTree(got.out()).path("status").asText()).isEqualTo("COMPLETED");
+            InProcessCli.Result watched = InProcessCli.run("watch", ids.get(0), "--api", base);
+            assertThat(watched.exitCode()).as("watch of a completed trajectory exits 0").isZero();
+            assertThat(watched.out()).contains("COMPLETED", "verdict");
+            assertThat(InProcessCli.run("get", "no-such-id", "--api", base).err()).contains("not found");
 
             String metrics = get(base + "/metrics").body();
             java.nio.file.Files.writeString(Path.of("target", "metrics-sample.txt"), metrics);
@@ -105,16 +106,6 @@ class HttpApiIT {
                     "kafka_consumer_fetch_manager_records_lag_max", "irg_trajectories_ended_total{status=\"COMPLETED\"} 20.0",
                     "irg_trajectory_end_to_end_seconds_count 20", "irg_trajectories_in_flight{status=\"THOUGHT\"} 0.0");
         }
-    }
-
-    private static String[] cli(String... args) {
-        java.io.StringWriter out = new java.io.StringWriter();
-        java.io.StringWriter err = new java.io.StringWriter();
-        picocli.CommandLine cl = io.irgstream.app.cli.IrgCli.commandLine();
-        cl.setOut(new java.io.PrintWriter(out, true));
-        cl.setErr(new java.io.PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new String[]{Integer.toString(code), out.toString(), err.toString()};
     }
 
     private HttpResponse<String> get(String url) throws Exception {

@@ -1,25 +1,20 @@
 package io.irgstream.app;
 
-import io.irgstream.app.cli.IrgCli;
 import io.irgstream.app.client.CollectedTrajectory;
 import io.irgstream.app.client.Replay;
-import io.irgstream.app.client.TrajectoryWatcher;
 import io.irgstream.app.stack.EmbeddedStack;
 import io.irgstream.app.stack.TopicLayout;
+import io.irgstream.app.testing.InProcessCli;
 import io.irgstream.app.testing.PipelineHarness;
+import io.irgstream.app.testing.RunningPipeline;
 import io.irgstream.embedded.testing.KafkaFixture;
-import io.irgstream.events.PromptSubmitted;
 import io.irgstream.model.Step;
 import io.irgstream.model.StepModel;
 import io.irgstream.schemas.client.Submission;
-import io.irgstream.schemas.client.TrajectoryClient;
 import io.irgstream.worker.testing.DeterministicTestModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,19 +34,15 @@ class ReplayIT {
     @Test
     void shouldReproduceEveryStepAndReportATamperedImage() throws Exception {
         TopicLayout layout = PipelineHarness.uniqueLayout("replay", 1);
-        try (EmbeddedStack stack = PipelineHarness.stackOnFixture(dir, layout).imageInlineMaxBytes(0)
-                .models(step -> new DeterministicTestModel(step, 0)).build().start();
-             TrajectoryWatcher watcher = new TrajectoryWatcher(stack.bootstrapServers(), stack.registryClient(), layout.prefix());
-             TrajectoryClient client = new TrajectoryClient(stack.bootstrapServers(), stack.registryClient(), layout.prefix(), "test")) {
-            PromptSubmitted e = client.event(new Submission("a photo of a replayed square", 4L, 3, null));
-            String id = e.getContext().getTrajectoryId();
-            watcher.watch(id);
-            client.submitEvents(List.of(e));
-            watcher.awaitAll(List.of(id), Duration.ofSeconds(60), null);
+        try (RunningPipeline pipeline = RunningPipeline.start(dir, layout,
+                stack -> stack.imageInlineMaxBytes(0).models(step -> new DeterministicTestModel(step, 0)))) {
+            EmbeddedStack stack = pipeline.stack();
+            String id = pipeline.submitAndAwait(new Submission("a photo of a replayed square", 4L, 3, null),
+                    Duration.ofSeconds(60)).id();
 
             CollectedTrajectory t = Replay.collect(KafkaFixture.bootstrapServers(), stack.registryClient(), layout.prefix(),
                     id, Instant.EPOCH);
-            assertThat(t.events()).hasSameSizeAs(watcher.snapshot(id).events());
+            assertThat(t.events()).hasSameSizeAs(pipeline.watcher().snapshot(id).events());
             BiFunction<Step, String, Optional<StepModel>> models = (step, sha) -> {
                 DeterministicTestModel m = new DeterministicTestModel(step, 0);
                 return m.info().sha256().equals(sha) ? Optional.of(m) : Optional.empty();
@@ -69,10 +60,8 @@ class ReplayIT {
 
             // The audit page is self-contained: every image embedded, nothing fetched from elsewhere.
             Path html = dir.resolve("audit.html");
-            CommandLine audit = IrgCli.commandLine();
-            audit.setOut(new PrintWriter(new StringWriter(), true));
-            assertThat(audit.execute("audit", id, "--html", html.toString(), "--bootstrap-servers", KafkaFixture.bootstrapServers(),
-                    "--schema-registry", stack.registryUrl(), "--topic-prefix", layout.prefix(), "--data-dir", dir.toString())).isZero();
+            InProcessCli.Result audit = pipeline.runCli("audit", id, "--html", html.toString());
+            assertThat(audit.exitCode()).as("audit; err: %s", audit.err()).isZero();
             String page = Files.readString(html);
             assertThat(page).contains("a photo of a replayed square", "data:image/png;base64,", "verified", "test-draw")
                     .doesNotContain("src=\"http", "TAMPERED");
@@ -84,14 +73,9 @@ class ReplayIT {
             assertThat(after.get(1).step()).isEqualTo("draw");
             assertThat(after.get(1).imageCheck()).startsWith("TAMPERED").contains(t.draft().getImage().getSha256());
 
-            StringWriter out = new StringWriter();
-            CommandLine cl = IrgCli.commandLine();
-            cl.setOut(new PrintWriter(out, true));
-            cl.setErr(new PrintWriter(new StringWriter(), true));
-            int code = cl.execute("replay", id, "--bootstrap-servers", KafkaFixture.bootstrapServers(), "--schema-registry",
-                    stack.registryUrl(), "--topic-prefix", layout.prefix(), "--data-dir", dir.toString());
-            assertThat(code).as("a tampered trajectory exits non-zero").isEqualTo(1);
-            assertThat(out.toString()).contains("a photo of a replayed square", "TAMPERED", "NOT_CHECKED");
+            InProcessCli.Result replayed = pipeline.runCli("replay", id);
+            assertThat(replayed.exitCode()).as("a tampered trajectory exits non-zero").isEqualTo(1);
+            assertThat(replayed.out()).contains("a photo of a replayed square", "TAMPERED", "NOT_CHECKED");
         }
     }
 }

@@ -5,6 +5,7 @@ import io.irgstream.app.client.TrajectoryWatcher;
 import io.irgstream.app.stack.EmbeddedStack;
 import io.irgstream.app.stack.TopicLayout;
 import io.irgstream.app.testing.PipelineHarness;
+import io.irgstream.app.testing.RunningPipeline;
 import io.irgstream.events.FinalImageProduced;
 import io.irgstream.events.PromptSubmitted;
 import io.irgstream.events.ReflectionProduced;
@@ -33,18 +34,13 @@ class RoundsAndCancellationIT {
     @Test
     void shouldReflectAgainOnFinalImagesUntilSatisfiedOrOutOfRounds() throws Exception {
         TopicLayout layout = PipelineHarness.uniqueLayout("rounds", 2);
-        try (EmbeddedStack stack = PipelineHarness.stackOnFixture(dir, layout)
-                .models(step -> new DeterministicTestModel(step, 0)).build().start();
-             TrajectoryWatcher watcher = new TrajectoryWatcher(stack.bootstrapServers(), stack.registryClient(), layout.prefix());
-             TrajectoryClient client = new TrajectoryClient(stack.bootstrapServers(), stack.registryClient(), layout.prefix(), "test")) {
+        try (RunningPipeline pipeline = RunningPipeline.start(dir, layout,
+                stack -> stack.models(step -> new DeterministicTestModel(step, 0)))) {
             List<PromptSubmitted> events = new ArrayList<>();
             for (int i = 0; i < 12; i++) {
-                events.add(client.event(new Submission("rounds prompt " + i, 100L + i, 3, null)));
+                events.add(pipeline.client().event(new Submission("rounds prompt " + i, 100L + i, 3, null)));
             }
-            List<String> ids = events.stream().map(e -> e.getContext().getTrajectoryId()).toList();
-            ids.forEach(watcher::watch);
-            client.submitEvents(events);
-            Map<String, CollectedTrajectory> done = watcher.awaitAll(ids, Duration.ofSeconds(120), null);
+            Map<String, CollectedTrajectory> done = pipeline.submitAndAwait(events, Duration.ofSeconds(120));
             int multiRound = 0;
             for (CollectedTrajectory t : done.values()) {
                 List<FinalImageProduced> finals = t.finals();
@@ -76,10 +72,11 @@ class RoundsAndCancellationIT {
     @Test
     void shouldSkipCancelledTrajectoriesBeforeSpendingCompute() throws Exception {
         TopicLayout layout = PipelineHarness.uniqueLayout("cancel", 1);
-        try (EmbeddedStack stack = PipelineHarness.stackOnFixture(dir, layout)
-                .models(step -> new DeterministicTestModel(step, 0)).build().start();
-             TrajectoryWatcher watcher = new TrajectoryWatcher(stack.bootstrapServers(), stack.registryClient(), layout.prefix());
-             TrajectoryClient client = new TrajectoryClient(stack.bootstrapServers(), stack.registryClient(), layout.prefix(), "test")) {
+        try (RunningPipeline pipeline = RunningPipeline.start(dir, layout,
+                stack -> stack.models(step -> new DeterministicTestModel(step, 0)))) {
+            EmbeddedStack stack = pipeline.stack();
+            TrajectoryWatcher watcher = pipeline.watcher();
+            TrajectoryClient client = pipeline.client();
             PromptSubmitted cancelled = client.event(new Submission("cancel me", 1L, 1, null));
             PromptSubmitted kept = client.event(new Submission("keep me", 2L, 1, null));
             String cancelledId = cancelled.getContext().getTrajectoryId();

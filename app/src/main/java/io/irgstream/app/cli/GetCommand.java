@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.irgstream.app.client.AvroJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -17,15 +16,12 @@ public final class GetCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "ID")
-    String id;
-
     @Mixin
-    ApiOptions api;
+    TrajectoryApiOptions trajectory;
 
     @Override
     public Integer call() throws Exception {
-        HttpResponse<String> r = api.get("/api/trajectories/" + id, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = trajectory.get(HttpResponse.BodyHandlers.ofString());
         JsonNode json = AvroJson.MAPPER.readTree(r.body());
         spec.commandLine().getOut().println(AvroJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(json));
         spec.commandLine().getOut().flush();

@@ -2,18 +2,13 @@ package io.irgstream.app.cli;
 
 import io.irgstream.app.client.CollectedTrajectory;
 import io.irgstream.app.client.Replay;
-import io.irgstream.schemas.HttpSchemaRegistryClient;
-import io.irgstream.schemas.images.FileSystemBlobStore;
-import io.irgstream.schemas.images.ImageStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -26,8 +21,8 @@ public final class ReplayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "ID")
-    String id;
+    @Mixin
+    TrajectoryTopicsOptions trajectory;
 
     @Option(names = "--verify", description = "Re-run every step and compare.")
     boolean verify;
@@ -35,37 +30,25 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--since", defaultValue = "1970-01-01T00:00:00Z", description = "Read the topics from this instant or ISO-8601 duration ago (default: the beginning).")
     String since;
 
-    @Mixin
-    ClusterOptions cluster;
-
     @Override
     public Integer call() throws Exception {
-        cluster.requireExternal();
-        Instant from = DeadLettersCommand.parseSince(since);
-        CollectedTrajectory t = Replay.collect(cluster.bootstrapServers, new HttpSchemaRegistryClient(cluster.schemaRegistry),
-                cluster.topicPrefix, id, from);
-        if (t.prompt() == null) {
-            throw new IllegalArgumentException("trajectory " + id + " is not on " + cluster.topicPrefix + "prompts (since " + from + ")");
+        CollectedTrajectory t = trajectory.collectSince(DeadLetterOptions.parseSince(since));
+        List<Replay.StepCheck> checks = trajectory.check(t, trajectory.images(), verify);
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("trajectory " + trajectory.id + ": \"" + t.prompt().getContext().getPrompt() + "\" seed " + t.prompt().getContext().getSeed());
+        out.println("step\tround\trevision\tproduced at\tmodel\tworker\tattempt\tseed\timage\treplay");
+        boolean bad = false;
+        for (Replay.StepCheck c : checks) {
+            out.println(c.step() + "\t" + c.round() + "\t" + c.provenance().getRevision() + "\t" + c.producedAt() + "\t" + c.provenance().getModelName() + "@"
+                    + c.provenance().getModelSha256().substring(0, 12) + "\t" + c.provenance().getWorkerId() + "\t"
+                    + c.provenance().getAttempt() + "\t" + c.provenance().getStepSeed() + "\t" + c.imageCheck() + "\t"
+                    + c.outcome() + (c.detail().isEmpty() ? "" : " (" + c.detail() + ")"));
+            bad |= c.imageCheck().startsWith("TAMPERED") || c.outcome() == Replay.Outcome.DIFFERENT
+                    || c.outcome() == Replay.Outcome.MODEL_MISSING;
         }
-        ImageStore images = new ImageStore(new FileSystemBlobStore(cluster.dataDir.resolve("blobs")), 0);
-        try (ModelsBySha models = verify ? new ModelsBySha(cluster.modelDir) : null) {
-            List<Replay.StepCheck> checks = Replay.verify(t, images, models);
-            PrintWriter out = spec.commandLine().getOut();
-            out.println("trajectory " + id + ": \"" + t.prompt().getContext().getPrompt() + "\" seed " + t.prompt().getContext().getSeed());
-            out.println("step\tround\trevision\tproduced at\tmodel\tworker\tattempt\tseed\timage\treplay");
-            boolean bad = false;
-            for (Replay.StepCheck c : checks) {
-                out.println(c.step() + "\t" + c.round() + "\t" + c.provenance().getRevision() + "\t" + c.producedAt() + "\t" + c.provenance().getModelName() + "@"
-                        + c.provenance().getModelSha256().substring(0, 12) + "\t" + c.provenance().getWorkerId() + "\t"
-                        + c.provenance().getAttempt() + "\t" + c.provenance().getStepSeed() + "\t" + c.imageCheck() + "\t"
-                        + c.outcome() + (c.detail().isEmpty() ? "" : " (" + c.detail() + ")"));
-                bad |= c.imageCheck().startsWith("TAMPERED") || c.outcome() == Replay.Outcome.DIFFERENT
-                        || c.outcome() == Replay.Outcome.MODEL_MISSING;
-            }
-            t.deadLetters().forEach(d -> out.println("dead letter\t" + d.getStep() + "\t" + d.getLastFailedAt() + "\t" + d.getErrorMessage()));
-            out.flush();
-            return bad ? 1 : 0;
-        }
+        t.deadLetters().forEach(d -> out.println("dead letter\t" + d.getStep() + "\t" + d.getLastFailedAt() + "\t" + d.getErrorMessage()));
+        out.flush();
+        return bad ? 1 : 0;
     }
 
 }

@@ -1,11 +1,7 @@
 package io.irgstream.app.cli;
 
-import io.irgstream.app.client.TopicReader;
 import io.irgstream.events.DeadLetter;
 import io.irgstream.model.Step;
-import io.irgstream.schemas.HttpSchemaRegistryClient;
-import io.irgstream.schemas.IrgAvroDeserializer;
-import io.irgstream.schemas.Topics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -35,7 +31,7 @@ public final class RetryDeadLettersCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    ClusterOptions cluster;
+    DeadLetterOptions deadLetters;
 
     @Option(names = "--step", description = "Only dead letters of this step (think, draw, reflect, refine).")
     String step;
@@ -43,27 +39,21 @@ public final class RetryDeadLettersCommand implements Callable<Integer> {
     @Option(names = "--id", description = "Only dead letters of this trajectory.")
     String id;
 
-    @Option(names = "--since", defaultValue = "P7D", description = "Only those written since (ISO-8601 duration or instant; default: ${DEFAULT-VALUE}).")
-    String since;
-
     @Option(names = "--dry-run", description = "List what would be re-submitted, send nothing.")
     boolean dryRun;
 
     @Override
     public Integer call() throws Exception {
-        cluster.requireExternal();
+        deadLetters.cluster.requireExternal();
         String stepId = step == null ? null : Step.parse(step).id();
-        Topics topics = Topics.withPrefix(cluster.topicPrefix);
-        IrgAvroDeserializer<DeadLetter> d = new IrgAvroDeserializer<>(new HttpSchemaRegistryClient(cluster.schemaRegistry), DeadLetter.class);
         List<DeadLetter> chosen = new ArrayList<>();
-        TopicReader.read(cluster.bootstrapServers, topics.deadLetters().name(), DeadLettersCommand.parseSince(since), r -> {
-            DeadLetter dl = d.deserialize(r.topic(), r.value());
+        deadLetters.read(deadLetters.from(), dl -> {
             if ((stepId == null || stepId.equals(dl.getStep())) && (id == null || id.equals(dl.getTrajectoryId()))) {
                 chosen.add(dl);
             }
         });
         Map<String, Object> p = new HashMap<>();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers);
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, deadLetters.cluster.bootstrapServers);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);

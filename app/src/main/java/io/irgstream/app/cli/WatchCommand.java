@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.irgstream.app.client.AvroJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -28,16 +27,13 @@ public final class WatchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "ID")
-    String id;
-
     @Mixin
-    ApiOptions api;
+    TrajectoryApiOptions trajectory;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        HttpResponse<InputStream> r = api.get("/api/trajectories/" + id + "/events", HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> r = trajectory.getEvents(HttpResponse.BodyHandlers.ofInputStream());
         String status = null;
         try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
             String line;
@@ -56,7 +52,7 @@ public final class WatchCommand implements Callable<Integer> {
             }
         }
         if (status == null) {
-            throw new IllegalStateException("the event stream of " + id + " ended before any update");
+            throw new IllegalStateException("the event stream of " + trajectory.id + " ended before any update");
         }
         return "COMPLETED".equals(status) ? 0 : 1;
     }
