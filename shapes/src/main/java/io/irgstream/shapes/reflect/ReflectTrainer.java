@@ -14,10 +14,8 @@ import io.irgstream.shapes.eval.DetectedObject;
 import io.irgstream.shapes.eval.Evaluator;
 import io.irgstream.shapes.prompts.PromptSpec;
 import io.irgstream.shapes.think.PlanSampler;
-import io.irgstream.shapes.train.FiniteLossGuard;
 import io.irgstream.shapes.train.ModuleParams;
-import io.irgstream.shapes.train.StepTrainer;
-import io.irgstream.shapes.train.TorchSetup;
+import io.irgstream.shapes.train.ScriptTrainer;
 import io.irgstream.shapes.train.TrainOptions;
 import io.irgstream.shapes.train.TrainResult;
 import io.irgstream.shapes.world.Color;
@@ -28,18 +26,13 @@ import io.irgstream.shapes.world.SceneSampler;
 import io.irgstream.shapes.world.Shape;
 import io.irgstream.shapes.world.ThoughtFormat;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.Adam;
-import org.bytedeco.pytorch.AdamOptions;
 import org.bytedeco.pytorch.GenericList;
 import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.IValueVector;
 import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -57,7 +50,7 @@ import java.util.Random;
  * image found with the evaluator's shape, color and center within 1 px) and the verdict's agreement with the
  * evaluator on synthetic drafts with injected mistakes (and on real drafts when there are any).
  */
-public final class ReflectTrainer implements StepTrainer {
+public final class ReflectTrainer extends ScriptTrainer {
     private static final Evaluator EVALUATOR = new Evaluator();
     private static final int BATCH = 32;
     private static final int FULL_STEPS = 8000;
@@ -65,6 +58,15 @@ public final class ReflectTrainer implements StepTrainer {
     private static final double LR = 2e-3;
 
     private final Map<String, Object> metrics = new LinkedHashMap<>();
+    private ReflectModule.Config cfg;
+    /** The draw model whose drafts join the data, null when none. */
+    private Path drawFile;
+    private long drawStamp;
+    private List<RgbImage> drafts;
+
+    public ReflectTrainer() {
+        super(QUICK_STEPS, FULL_STEPS, 200.0, 7_919L, 500);
+    }
 
     @Override
     public Step step() {
@@ -77,136 +79,82 @@ public final class ReflectTrainer implements StepTrainer {
     }
 
     @Override
-    public TrainResult train(TrainOptions opts) {
-        TorchSetup.init(opts.effectiveThreads());
-        ReflectModule.Config cfg = opts.quick() ? ReflectModule.Config.QUICK : ReflectModule.Config.FULL;
-        int maxSteps = opts.maxSteps() > 0 ? opts.maxSteps() : (opts.quick() ? QUICK_STEPS : FULL_STEPS);
-        Path work = opts.workDir().resolve("reflect");
-        Path ckpt = work.resolve("reflect-ckpt.pt");
-        Path stateFile = work.resolve("reflect-steps.txt");
-        long t0 = System.nanoTime();
-        long deadline = t0 + opts.budget().toNanos();
-        try {
-            Files.createDirectories(work);
-            Files.createDirectories(opts.outDir());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        boolean resume = !opts.quick() && Files.exists(ckpt) && Files.exists(stateFile);
-        boolean training = !resume || Long.parseLong(read(stateFile).trim()) < maxSteps;
-        Path drawFile = opts.quick() ? null : drawFile(opts);
-        List<RgbImage> drafts = new ArrayList<>(drawFile == null || !training ? List.of()
+    protected double peakLr(boolean quick) {
+        return quick ? 3e-3 : LR;
+    }
+
+    @Override
+    protected void prepare(TrainOptions opts, boolean training) {
+        cfg = opts.quick() ? ReflectModule.Config.QUICK : ReflectModule.Config.FULL;
+        drawFile = opts.quick() ? null : drawFile(opts);
+        drafts = new ArrayList<>(drawFile == null || !training ? List.of()
                 : drafts(opts, drawFile, 160, opts.seed()));
-        long drawStamp = drawFile == null ? 0 : modified(drawFile);
-        JitModule m;
-        long done = 0;
-        if (resume) {
-            m = ReflectModule.create(cfg, opts.seed());
-            JitModule old = torch.load(ckpt.toString());
-            Weights.copy(old, m);
-            old.close();
-            done = Long.parseLong(read(stateFile).trim());
-            opts.log().accept("reflect: resuming from " + ckpt + " at step " + done);
-        } else {
-            m = ReflectModule.create(cfg, opts.seed());
+        drawStamp = drawFile == null ? 0 : modified(drawFile);
+    }
+
+    @Override
+    protected JitModule create(TrainOptions opts) {
+        return ReflectModule.create(cfg, opts.seed());
+    }
+
+    @Override
+    protected String describe(ModuleParams params, long done, int maxSteps) {
+        return "detector of " + params.count() + " parameters, batch " + BATCH + ", steps " + done + " -> " + maxSteps
+                + ", " + drafts.size() + " real drafts in the data";
+    }
+
+    @Override
+    protected IValueVector batch(Random rnd) {
+        List<ReflectData.Sample> samples = new ArrayList<>(BATCH);
+        for (int i = 0; i < BATCH; i++) {
+            samples.add(ReflectData.sample(rnd, drafts));
         }
-        ModuleParams params = ModuleParams.of(m);
-        double peak = opts.quick() ? 3e-3 : LR;
-        opts.log().accept("reflect: detector of " + params.count() + " parameters, batch " + BATCH + ", steps " + done
-                + " -> " + maxSteps + ", " + drafts.size() + " real drafts in the data");
-        Adam opt = new Adam(params.vector(), new AdamOptions(peak));
-        FiniteLossGuard guard = new FiniteLossGuard(params, 100);
-        Random rnd = new Random(opts.seed() * 7_919L + done);
-        double firstLoss = Double.NaN;
-        double lastLoss = Double.NaN;
-        double window = 0;
-        int inWindow = 0;
-        int logEvery = opts.quick() ? 10 : 100;
-        long step = done;
-        while (step < maxSteps && System.nanoTime() < deadline) {
-            double frac = Math.max(step / (double) maxSteps,
-                    (System.nanoTime() - t0) / (double) opts.budget().toNanos());
-            double warm = Math.min(200.0, maxSteps / 4.0);
-            double lr = peak * Math.min(1.0, (step + 1) / warm) * (frac < 0.6 ? 1.0 : Math.max(0.05, (1 - frac) / 0.4));
-            opt.param_groups().get(0).options().set_lr(lr);
-            List<ReflectData.Sample> samples = new ArrayList<>(BATCH);
-            for (int i = 0; i < BATCH; i++) {
-                samples.add(ReflectData.sample(rnd, drafts));
-            }
-            double lossValue;
-            try (PointerScope scope = new PointerScope()) {
-                Tensor loss = m.get_method("loss").apply(ReflectData.batch(samples)).toTensor();
-                opt.zero_grad();
-                loss.backward();
-                lossValue = loss.item_double();
-                double gn = torch.clip_grad_norm_(params.vector(), 1.0, 2.0, false);
-                if (!guard.check(lossValue, gn)) {
-                    opts.log().accept("reflect: non-finite loss at step " + step + ", restored weights");
-                    opt = new Adam(params.vector(), new AdamOptions(lr));
-                    continue;
-                }
-                opt.step();
-            }
-            if (!guard.applied()) {
-                opt = new Adam(params.vector(), new AdamOptions(lr));
-            }
-            step++;
-            window += lossValue;
-            inWindow++;
-            if (inWindow == logEvery) {
-                lastLoss = window / inWindow;
-                if (Double.isNaN(firstLoss)) {
-                    firstLoss = lastLoss;
-                }
-                opts.log().accept(String.format("reflect: step %d loss %.4f lr %.2e %.2f steps/s", step, lastLoss, lr,
-                        (step - done) / ((System.nanoTime() - t0) / 1e9)));
-                window = 0;
-                inWindow = 0;
-            }
-            if (!opts.quick() && drawFile != null && step % 1500 == 0 && modified(drawFile) != drawStamp) {
-                drawStamp = modified(drawFile);
-                drafts.addAll(drafts(opts, drawFile, 96, step));
-                while (drafts.size() > 640) {
-                    drafts.remove(0);
-                }
-            }
-            if (!opts.quick() && step % 500 == 0) {
-                m.save(ckpt.toString());
-                write(stateFile, Long.toString(step));
-                opts.log().accept(String.format("reflect: checkpoint at step %d, detector accuracy %.3f", step,
-                        detectorAccuracy(m, 96, 4242, drafts)));
+        return ReflectData.batch(samples);
+    }
+
+    /** Every 1500 steps of a full run, new drafts join the pool (at most 640) when the draw model has changed. */
+    @Override
+    protected void afterStep(TrainOptions opts, JitModule m, long step) {
+        if (!opts.quick() && drawFile != null && step % 1500 == 0 && modified(drawFile) != drawStamp) {
+            drawStamp = modified(drawFile);
+            drafts.addAll(drafts(opts, drawFile, 96, step));
+            while (drafts.size() > 640) {
+                drafts.remove(0);
             }
         }
-        if (inWindow > 0) {
-            lastLoss = window / inWindow;
-            if (Double.isNaN(firstLoss)) {
-                firstLoss = lastLoss;
-            }
-        }
-        if (!opts.quick()) {
-            m.save(ckpt.toString());
-            write(stateFile, Long.toString(step));
-        }
-        Path out = opts.outDir().resolve("reflect.pt");
-        m.save(out.toString());
+    }
+
+    @Override
+    protected String checkpointNote(JitModule m) {
+        return String.format("detector accuracy %.3f", detectorAccuracy(m, 96, 4242, drafts));
+    }
+
+    @Override
+    protected String rateFormat() {
+        return "%.2f";
+    }
+
+    @Override
+    protected TrainResult finish(TrainOptions opts, Trained run) {
+        Path out = run.modelPath();
         int n = opts.quick() ? 16 : 300;
-        double acc = detectorAccuracy(m, n, 777, drafts);
+        double acc = detectorAccuracy(run.module(), n, 777, drafts);
         double agree = verdictAgreement(out, n, 31337);
         metrics.put("detector_accuracy", acc);
         metrics.put("verdict_agreement_synthetic", agree);
-        double secs = (System.nanoTime() - t0) / 1e9;
+        double secs = run.seconds();
         opts.log().accept(String.format("reflect: wrote %s after %d steps (%.0f s), loss %.4f -> %.4f, detector"
-                + " accuracy %.3f, verdict agreement with the evaluator on synthetic drafts %.3f", out, step, secs,
-                firstLoss, lastLoss, acc, agree));
+                + " accuracy %.3f, verdict agreement with the evaluator on synthetic drafts %.3f", out, run.steps(),
+                secs, run.firstLoss(), run.lastLoss(), acc, agree));
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("channels", java.util.Arrays.toString(cfg.channels()));
-        config.put("parameters", params.count());
+        config.put("parameters", run.params().count());
         config.put("batch", BATCH);
-        config.put("lr", peak);
+        config.put("lr", peakLr(opts.quick()));
         config.put("seed", opts.seed());
         config.put("real_drafts", drafts.size());
         config.putAll(metrics);
-        return new TrainResult(out, firstLoss, lastLoss, step, secs, config);
+        return run.result(secs, config);
     }
 
     /**
@@ -382,21 +330,5 @@ public final class ReflectTrainer implements StepTrainer {
             }
         }
         return Scene.isValid(objs) ? new Scene(objs) : plan;
-    }
-
-    private static String read(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void write(Path p, String s) {
-        try {
-            Files.writeString(p, s);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

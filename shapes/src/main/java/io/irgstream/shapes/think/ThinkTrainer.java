@@ -4,26 +4,16 @@ import io.irgstream.model.Seeds;
 import io.irgstream.model.Step;
 import io.irgstream.model.torch.Tensors;
 import io.irgstream.shapes.prompts.PromptSpec;
-import io.irgstream.shapes.train.FiniteLossGuard;
 import io.irgstream.shapes.train.ModuleParams;
-import io.irgstream.shapes.train.StepTrainer;
-import io.irgstream.shapes.train.TorchSetup;
+import io.irgstream.shapes.train.ScriptTrainer;
 import io.irgstream.shapes.train.TrainOptions;
 import io.irgstream.shapes.train.TrainResult;
 import io.irgstream.shapes.world.ThoughtFormat;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.Adam;
-import org.bytedeco.pytorch.AdamOptions;
 import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.IValueVector;
 import org.bytedeco.pytorch.JitModule;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,10 +23,11 @@ import java.util.Random;
 /**
  * Trains the think model ({@link ThinkModule}): teacher-forced next-token loss on (prompt, plan) pairs generated
  * procedurally ({@link PromptSpec#sample}, {@link PlanSampler}), Adam with warm-up and a linear decay, gradient
- * clipping, a finite-loss guard, checkpoints in {@code workDir/think} (resumed when present), and a final check of
- * the fraction of thoughts sampled at temperature 0.3 that are valid plans satisfying their prompt.
+ * clipping, a finite-loss guard, checkpoints in {@code workDir/think} (resumed when present; the loop is
+ * {@link ScriptTrainer}'s), and a final check of the fraction of thoughts sampled at temperature 0.3 that are valid
+ * plans satisfying their prompt.
  */
-public final class ThinkTrainer implements StepTrainer {
+public final class ThinkTrainer extends ScriptTrainer {
     private static final int BATCH = 48;
     private static final int FULL_STEPS = 12_000;
     private static final int QUICK_STEPS = 60;
@@ -45,6 +36,11 @@ public final class ThinkTrainer implements StepTrainer {
 
     /** The last measured validity (fraction of good thoughts at T=0.3), NaN before training. */
     private double lastValidity = Double.NaN;
+    private ThinkModule.Config cfg;
+
+    public ThinkTrainer() {
+        super(QUICK_STEPS, FULL_STEPS, 300.0, 1_000_003L, 1000);
+    }
 
     @Override
     public Step step() {
@@ -57,117 +53,49 @@ public final class ThinkTrainer implements StepTrainer {
     }
 
     @Override
-    public TrainResult train(TrainOptions opts) {
-        TorchSetup.init(opts.effectiveThreads());
-        ThinkModule.Config cfg = opts.quick() ? ThinkModule.Config.QUICK : ThinkModule.Config.FULL;
-        int maxSteps = opts.maxSteps() > 0 ? opts.maxSteps() : (opts.quick() ? QUICK_STEPS : FULL_STEPS);
-        Path work = opts.workDir().resolve("think");
-        Path ckpt = work.resolve("think-ckpt.pt");
-        Path stateFile = work.resolve("think-steps.txt");
-        long t0 = System.nanoTime();
-        long deadline = t0 + opts.budget().toNanos();
-        try {
-            Files.createDirectories(work);
-            Files.createDirectories(opts.outDir());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        JitModule m;
-        long done = 0;
-        if (!opts.quick() && Files.exists(ckpt) && Files.exists(stateFile)) {
-            m = ThinkModule.create(cfg, opts.seed());
-            JitModule old = torch.load(ckpt.toString());
-            io.irgstream.shapes.reflect.Weights.copy(old, m);
-            old.close();
-            done = Long.parseLong(readString(stateFile).trim());
-            opts.log().accept("think: resuming from " + ckpt + " at step " + done);
-        } else {
-            m = ThinkModule.create(cfg, opts.seed());
-        }
-        ModuleParams params = ModuleParams.of(m);
-        opts.log().accept("think: " + params.count() + " parameters, config " + cfg + ", batch " + BATCH
-                + ", steps " + done + " -> " + maxSteps);
-        Adam opt = new Adam(params.vector(), new AdamOptions(opts.quick() ? QUICK_LR : LR));
-        FiniteLossGuard guard = new FiniteLossGuard(params, 100);
-        Random rnd = new Random(opts.seed() * 1_000_003L + done);
-        double firstLoss = Double.NaN;
-        double window = 0;
-        int inWindow = 0;
-        double lastLoss = Double.NaN;
-        int logEvery = opts.quick() ? 10 : 100;
-        long step = done;
-        while (step < maxSteps && System.nanoTime() < deadline) {
-            double frac = Math.max(step / (double) maxSteps, (System.nanoTime() - t0) / (double) opts.budget().toNanos());
-            double peak = opts.quick() ? QUICK_LR : LR;
-            double warm = Math.min(300.0, maxSteps / 4.0);
-            double lr = peak * Math.min(1.0, (step + 1) / warm) * (frac < 0.6 ? 1.0 : Math.max(0.05, (1 - frac) / 0.4));
-            opt.param_groups().get(0).options().set_lr(lr);
-            double lossValue;
-            try (PointerScope scope = new PointerScope()) {
-                IValueVector in = batch(rnd, BATCH);
-                Tensor loss = m.get_method("loss").apply(in).toTensor();
-                opt.zero_grad();
-                loss.backward();
-                lossValue = loss.item_double();
-                double gn = torch.clip_grad_norm_(params.vector(), 1.0, 2.0, false);
-                if (!guard.check(lossValue, gn)) {
-                    opts.log().accept("think: non-finite loss at step " + step + ", restored weights");
-                    opt = new Adam(params.vector(), new AdamOptions(lr));
-                    continue;
-                }
-                opt.step();
-            }
-            if (!guard.applied()) {
-                opt = new Adam(params.vector(), new AdamOptions(lr));
-            }
-            step++;
-            window += lossValue;
-            inWindow++;
-            if (inWindow == logEvery) {
-                double mean = window / inWindow;
-                if (Double.isNaN(firstLoss)) {
-                    firstLoss = mean;
-                }
-                lastLoss = mean;
-                opts.log().accept(String.format("think: step %d loss %.4f lr %.2e %.1f steps/s", step, mean, lr,
-                        (step - done) / ((System.nanoTime() - t0) / 1e9)));
-                window = 0;
-                inWindow = 0;
-            }
-            if (!opts.quick() && step % 1000 == 0) {
-                m.save(ckpt.toString());
-                writeString(stateFile, Long.toString(step));
-                opts.log().accept("think: checkpoint at step " + step + ", validity at T=0.3 "
-                        + String.format("%.3f", validity(m, 120, 0.3, 99)));
-            }
-        }
-        if (inWindow > 0) {
-            lastLoss = window / inWindow;
-            if (Double.isNaN(firstLoss)) {
-                firstLoss = lastLoss;
-            }
-        }
-        if (!opts.quick()) {
-            m.save(ckpt.toString());
-            writeString(stateFile, Long.toString(step));
-        }
-        Path out = opts.outDir().resolve("think.pt");
-        m.save(out.toString());
-        lastValidity = validity(m, opts.quick() ? 12 : 300, 0.3, 12345);
-        double secs = (System.nanoTime() - t0) / 1e9;
+    protected double peakLr(boolean quick) {
+        return quick ? QUICK_LR : LR;
+    }
+
+    @Override
+    protected JitModule create(TrainOptions opts) {
+        cfg = opts.quick() ? ThinkModule.Config.QUICK : ThinkModule.Config.FULL;
+        return ThinkModule.create(cfg, opts.seed());
+    }
+
+    @Override
+    protected String describe(ModuleParams params, long done, int maxSteps) {
+        return params.count() + " parameters, config " + cfg + ", batch " + BATCH + ", steps " + done + " -> "
+                + maxSteps;
+    }
+
+    @Override
+    protected IValueVector batch(Random rnd) {
+        return batch(rnd, BATCH);
+    }
+
+    @Override
+    protected String checkpointNote(JitModule m) {
+        return "validity at T=0.3 " + String.format("%.3f", validity(m, 120, 0.3, 99));
+    }
+
+    @Override
+    protected TrainResult finish(TrainOptions opts, Trained run) {
+        lastValidity = validity(run.module(), opts.quick() ? 12 : 300, 0.3, 12345);
+        double secs = run.seconds();
         opts.log().accept(String.format("think: wrote %s after %d steps (%.0f s), loss %.4f -> %.4f, validity at"
-                + " T=0.3 %.3f", out, step, secs, firstLoss, lastLoss, lastValidity));
+                + " T=0.3 %.3f", run.modelPath(), run.steps(), secs, run.firstLoss(), run.lastLoss(), lastValidity));
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("dim", cfg.dim());
         config.put("heads", cfg.heads());
         config.put("layers", cfg.layers());
         config.put("ffn", cfg.ffn());
-        config.put("parameters", params.count());
+        config.put("parameters", run.params().count());
         config.put("batch", BATCH);
         config.put("lr", LR);
         config.put("seed", opts.seed());
         config.put("validity_t0.3", lastValidity);
-        return new TrainResult(out, firstLoss, lastLoss, step, secs, config);
+        return run.result(secs, config);
     }
 
     /** A training batch: inputs, next-token targets and loss weights (plan tokens and the end token only). */
@@ -246,21 +174,5 @@ public final class ThinkTrainer implements StepTrainer {
             }
         }
         return good / (double) n;
-    }
-
-    private static String readString(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void writeString(Path p, String s) {
-        try {
-            Files.writeString(p, s);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

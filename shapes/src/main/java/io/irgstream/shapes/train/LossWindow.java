@@ -13,6 +13,11 @@ public final class LossWindow {
         n++;
     }
 
+    /** How many losses the current window holds. */
+    public int size() {
+        return n;
+    }
+
     /** Closes the current window and returns its mean (NaN when empty). */
     public double close() {
         double mean = n == 0 ? Double.NaN : sum / n;
