@@ -1,8 +1,6 @@
 package io.irgstream.shapes.paint;
 
-import java.util.Locale;
 import org.bytedeco.pytorch.JitModule;
-import org.bytedeco.pytorch.QualifiedName;
 
 /**
  * The draw step's TorchScript module (step contract v1): a layout-conditioned rectified-flow UNet ({@link FlowUNet})
@@ -41,26 +39,11 @@ public final class DrawModel {
 
     /** Creates a freshly initialised draw module (initialisation uses the current libtorch seed). */
     public static JitModule create(Config cfg) {
-        JitModule m = new JitModule(new QualifiedName("IrgShapesDraw"));
-        String unet = FlowUNet.build(m, 3, 3, cfg.c1(), cfg.c2(), cfg.c3());
-        m.define(unet + FlowUNet.dedent(source(cfg)));
-        return m;
+        return FlowUNet.module("IrgShapesDraw", 3, cfg.c1(), cfg.c2(), cfg.c3(), source(cfg));
     }
 
     private static String source(Config cfg) {
-        return """
-                def contract_version(self) -> int:
-                    return 1
-
-                def step_name(self) -> str:
-                    return "draw"
-
-                def image_shape(self) -> List[int]:
-                    return [3, 64, 64]
-
-                def time_shift(self) -> float:
-                    return %s
-
+        return FlowUNet.contractSource("draw", cfg.timeShift()) + """
                 def train_loss(self, x0: Tensor, layout: Tensor, pids: Tensor, noise: Tensor, t: Tensor) -> Tensor:
                     tt = t.view(-1, 1, 1, 1)
                     xt = (1.0 - tt) * x0 + tt * noise
@@ -89,6 +72,6 @@ public final class DrawModel {
                             v = self.velocity(x, x.new_full([b], t0), lay, pids)
                         x = (x + (t1 - t0) * v).detach()
                     return ((x.clamp(-1.0, 1.0) + 1.0) * 127.5).round().byte()
-                """.formatted(String.format(Locale.ROOT, "%.4f", cfg.timeShift()));
+                """;
     }
 }

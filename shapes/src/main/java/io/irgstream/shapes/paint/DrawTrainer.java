@@ -7,7 +7,6 @@ import io.irgstream.shapes.world.Scene;
 import io.irgstream.shapes.world.SceneSampler;
 import io.irgstream.shapes.world.ThoughtFormat;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -38,16 +37,6 @@ public final class DrawTrainer extends FlowTrainer {
         return Step.DRAW;
     }
 
-    @Override
-    String name() {
-        return "draw";
-    }
-
-    @Override
-    Hyper hyper(boolean quick) {
-        return quick ? new Hyper(8, 2e-3, 0.9, 30, 5, 0) : new Hyper(32, 5e-4, 0.995, 1_000_000, 25, 180);
-    }
-
     private DrawModel.Config cfg(boolean quick) {
         return (quick ? DrawModel.Config.QUICK : DrawModel.Config.FULL).withShift(timeShift);
     }
@@ -60,10 +49,8 @@ public final class DrawTrainer extends FlowTrainer {
     @Override
     Map<String, Object> config(boolean quick) {
         DrawModel.Config c = cfg(quick);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("model", "rectified-flow UNet, layout + prompt conditioning");
-        m.put("channels", List.of(c.c1(), c.c2(), c.c3()));
-        m.put("timeShift", c.timeShift());
+        Map<String, Object> m = unetConfig("rectified-flow UNet, layout + prompt conditioning", c.c1(), c.c2(), c.c3(),
+                c.timeShift());
         m.put("rows", "70% plan, 20% prompt-only, 10% unconditional");
         return m;
     }

@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
@@ -46,9 +47,15 @@ abstract class FlowTrainer implements StepTrainer {
         return this;
     }
 
-    abstract String name();
+    /** The step's id: the name of the module file, of the checkpoint and of the progress lines. */
+    final String name() {
+        return step().id();
+    }
 
-    abstract Hyper hyper(boolean quick);
+    /** The hyper-parameters of a mode; draw and refine train with the same ones. */
+    Hyper hyper(boolean quick) {
+        return quick ? new Hyper(8, 2e-3, 0.9, 30, 5, 0) : new Hyper(32, 5e-4, 0.995, 1_000_000, 25, 180);
+    }
 
     /** A fresh module of the served source (random weights from the current libtorch seed). */
     abstract JitModule create(boolean quick);
@@ -58,6 +65,15 @@ abstract class FlowTrainer implements StepTrainer {
 
     /** Configuration recorded in the checkpoint and the manifest. */
     abstract Map<String, Object> config(boolean quick);
+
+    /** The start of {@link #config}: the model's description, its UNet channels and its schedule shift. */
+    static Map<String, Object> unetConfig(String model, int c1, int c2, int c3, double timeShift) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", model);
+        m.put("channels", List.of(c1, c2, c3));
+        m.put("timeShift", timeShift);
+        return m;
+    }
 
     @Override
     public TrainResult train(TrainOptions opts) {

@@ -1,7 +1,9 @@
 package io.irgstream.shapes.paint;
 
+import java.util.Locale;
 import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.QualifiedName;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -52,6 +54,44 @@ final class FlowUNet {
             b.define(imageChannels, outChannels);
         }
         return dedent(TEXT_SOURCE) + dedent(b.src.toString());
+    }
+
+    /**
+     * A module of class {@code className} with a freshly initialised UNet of 3 output channels ({@link #build}) and
+     * the step's own methods, {@code methods} (TorchScript source, dedented).
+     */
+    static JitModule module(String className, int imageChannels, int c1, int c2, int c3, String methods) {
+        JitModule m = new JitModule(new QualifiedName(className));
+        String unet = build(m, imageChannels, 3, c1, c2, c3);
+        m.define(unet + dedent(methods));
+        return m;
+    }
+
+    /**
+     * The TorchScript source of the step contract's methods of a painter ({@code contract_version},
+     * {@code step_name}, {@code image_shape} 3x64x64) and of its sampling schedule shift {@code time_shift}, ending
+     * with a blank line.
+     */
+    static String contractSource(String stepName, double timeShift) {
+        return """
+                def contract_version(self) -> int:
+                    return 1
+
+                def step_name(self) -> str:
+                    return "%s"
+
+                def image_shape(self) -> List[int]:
+                    return [3, 64, 64]
+
+                def time_shift(self) -> float:
+                    return %s
+
+                """.formatted(stepName, number(timeShift));
+    }
+
+    /** A constant of the TorchScript source: four decimals, whatever the default locale. */
+    static String number(double value) {
+        return String.format(Locale.ROOT, "%.4f", value);
     }
 
     private void param(String name, Tensor value) {

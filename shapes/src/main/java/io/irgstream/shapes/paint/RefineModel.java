@@ -1,8 +1,6 @@
 package io.irgstream.shapes.paint;
 
-import java.util.Locale;
 import org.bytedeco.pytorch.JitModule;
-import org.bytedeco.pytorch.QualifiedName;
 
 /**
  * The refine step's TorchScript module (step contract v1): a rectified-flow UNet that EDITS the draft.
@@ -38,26 +36,11 @@ public final class RefineModel {
 
     /** Creates a freshly initialised refine module (initialisation uses the current libtorch seed). */
     public static JitModule create(Config cfg) {
-        JitModule m = new JitModule(new QualifiedName("IrgShapesRefine"));
-        String unet = FlowUNet.build(m, 6, 3, cfg.c1(), cfg.c2(), cfg.c3());
-        m.define(unet + FlowUNet.dedent(source(cfg)));
-        return m;
+        return FlowUNet.module("IrgShapesRefine", 6, cfg.c1(), cfg.c2(), cfg.c3(), source(cfg));
     }
 
     private static String source(Config cfg) {
-        return """
-                def contract_version(self) -> int:
-                    return 1
-
-                def step_name(self) -> str:
-                    return "refine"
-
-                def image_shape(self) -> List[int]:
-                    return [3, 64, 64]
-
-                def time_shift(self) -> float:
-                    return %s
-
+        return FlowUNet.contractSource("refine", cfg.timeShift()) + """
                 def snap_levels(self) -> float:
                     return %s
 
@@ -142,7 +125,6 @@ public final class RefineModel {
                     edited = self.edit(sel_prompts, plans, draft, noise.to(images.device).index_select(0, idx), steps, cfg_text, cfg_image)
                     result.index_copy_(0, idx, edited)
                     return result
-                """.formatted(String.format(Locale.ROOT, "%.4f", cfg.timeShift()),
-                String.format(Locale.ROOT, "%.4f", cfg.snapLevels()));
+                """.formatted(FlowUNet.number(cfg.snapLevels()));
     }
 }

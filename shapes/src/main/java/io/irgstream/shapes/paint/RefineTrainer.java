@@ -7,7 +7,6 @@ import io.irgstream.shapes.world.Scene;
 import io.irgstream.shapes.world.SceneObject;
 import io.irgstream.shapes.world.SceneSampler;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -30,16 +29,6 @@ public final class RefineTrainer extends FlowTrainer {
         return Step.REFINE;
     }
 
-    @Override
-    String name() {
-        return "refine";
-    }
-
-    @Override
-    Hyper hyper(boolean quick) {
-        return quick ? new Hyper(8, 2e-3, 0.9, 30, 5, 0) : new Hyper(32, 5e-4, 0.995, 1_000_000, 25, 180);
-    }
-
     private RefineModel.Config cfg(boolean quick) {
         return quick ? RefineModel.Config.QUICK : RefineModel.Config.FULL;
     }
@@ -52,10 +41,8 @@ public final class RefineTrainer extends FlowTrainer {
     @Override
     Map<String, Object> config(boolean quick) {
         RefineModel.Config c = cfg(quick);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("model", "rectified-flow UNet editing the draft (residual), corrected-plan layout + prompt conditioning");
-        m.put("channels", List.of(c.c1(), c.c2(), c.c3()));
-        m.put("timeShift", c.timeShift());
+        Map<String, Object> m = unetConfig("rectified-flow UNet editing the draft (residual), corrected-plan layout"
+                + " + prompt conditioning", c.c1(), c.c2(), c.c3(), c.timeShift());
         m.put("snapLevels", c.snapLevels());
         m.put("rows", "1 mistake 70%, 2 mistakes 20%, none 10%; text dropped 10%, image dropped 10%");
         return m;
