@@ -2,10 +2,10 @@ package io.irgstream.shapes.paint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.irgstream.shapes.train.QuickTrain;
 import io.irgstream.shapes.train.TrainOptions;
 import io.irgstream.shapes.train.TrainResult;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
@@ -21,13 +21,10 @@ class DrawTrainerTest {
     @Test
     void shouldLowerLossAndWriteLoadableDrawModuleWhenTrainingQuick(@TempDir Path dir) {
         List<String> lines = new ArrayList<>();
-        TrainOptions opts = new TrainOptions(dir.resolve("out"), dir.resolve("work"), 42, true, Duration.ofMinutes(2),
-                0, 2, lines::add);
-        TrainResult r = new DrawTrainer().train(opts);
+        TrainResult r = QuickTrain.lowersLoss(new DrawTrainer(), QuickTrain.options(dir, 42, 2, lines::add));
         lines.forEach(System.out::println);
 
         assertThat(r.steps()).isEqualTo(30);
-        assertThat(r.finalLoss()).isLessThan(r.firstLoss());
         try (PointerScope s = new PointerScope()) {
             JitModule m = torch.load(r.modelPath().toString());
             assertThat(Jit.call(m, "contract_version").toInt()).isEqualTo(1);
@@ -43,8 +40,7 @@ class DrawTrainerTest {
 
     @Test
     void shouldResumeFromCheckpointWhenTrainingAgainOnSameWorkDir(@TempDir Path dir) {
-        TrainOptions opts = new TrainOptions(dir.resolve("out"), dir.resolve("work"), 7, true, Duration.ofMinutes(2),
-                10, 2, l -> { });
+        TrainOptions opts = QuickTrain.options(dir, 7, 2, l -> { }).withMaxSteps(10);
         assertThat(new DrawTrainer().train(opts).steps()).isEqualTo(10);
         List<String> lines = new ArrayList<>();
         TrainResult again = new DrawTrainer().train(opts.withMaxSteps(15).withLog(lines::add));

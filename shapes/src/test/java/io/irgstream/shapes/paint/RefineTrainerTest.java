@@ -3,7 +3,7 @@ package io.irgstream.shapes.paint;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.irgstream.model.RgbImage;
-import io.irgstream.shapes.train.TrainOptions;
+import io.irgstream.shapes.train.QuickTrain;
 import io.irgstream.shapes.train.TrainResult;
 import io.irgstream.shapes.world.Color;
 import io.irgstream.shapes.world.Renderer;
@@ -11,7 +11,6 @@ import io.irgstream.shapes.world.Scene;
 import io.irgstream.shapes.world.SceneObject;
 import io.irgstream.shapes.world.Shape;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
@@ -27,12 +26,9 @@ class RefineTrainerTest {
     @Test
     void shouldLowerLossAndKeepSatisfiedDraftBitExactWhenTrainingQuick(@TempDir Path dir) {
         List<String> lines = new ArrayList<>();
-        TrainOptions opts = new TrainOptions(dir.resolve("out"), dir.resolve("work"), 5, true, Duration.ofMinutes(2),
-                0, 2, lines::add);
-        TrainResult r = new RefineTrainer().train(opts);
+        TrainResult r = QuickTrain.lowersLoss(new RefineTrainer(), QuickTrain.options(dir, 5, 2, lines::add));
         lines.forEach(System.out::println);
         assertThat(r.steps()).isEqualTo(30);
-        assertThat(r.finalLoss()).isLessThan(r.firstLoss());
 
         Scene target = new Scene(List.of(new SceneObject(Shape.CIRCLE, Color.RED, 10, 10, 14),
                 new SceneObject(Shape.SQUARE, Color.BLUE, 40, 40, 12)));

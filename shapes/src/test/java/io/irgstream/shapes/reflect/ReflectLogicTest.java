@@ -67,6 +67,20 @@ class ReflectLogicTest {
         return reflection.substring(a, reflection.indexOf("\nVerdict:", a));
     }
 
+    /**
+     * Reflects on the objects {@code seen} (in the thought format) and checks that the reflection needs changes,
+     * explains {@code problem}, guides with {@code firstFix} and ends with a corrected plan that satisfies the prompt.
+     *
+     * @return the reflection
+     */
+    static String assertCorrects(String prompt, String thought, String seen, String problem, String firstFix) {
+        String r = reflect(prompt, thought, ThoughtFormat.parseObjects(seen));
+        assertThat(r).contains(problem).contains(firstFix);
+        assertThat(Verdict.of(r)).isEqualTo(Verdict.NEEDS_CHANGES);
+        assertThat(ThinkQuality.good(PromptSpec.parse(prompt), finalPlan(r))).isTrue();
+        return r;
+    }
+
     @Test
     void shouldKeepImageWhenItMatches() {
         String plan = "red circle at x 18 y 32 size 14 ; blue square at x 46 y 31 size 16";
@@ -84,41 +98,36 @@ class ReflectLogicTest {
     @Test
     void shouldRecolorWrongObjectWhenColorIsWrong() {
         String plan = "red circle at x 18 y 32 size 14";
-        String r = reflect("a photo of a red circle", plan,
-                ThoughtFormat.parseObjects("blue circle at x 18 y 32 size 14"));
-        assertThat(r).contains("The circle at x 18 y 32 is blue, but the prompt asks for a red circle.")
-                .contains("1. Change the blue circle at x 18 y 32 to red.")
-                .endsWith("red circle at x 18 y 32 size 14\nVerdict: NEEDS_CHANGES");
+        String r = assertCorrects("a photo of a red circle", plan, "blue circle at x 18 y 32 size 14",
+                "The circle at x 18 y 32 is blue, but the prompt asks for a red circle.",
+                "1. Change the blue circle at x 18 y 32 to red.");
+        assertThat(r).endsWith("red circle at x 18 y 32 size 14\nVerdict: NEEDS_CHANGES");
     }
 
     @Test
     void shouldAddMissingObjectAtPlannedPlaceWhenFree() {
         String plan = "green triangle at x 14 y 14 size 14 ; white diamond at x 48 y 48 size 14";
-        String r = reflect("a photo of a triangle and a diamond", plan,
-                ThoughtFormat.parseObjects("green triangle at x 14 y 14 size 14"));
-        assertThat(r).contains("The prompt asks for a diamond, but the image has none.")
-                .contains("1. Add a white diamond at x 48 y 48 size 14.");
-        assertThat(Verdict.of(r)).isEqualTo(Verdict.NEEDS_CHANGES);
+        assertCorrects("a photo of a triangle and a diamond", plan, "green triangle at x 14 y 14 size 14",
+                "The prompt asks for a diamond, but the image has none.",
+                "1. Add a white diamond at x 48 y 48 size 14.");
     }
 
     @Test
     void shouldRemoveExtrasWhenCountIsTooHigh() {
-        List<SceneObject> seen = ThoughtFormat.parseObjects(
-                "red cross at x 10 y 10 size 12 ; red cross at x 40 y 10 size 12 ; red cross at x 25 y 45 size 12");
-        String r = reflect("a photo of two crosses", "", seen);
-        assertThat(r).contains("The image shows 3 crosses, but the prompt asks for exactly 2.")
-                .contains("1. Remove the extra red cross at x 25 y 45.");
-        assertThat(ThinkQuality.good(PromptSpec.parse("a photo of two crosses"), finalPlan(r))).isTrue();
+        assertCorrects("a photo of two crosses", "",
+                "red cross at x 10 y 10 size 12 ; red cross at x 40 y 10 size 12 ; red cross at x 25 y 45 size 12",
+                "The image shows 3 crosses, but the prompt asks for exactly 2.",
+                "1. Remove the extra red cross at x 25 y 45.");
     }
 
     @Test
     void shouldReplaceWrongShapesAtPlannedPlacesWhenCounting() {
         String plan = "orange cross at x 24 y 7 size 12 ; green cross at x 50 y 18 size 15";
-        String r = reflect("a photo of two crosses", plan, ThoughtFormat.parseObjects(
-                "orange circle at x 24 y 8 size 14 ; green circle at x 50 y 18 size 16"));
-        assertThat(r).contains("The image shows 0 crosses, but the prompt asks for exactly 2.")
-                .contains("1. Replace the orange circle at x 24 y 8 with an orange cross.")
-                .contains("2. Replace the green circle at x 50 y 18 with a green cross.")
+        String r = assertCorrects("a photo of two crosses", plan,
+                "orange circle at x 24 y 8 size 14 ; green circle at x 50 y 18 size 16",
+                "The image shows 0 crosses, but the prompt asks for exactly 2.",
+                "1. Replace the orange circle at x 24 y 8 with an orange cross.");
+        assertThat(r).contains("2. Replace the green circle at x 50 y 18 with a green cross.")
                 .endsWith(plan + "\nVerdict: NEEDS_CHANGES");
     }
 
@@ -126,11 +135,9 @@ class ReflectLogicTest {
     void shouldSeparateObjectsThatTouchWhenThePromptIsOtherwiseMet() {
         // a real failure of the shipped models: a plan 1 px short of WORLD.md's 2 px gap, drawn as one blob
         String plan = "purple square at x 35 y 40 size 18 ; red circle at x 23 y 22 size 15";
-        String r = reflect("a photo of a square and a circle", plan, ThoughtFormat.parseObjects(plan));
-        assertThat(r).contains("The red circle at x 23 y 22 touches the purple square at x 35 y 40")
-                .contains("1. Move the red circle from x 23 y 22 to x ");
-        assertThat(Verdict.of(r)).isEqualTo(Verdict.NEEDS_CHANGES);
-        assertThat(ThinkQuality.good(PromptSpec.parse("a photo of a square and a circle"), finalPlan(r))).isTrue();
+        assertCorrects("a photo of a square and a circle", plan, plan,
+                "The red circle at x 23 y 22 touches the purple square at x 35 y 40",
+                "1. Move the red circle from x 23 y 22 to x ");
     }
 
     @Test
@@ -146,12 +153,10 @@ class ReflectLogicTest {
 
     @Test
     void shouldMoveObjectWhenRelationFails() {
-        List<SceneObject> seen = ThoughtFormat.parseObjects(
-                "red circle at x 40 y 30 size 12 ; blue square at x 20 y 30 size 12");
-        String r = reflect("a photo of a circle left of a square", "", seen);
-        assertThat(r).contains("The circle at x 40 y 30 is not left of the square at x 20 y 30.")
-                .contains("1. Move the red circle from x 40 y 30 to x ");
-        assertThat(ThinkQuality.good(PromptSpec.parse("a photo of a circle left of a square"), finalPlan(r))).isTrue();
+        assertCorrects("a photo of a circle left of a square", "",
+                "red circle at x 40 y 30 size 12 ; blue square at x 20 y 30 size 12",
+                "The circle at x 40 y 30 is not left of the square at x 20 y 30.",
+                "1. Move the red circle from x 40 y 30 to x ");
     }
 
     @Test

@@ -6,7 +6,7 @@ import io.irgstream.model.StepModel;
 import io.irgstream.model.StepRequest;
 import io.irgstream.model.Verdict;
 import io.irgstream.model.torch.StepModels;
-import io.irgstream.shapes.train.TrainOptions;
+import io.irgstream.shapes.train.QuickTrain;
 import io.irgstream.shapes.train.TrainResult;
 import io.irgstream.shapes.world.Renderer;
 import io.irgstream.shapes.world.ThoughtFormat;
@@ -14,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,9 +24,7 @@ class ReflectTrainerTest {
 
     @Test
     void shouldLowerLossAndWriteThreeSectionReflectionWhenTrainedQuickly() {
-        TrainOptions opts = TrainOptions.of(dir.resolve("out"), dir.resolve("work"), 1, true, Duration.ofMinutes(2));
-        TrainResult r = new ReflectTrainer().train(opts);
-        assertThat(r.finalLoss()).isLessThan(r.firstLoss());
+        TrainResult r = QuickTrain.lowersLoss(new ReflectTrainer(), QuickTrain.options(dir, 1));
         String thought = "red circle at x 18 y 32 size 14 ; blue square at x 46 y 31 size 16";
         try (StepModel m = StepModels.load(Step.REFLECT, r.modelPath())) {
             String text = m.run(List.of(new StepRequest("t", 1, "a photo of a red circle and a blue square", thought,

@@ -6,13 +6,12 @@ import io.irgstream.model.StepModel;
 import io.irgstream.model.StepRequest;
 import io.irgstream.model.StepResult;
 import io.irgstream.model.torch.StepModels;
-import io.irgstream.shapes.train.TrainOptions;
+import io.irgstream.shapes.train.QuickTrain;
 import io.irgstream.shapes.train.TrainResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,9 +22,7 @@ class ThinkTrainerTest {
 
     @Test
     void shouldLowerLossAndServeGrammaticalThoughtsWhenTrainedQuickly() {
-        TrainOptions opts = TrainOptions.of(dir.resolve("out"), dir.resolve("work"), 1, true, Duration.ofMinutes(2));
-        TrainResult r = new ThinkTrainer().train(opts);
-        assertThat(r.finalLoss()).isLessThan(r.firstLoss());
+        TrainResult r = QuickTrain.lowersLoss(new ThinkTrainer(), QuickTrain.options(dir, 1));
         assertThat(r.modelPath()).exists();
         try (StepModel m = StepModels.load(Step.THINK, r.modelPath())) {
             StepRequest q = new StepRequest("t", 3, "a photo of two circles", null, null, null, Sampling.DEFAULTS);
