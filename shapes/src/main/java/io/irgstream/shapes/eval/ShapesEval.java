@@ -58,11 +58,20 @@ public final class ShapesEval {
      * @param noThinkRow       whether to run the no-think draft row
      */
     public record Config(Path modelDir, List<PromptSpec> prompts, Path outDir, long seed, Sampling sampling, int batch,
-                         int sheetPerCategory, boolean noThinkRow) {
+                         int sheetPerCategory, boolean noThinkRow, boolean wrongPlans) {
         /** The default evaluation of the models in {@code modelDir}: held-out set, 50 per category, IRG settings. */
         public static Config defaults(Path modelDir, Path outDir) {
             return new Config(modelDir, PromptSet.heldOut(PromptSet.DEFAULT_PER_CATEGORY), outDir, 20_251_126L,
-                    Sampling.DEFAULTS, 16, 4, true);
+                    Sampling.DEFAULTS, 16, 4, true, false);
+        }
+
+        /**
+         * The same evaluation where every plan think writes gets one injected mistake before the draft is drawn
+         * ({@link #wrongPlan}): drafts that go wrong because the plan is wrong, to measure what reflect and refine do
+         * with them. The no-think row is left out (it does not use the plan).
+         */
+        public Config withWrongPlans() {
+            return new Config(modelDir, prompts, outDir, seed, sampling, batch, sheetPerCategory, false, true);
         }
     }
 
@@ -112,6 +121,13 @@ public final class ShapesEval {
                     q.add(req(traj.get(i), Step.THINK, 0, chunk.get(i), null, null, null, cfg.sampling()));
                 }
                 List<String> thoughts = texts(timed(think, q, seconds, items));
+                if (cfg.wrongPlans()) {
+                    List<String> wrong = new ArrayList<>(thoughts.size());
+                    for (int i = 0; i < thoughts.size(); i++) {
+                        wrong.add(wrongPlan(chunk.get(i), thoughts.get(i), traj.get(i)));
+                    }
+                    thoughts = wrong;
+                }
                 List<RgbImage> noThink = new ArrayList<>();
                 if (cfg.noThinkRow()) {
                     q.clear();
@@ -175,6 +191,39 @@ public final class ShapesEval {
         return report;
     }
 
+    /**
+     * The plan with one injected mistake that breaks the prompt (wrong color, wrong shape, a missing, extra or moved
+     * object, as in refine's training data): the kind to try first cycles with the trajectory, the details come from
+     * its seed, and the first mistake whose plan no longer satisfies the prompt is taken. The plan is returned as it
+     * is when it does not parse into a valid scene, or when no such mistake is found (e.g. nothing can be moved).
+     * A stand-in for a plan that went wrong, e.g. at a high think temperature.
+     */
+    static String wrongPlan(PromptSpec prompt, String thought, long trajectorySeed) {
+        io.irgstream.shapes.world.Scene plan;
+        try {
+            plan = io.irgstream.shapes.world.ThoughtFormat.parse(thought);
+        } catch (IllegalArgumentException notAValidPlan) {
+            return thought;
+        }
+        if (plan.objects().isEmpty()) {
+            return thought;
+        }
+        java.util.Random rnd = new java.util.Random(trajectorySeed * 0x9E3779B97F4A7C15L + 17);
+        io.irgstream.shapes.paint.Mistakes.Kind[] kinds = io.irgstream.shapes.paint.Mistakes.Kind.values();
+        int first = (int) Math.floorMod(trajectorySeed, (long) kinds.length);
+        for (int attempt = 0; attempt < 4 * kinds.length; attempt++) {
+            io.irgstream.shapes.paint.Mistakes.Kind kind = kinds[(first + attempt) % kinds.length];
+            List<io.irgstream.shapes.world.SceneObject> wrong = io.irgstream.shapes.paint.Mistakes.inject(plan, kind, rnd);
+            if (!wrong.isEmpty() && io.irgstream.shapes.world.Scene.isValid(wrong)) {
+                String text = io.irgstream.shapes.world.ThoughtFormat.format(new io.irgstream.shapes.world.Scene(wrong));
+                if (!io.irgstream.shapes.think.ThinkQuality.good(prompt, text)) {
+                    return text;
+                }
+            }
+        }
+        return thought;
+    }
+
     private static StepRequest req(long traj, Step step, int round, PromptSpec p, String thought, RgbImage img,
                                    String refl, Sampling s) {
         return new StepRequest("eval-" + traj, Seeds.stepSeed(traj, step, round), p.text(), thought, img, refl, s);
@@ -201,6 +250,9 @@ public final class ShapesEval {
                                       Map<Step, Integer> items) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("prompts", runs.size());
+        if (cfg.wrongPlans()) {
+            r.put("wrong_plans", true);
+        }
         r.put("seed", cfg.seed());
         r.put("sampling", Map.of("temperature", cfg.sampling().temperature(), "steps", cfg.sampling().steps(),
                 "cfg_text", cfg.sampling().cfgText(), "cfg_image", cfg.sampling().cfgImage()));
@@ -409,7 +461,7 @@ public final class ShapesEval {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (int i = 0; i < steps.length; i++) {
             Sampling s = new Sampling(temperatures[i], steps[i], base.sampling().cfgText(), base.sampling().cfgImage());
-            Config c = new Config(base.modelDir(), base.prompts(), null, base.seed(), s, base.batch(), 0, false);
+            Config c = new Config(base.modelDir(), base.prompts(), null, base.seed(), s, base.batch(), 0, false, false);
             Map<String, Object> r = run(c, out);
             Map<String, Object> scores = (Map<String, Object>) r.get("scores");
             Map<String, Object> time = (Map<String, Object>) r.get("time");
@@ -498,9 +550,9 @@ public final class ShapesEval {
 
     /**
      * {@code java ... ShapesEval [--models DIR] [--prompts FILE] [--per-category N] [--out DIR] [--seed N]
-     * [--steps N] [--temperature T] [--sweep | --bench] [--record-manifest]}: the evaluation (optionally recorded in
-     * the models' manifest.json), the draft-budget sweep (4, 8, 20 Euler steps
-     * at T=0.3 and 20 at T=1.0) or the per-step speed benchmark.
+     * [--steps N] [--temperature T] [--sweep | --bench | --wrong-plans] [--record-manifest]}: the evaluation
+     * (optionally recorded in the models' manifest.json), the draft-budget sweep (4, 8, 20 Euler steps at T=0.3 and 20
+     * at T=1.0), the per-step speed benchmark, or the evaluation with a mistake injected in every plan.
      */
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
@@ -513,6 +565,7 @@ public final class ShapesEval {
         boolean sweep = false;
         boolean bench = false;
         boolean record = false;
+        boolean wrongPlans = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--models" -> models = Path.of(args[++i]);
@@ -527,12 +580,21 @@ public final class ShapesEval {
                 case "--sweep" -> sweep = true;
                 case "--bench" -> bench = true;
                 case "--record-manifest" -> record = true;
+                case "--wrong-plans" -> wrongPlans = true;
                 default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "': expected --models,"
-                        + " --prompts, --per-category, --out, --seed, --steps, --temperature, --sweep, --bench or --record-manifest");
+                        + " --prompts, --per-category, --out, --seed, --steps, --temperature, --sweep, --bench, --wrong-plans or"
+                        + " --record-manifest");
             }
         }
         List<PromptSpec> prompts = promptFile != null ? PromptSet.read(promptFile) : PromptSet.heldOut(per);
-        Config cfg = new Config(models, prompts, outDir, seed, s, 16, 4, true);
+        Config cfg = new Config(models, prompts, outDir, seed, s, 16, 4, true, false);
+        if (wrongPlans) {
+            if (record || sweep || bench) {
+                throw new IllegalArgumentException("--wrong-plans is an evaluation of its own: it does not go with"
+                        + " --record-manifest, --sweep or --bench");
+            }
+            cfg = cfg.withWrongPlans();
+        }
         if (bench) {
             bench(models, s, System.out);
         } else if (sweep) {

@@ -52,7 +52,7 @@ class TrainingTest {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         Path out = dir.resolve("eval");
         ShapesEval.Config cfg = new ShapesEval.Config(dir.resolve("models"), PromptSet.heldOut(1), out, 3,
-                new Sampling(0.3, 2, 4.0, 2.0), 6, 1, true);
+                new Sampling(0.3, 2, 4.0, 2.0), 6, 1, true, false);
         Map<String, Object> report = ShapesEval.run(cfg, new PrintStream(buf, true));
         String printed = buf.toString();
         assertThat(printed).contains("no-think draft", "think draft", "IRG final", "single_object", "color_attr",
@@ -65,7 +65,7 @@ class TrainingTest {
     @Test
     void shouldNameMissingFileWhenModelIsAbsent() {
         ShapesEval.Config cfg = new ShapesEval.Config(dir.resolve("nowhere"), PromptSet.heldOut(1), null, 3,
-                Sampling.DEFAULTS, 6, 1, true);
+                Sampling.DEFAULTS, 6, 1, true, false);
         assertThatThrownBy(() -> ShapesEval.run(cfg, System.out))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("nowhere/think.pt is missing");
