@@ -283,7 +283,16 @@ def reflect_one(self, prompt: str, thought: str, det: List[List[int]], u0: float
         if done:
             continue
         if cat != 2:
-            if c >= 0:
+            twin = False
+            for j in range(len(slots)):
+                if j != k and assigned[j] >= 0 and slots[j][0] == s and (c < 0 or slots[j][1] == c):
+                    twin = True
+            if twin:
+                if c >= 0:
+                    expl.append("The prompt asks for two " + colors[c] + " " + self.shape_plurals()[s] + ", but the image has one.")
+                else:
+                    expl.append("The prompt asks for two " + self.shape_plurals()[s] + ", but the image has one.")
+            elif c >= 0:
                 expl.append("The prompt asks for " + self.a(colors[c] + " " + shapes[s]) + ", but the image has none.")
             else:
                 expl.append("The prompt asks for " + self.a(shapes[s]) + ", but the image has none.")
@@ -315,6 +324,14 @@ def reflect_one(self, prompt: str, thought: str, det: List[List[int]], u0: float
             pos = self.place(tx, ty, size, kept, rel, rx, ry)
             if pos[0] < 0:
                 size -= 2
+        if pos[0] < 0 and rel >= 0:
+            # no room on the required side of the other object (e.g. it is at the edge): add this one anywhere free;
+            # the relation check below then moves one of the two
+            size = ts
+            while pos[0] < 0 and size >= 10:
+                pos = self.place(tx, ty, size, kept, -1, 0, 0)
+                if pos[0] < 0:
+                    size -= 2
         if pos[0] >= 0:
             objs.append([s, tc, pos[0], pos[1], size])
             used.append(True)

@@ -160,6 +160,19 @@ class ReflectLogicTest {
     }
 
     @Test
+    void shouldAddTheMissingTwinAndThenMoveWhenNoRoomIsLeftOnTheRequiredSide() {
+        // one triangle at the top edge: the second cannot go above it, so it is added where there is room and the
+        // first moves below it
+        String plan = "orange triangle at x 17 y 11 size 18 ; white circle at x 46 y 48 size 17";
+        String r = assertCorrects("a photo of a triangle below a triangle", plan, plan,
+                "The prompt asks for two triangles, but the image has one.", "1. Add an orange triangle at x ");
+        assertThat(r).contains("Move the orange triangle from x ");
+        plan = "purple triangle at x 52 y 55 size 13 ; blue circle at x 10 y 26 size 17";
+        assertCorrects("a photo of a triangle left of a triangle", plan, plan,
+                "The prompt asks for two triangles, but the image has one.", "1. Add a purple triangle at x ");
+    }
+
+    @Test
     void shouldJudgeLikeWorldRulesAndPlanAFixWhenObjectsAreSeenExactly() {
         Random rnd = new Random(11);
         int n = 600;
