@@ -66,6 +66,10 @@ abstract class FlowTrainer implements StepTrainer {
     /** Configuration recorded in the checkpoint and the manifest. */
     abstract Map<String, Object> config(boolean quick);
 
+    /** Makes what the batches need beyond the procedural data, before the first step (nothing by default). */
+    void prepare(TrainOptions opts) {
+    }
+
     /** The start of {@link #config}: the model's description, its UNet channels and its schedule shift. */
     static Map<String, Object> unetConfig(String model, int c1, int c2, int c3, double timeShift) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -108,6 +112,7 @@ abstract class FlowTrainer implements StepTrainer {
             module = create(opts.quick());
             ema = null;
         }
+        prepare(opts);
         module.train(true);
         ModuleParams params = ModuleParams.of(module);
         for (Tensor t : params.tensors()) {

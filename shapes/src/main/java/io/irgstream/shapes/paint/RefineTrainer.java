@@ -1,11 +1,18 @@
 package io.irgstream.shapes.paint;
 
 import io.irgstream.model.RgbImage;
+import io.irgstream.model.Sampling;
 import io.irgstream.model.Step;
+import io.irgstream.model.StepRequest;
+import io.irgstream.shapes.prompts.PromptSpec;
+import io.irgstream.shapes.think.PlanSampler;
+import io.irgstream.shapes.train.TrainOptions;
 import io.irgstream.shapes.world.Renderer;
 import io.irgstream.shapes.world.Scene;
 import io.irgstream.shapes.world.SceneObject;
 import io.irgstream.shapes.world.SceneSampler;
+import io.irgstream.shapes.world.ThoughtFormat;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +29,25 @@ import org.bytedeco.pytorch.global.torch;
  * 10%), the reflection written for that pair in the fixed format ({@link ReflectionText}), and the prompt. The
  * corrected plan reaches the network through the module's own reflection parser and layout map. Classifier-free
  * guidance: the text (plan + prompt) is dropped in 10% of rows and the draft image in 10%, independently.
+ *
+ * <p>Real draft mistakes: when a draw model is at hand ({@code draw.pt} in the output folder, else
+ * {@code IRG_REFINE_DRAW}), {@value #REAL_FRACTION} of the rows instead take a draft that model painted from a plan
+ * with the same injected mistakes (4, 8 or 20 Euler steps), for a prompt of the held-out grammar with a correct plan
+ * as the target: what refine meets when serving is the painter's image, with its soft edges and slips, not a render.
  */
 public final class RefineTrainer extends FlowTrainer {
+    /** Fraction of rows taken from the real drafts, when there are any. */
+    static final double REAL_FRACTION = 0.3;
+    /** Real drafts made before training (full runs; quick runs make a handful). */
+    static final int REAL_DRAFTS = 320;
+    static final int REAL_DRAFTS_QUICK = 16;
+
+    /** One real-draft row: the draw model's image of a mistaken plan, that plan's objects, the target, the prompt. */
+    record RealRow(RgbImage draft, List<SceneObject> drawn, Scene target, String prompt) {
+    }
+
+    private List<RealRow> real = List.of();
+
     @Override
     public Step step() {
         return Step.REFINE;
@@ -44,8 +68,68 @@ public final class RefineTrainer extends FlowTrainer {
         Map<String, Object> m = unetConfig("rectified-flow UNet editing the draft (residual), corrected-plan layout"
                 + " + prompt conditioning", c.c1(), c.c2(), c.c3(), c.timeShift());
         m.put("snapLevels", c.snapLevels());
-        m.put("rows", "1 mistake 70%, 2 mistakes 20%, none 10%; text dropped 10%, image dropped 10%");
+        m.put("rows", "1 mistake 70%, 2 mistakes 20%, none 10%; text dropped 10%, image dropped 10%; with a draw model,"
+                + " " + Math.round(REAL_FRACTION * 100) + "% of rows are its real drafts of mistaken plans");
+        m.put("real_drafts", real.size());
         return m;
+    }
+
+    @Override
+    void prepare(TrainOptions opts) {
+        Path draw = RealDrafts.drawModel(opts, "IRG_REFINE_DRAW", name());
+        if (draw == null) {
+            return;
+        }
+        int n = opts.quick() ? REAL_DRAFTS_QUICK : REAL_DRAFTS;
+        Random rnd = new Random(opts.seed() * 31 + 4242);
+        int[] steps = {4, 8, 20};
+        List<StepRequest> requests = new ArrayList<>(n);
+        List<RealRow> rows = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            PromptSpec p = PromptSpec.sample(rnd);
+            Scene target = PlanSampler.sample(p, rnd);
+            List<SceneObject> drawn = mistaken(target, rnd, true);
+            Sampling s = new Sampling(0.3, steps[(i / RealDrafts.BATCH) % steps.length], 4.0, 2.0);
+            requests.add(new StepRequest("refine-real-" + i, rnd.nextLong(), p.text(),
+                    ThoughtFormat.format(new Scene(drawn)), null, null, s));
+            rows.add(new RealRow(null, drawn, target, p.text()));
+        }
+        long t0 = System.nanoTime();
+        List<RgbImage> images;
+        try {
+            images = RealDrafts.paint(draw, requests);
+        } catch (RuntimeException e) {
+            opts.log().accept(name() + ": could not make real drafts with " + draw + ", training on rendered drafts only: "
+                    + e.getMessage());
+            return;
+        }
+        List<RealRow> made = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            RealRow r = rows.get(i);
+            made.add(new RealRow(images.get(i), r.drawn(), r.target(), r.prompt()));
+        }
+        real = made;
+        opts.log().accept(String.format(java.util.Locale.ROOT, "%s: made %d real drafts of mistaken plans with %s in %.0f s",
+                name(), made.size(), draw, (System.nanoTime() - t0) / 1e9));
+    }
+
+    /**
+     * The target's objects with one injected mistake (two in 20% of calls, none in 10%). With {@code valid}, a mistake
+     * that would break the scene's rules is left out, so the result can be written as a plan.
+     */
+    private static List<SceneObject> mistaken(Scene target, Random rnd, boolean valid) {
+        Mistakes.Kind[] kinds = Mistakes.Kind.values();
+        double r = rnd.nextDouble();
+        List<SceneObject> drawn = target.objects();
+        if (r >= 0.1) {
+            List<SceneObject> once = Mistakes.inject(target, kinds[rnd.nextInt(kinds.length)], rnd);
+            drawn = !valid || Scene.isValid(once) ? once : drawn;
+            if (r >= 0.8 && Scene.isValid(drawn)) {
+                List<SceneObject> twice = Mistakes.inject(new Scene(drawn), kinds[rnd.nextInt(kinds.length)], rnd);
+                drawn = !valid || Scene.isValid(twice) ? twice : drawn;
+            }
+        }
+        return drawn;
     }
 
     @Override
@@ -55,23 +139,16 @@ public final class RefineTrainer extends FlowTrainer {
         List<String> prompts = new ArrayList<>(batch);
         List<String> plans = new ArrayList<>(batch);
         float[] keep = new float[batch];
-        Mistakes.Kind[] kinds = Mistakes.Kind.values();
         for (int i = 0; i < batch; i++) {
-            Scene target = SceneSampler.random(rnd);
-            double r = rnd.nextDouble();
-            List<SceneObject> draft = target.objects();
-            if (r >= 0.1) {
-                draft = Mistakes.inject(target, kinds[rnd.nextInt(kinds.length)], rnd);
-                if (r >= 0.8 && Scene.isValid(draft)) {
-                    draft = Mistakes.inject(new Scene(draft), kinds[rnd.nextInt(kinds.length)], rnd);
-                }
-            }
+            RealRow row = !real.isEmpty() && rnd.nextDouble() < REAL_FRACTION ? real.get(rnd.nextInt(real.size())) : null;
+            Scene target = row != null ? row.target() : SceneSampler.random(rnd);
+            List<SceneObject> drawn = row != null ? row.drawn() : mistaken(target, rnd, false);
             targets.add(Renderer.render(target));
-            drafts.add(Renderer.renderObjects(draft));
+            drafts.add(row != null ? row.draft() : Renderer.renderObjects(drawn));
             boolean dropText = rnd.nextDouble() < 0.1;
             keep[i] = rnd.nextDouble() < 0.1 ? 0f : 1f;
-            String reflection = ReflectionText.between(draft, target.objects());
-            prompts.add(dropText ? "" : PromptTemplates.describe(target, rnd));
+            String reflection = ReflectionText.between(drawn, target.objects());
+            prompts.add(dropText ? "" : row != null ? row.prompt() : PromptTemplates.describe(target, rnd));
             plans.add(dropText ? "" : Jit.call(module, "final_plan", new IValue(reflection)).toStringRef().getString());
         }
         Tensor target = Jit.imagesToUnit(targets);

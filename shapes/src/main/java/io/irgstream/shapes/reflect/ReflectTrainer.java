@@ -12,6 +12,7 @@ import io.irgstream.model.torch.StepModels;
 import io.irgstream.model.torch.Tensors;
 import io.irgstream.shapes.eval.DetectedObject;
 import io.irgstream.shapes.eval.Evaluator;
+import io.irgstream.shapes.paint.RealDrafts;
 import io.irgstream.shapes.prompts.PromptSpec;
 import io.irgstream.shapes.think.PlanSampler;
 import io.irgstream.shapes.train.ModuleParams;
@@ -86,7 +87,7 @@ public final class ReflectTrainer extends ScriptTrainer {
     @Override
     protected void prepare(TrainOptions opts, boolean training) {
         cfg = opts.quick() ? ReflectModule.Config.QUICK : ReflectModule.Config.FULL;
-        drawFile = opts.quick() ? null : drawFile(opts);
+        drawFile = opts.quick() ? null : RealDrafts.drawModel(opts, "IRG_REFLECT_DRAW", "reflect");
         drafts = new ArrayList<>(drawFile == null || !training ? List.of()
                 : drafts(opts, drawFile, 160, opts.seed()));
         drawStamp = drawFile == null ? 0 : modified(drawFile);
@@ -157,24 +158,6 @@ public final class ReflectTrainer extends ScriptTrainer {
         return run.result(secs, config);
     }
 
-    /**
-     * The draw model whose drafts join the data: {@code draw.pt} in the output folder, else the file named by the
-     * environment variable {@code IRG_REFLECT_DRAW} (e.g. a draw checkpoint still in training), else none.
-     */
-    private static Path drawFile(TrainOptions opts) {
-        Path draw = opts.outDir().resolve("draw.pt");
-        if (Files.exists(draw)) {
-            return draw;
-        }
-        String env = System.getenv("IRG_REFLECT_DRAW");
-        if (env != null && !env.isBlank() && Files.exists(Path.of(env))) {
-            return Path.of(env);
-        }
-        opts.log().accept("reflect: no " + draw + " (nor IRG_REFLECT_DRAW), training on rendered and corrupted"
-                + " images only");
-        return null;
-    }
-
     private static long modified(Path f) {
         try {
             return Files.getLastModifiedTime(f).toMillis();
@@ -185,22 +168,20 @@ public final class ReflectTrainer extends ScriptTrainer {
 
     /** Real drafts of the draw model: plans and no-think prompts, at 4, 8 and 20 Euler steps. */
     private static List<RgbImage> drafts(TrainOptions opts, Path draw, int n, long seed) {
-        List<RgbImage> out = new ArrayList<>();
         Random rnd = new Random(seed + 99);
         int[] steps = {4, 8, 20};
-        try (StepModel m = StepModels.load(Step.DRAW, draw)) {
-            for (int start = 0; start < n; start += 16) {
-                List<StepRequest> batch = new ArrayList<>();
-                Sampling s = new Sampling(0.3, steps[(start / 16) % steps.length], 4.0, 2.0);
-                for (int i = 0; i < 16; i++) {
-                    PromptSpec p = PromptSpec.sample(rnd);
-                    String thought = rnd.nextDouble() < 0.25 ? "" : ThoughtFormat.format(PlanSampler.sample(p, rnd));
-                    batch.add(new StepRequest("d" + (start + i), rnd.nextLong(), p.text(), thought, null, null, s));
-                }
-                for (StepResult r : m.run(batch)) {
-                    out.add(r.image());
-                }
+        List<StepRequest> requests = new ArrayList<>();
+        for (int start = 0; start < n; start += 16) {
+            Sampling s = new Sampling(0.3, steps[(start / 16) % steps.length], 4.0, 2.0);
+            for (int i = 0; i < 16; i++) {
+                PromptSpec p = PromptSpec.sample(rnd);
+                String thought = rnd.nextDouble() < 0.25 ? "" : ThoughtFormat.format(PlanSampler.sample(p, rnd));
+                requests.add(new StepRequest("d" + (start + i), rnd.nextLong(), p.text(), thought, null, null, s));
             }
+        }
+        List<RgbImage> out;
+        try {
+            out = RealDrafts.paint(draw, requests);
         } catch (RuntimeException e) {
             opts.log().accept("reflect: could not make drafts with " + draw + ": " + e.getMessage());
             return List.of();

@@ -48,6 +48,14 @@ class TrainingTest {
     }
 
     @Test
+    void shouldTrainRefineOnRealDraftsOfTheDrawModelItJustTrained() throws Exception {
+        JsonNode m = new ObjectMapper().readTree(dir.resolve("models/manifest.json").toFile());
+        JsonNode refine = m.get("models").get("refine").get("training");
+        assertThat(refine.get("real_drafts").asInt()).as("real drafts painted by the quick draw.pt").isEqualTo(16);
+        assertThat(refine.get("rows").asText()).contains("real drafts of mistaken plans");
+    }
+
+    @Test
     void shouldPrintTableAndWriteReportWhenEvaluated() throws Exception {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         Path out = dir.resolve("eval");
