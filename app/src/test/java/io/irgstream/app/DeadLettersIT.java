@@ -1,9 +1,9 @@
 package io.irgstream.app;
 
-import io.irgstream.app.cli.IrgCli;
 import io.irgstream.app.client.TrajectoryWatcher;
 import io.irgstream.app.stack.EmbeddedStack;
 import io.irgstream.app.stack.TopicLayout;
+import io.irgstream.app.testing.InProcessCli;
 import io.irgstream.app.testing.PipelineHarness;
 import io.irgstream.embedded.testing.KafkaFixture;
 import io.irgstream.events.PromptSubmitted;
@@ -17,10 +17,7 @@ import io.irgstream.schemas.client.TrajectoryClient;
 import io.irgstream.worker.testing.DeterministicTestModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -70,13 +67,9 @@ class DeadLettersIT {
     }
 
     private static String run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = IrgCli.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        assertThat(cl.execute(args)).as("irg %s; stderr: %s", String.join(" ", args), err).isZero();
-        return out.toString();
+        InProcessCli.Result r = InProcessCli.run(args);
+        assertThat(r.exitCode()).as("irg %s; stderr: %s", String.join(" ", args), r.err()).isZero();
+        return r.out();
     }
 
     private static String[] concat(String[] a, String[] b) {

@@ -1,14 +1,11 @@
 package io.irgstream.app;
 
-import io.irgstream.app.cli.IrgCli;
+import io.irgstream.app.testing.InProcessCli;
 import io.irgstream.worker.images.Png;
 import io.irgstream.model.RgbImage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,16 +23,11 @@ class GenerateIT {
 
     @Test
     void shouldWriteTheTrajectoryFolderWithTheShippedModels() throws Exception {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = IrgCli.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute("generate", "a photo of a red circle and a blue square", "--seed", "7",
+        InProcessCli.Result r = InProcessCli.run("generate", "a photo of a red circle and a blue square", "--seed", "7",
                 "--out", dir.resolve("out").toString(), "--data-dir", dir.resolve("data").toString(),
                 "--models", Path.of("..", "models", "shapes").toString());
-        assertThat(code).as("exit code; stderr: %s", err).isZero();
-        List<String> lines = out.toString().lines().toList();
+        assertThat(r.exitCode()).as("exit code; stderr: %s", r.err()).isZero();
+        List<String> lines = r.out().lines().toList();
         assertThat(lines).hasSize(2);
         Path folder = Path.of(lines.get(1));
         assertThat(folder.getFileName().toString()).isEqualTo(lines.get(0));
@@ -56,16 +48,11 @@ class GenerateIT {
 
     @Test
     void shouldFailWithTheModelsReasonWhenThePromptIsOutsideItsGrammar() {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = IrgCli.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute("generate", "a photo of a red circle left of a blue square", "--seed", "7",
+        InProcessCli.Result r = InProcessCli.run("generate", "a photo of a red circle left of a blue square", "--seed", "7",
                 "--out", dir.resolve("out").toString(), "--data-dir", dir.resolve("data").toString(),
                 "--models", Path.of("..", "models", "shapes").toString());
-        assertThat(code).as("exit code; stdout: %s", out).isEqualTo(1);
-        assertThat(err.toString()).contains("failed at step think")
+        assertThat(r.exitCode()).as("exit code; stdout: %s", r.out()).isEqualTo(1);
+        assertThat(r.err()).contains("failed at step think")
                 .contains("prompt outside the shapes-world grammar (WORLD.md)")
                 .contains("position prompts name shapes only");
     }

@@ -9,6 +9,7 @@ import io.irgstream.app.client.Replay;
 import io.irgstream.app.client.TrajectoryWatcher;
 import io.irgstream.app.stack.EmbeddedStack;
 import io.irgstream.app.stack.TopicLayout;
+import io.irgstream.app.testing.InProcessCli;
 import io.irgstream.app.testing.PipelineHarness;
 import io.irgstream.embedded.testing.KafkaFixture;
 import io.irgstream.events.FinalImageProduced;
@@ -301,15 +302,10 @@ class RedriveIT {
     }
 
     private static Cli cli(String[] cluster, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = IrgCli.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of(cluster));
-        int code = cl.execute(all.toArray(String[]::new));
-        return new Cli(code, out.toString(), err.toString());
+        InProcessCli.Result r = InProcessCli.run(all.toArray(String[]::new));
+        return new Cli(r.exitCode(), r.out(), r.err());
     }
 
     private HttpResponse<String> get(String url) throws Exception {

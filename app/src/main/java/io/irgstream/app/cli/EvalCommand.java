@@ -13,8 +13,11 @@ import java.util.concurrent.Callable;
         description = {"Run the four steps in-process over a held-out prompt set, score drafts and finals with the "
                 + "pixels-only evaluator, print the table and write eval.json and a contact sheet (docs/models.md).",
                 "Options: [--models DIR] [--prompts FILE] [--per-category N (default 50)] [--out DIR (default "
-                        + "irg-out/eval)] [--seed N] [--steps N] [--temperature T] [--sweep | --bench] [--record-manifest]",
-                "--sweep compares draft budgets; --bench prints per-step speed at batch 1 and 16."})
+                        + "irg-out/eval)] [--seed N] [--steps N] [--temperature T] [--sweep | --bench | --wrong-plans]"
+                        + " [--record-manifest]",
+                "--sweep compares draft budgets; --bench prints per-step speed at batch 1 and 16; --wrong-plans injects"
+                        + " one mistake that breaks the prompt into every plan, to measure what reflect and refine do"
+                        + " with drafts that go wrong."})
 public final class EvalCommand implements Callable<Integer> {
     @Unmatched
     List<String> args = new ArrayList<>();
