@@ -71,6 +71,20 @@ class TrainingTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void shouldDrawFromMistakenPlansWhenEvaluatedWithWrongPlans() {
+        ShapesEval.Config cfg = new ShapesEval.Config(dir.resolve("models"), PromptSet.heldOut(1), null, 3,
+                new Sampling(0.3, 2, 4.0, 2.0), 6, 0, true, false).withWrongPlans();
+        Map<String, Object> report = ShapesEval.run(cfg, new PrintStream(new ByteArrayOutputStream(), true));
+        assertThat(report.get("wrong_plans")).isEqualTo(true);
+        assertThat((Map<String, Object>) report.get("scores")).containsOnlyKeys("think draft", "IRG final");
+        for (Map<String, Object> t : (java.util.List<Map<String, Object>>) report.get("trajectories")) {
+            assertThat(t.get("thought_good")).as("a mistaken plan never satisfies its prompt: %s", t.get("thought"))
+                    .isEqualTo(false);
+        }
+    }
+
+    @Test
     void shouldNameMissingFileWhenModelIsAbsent() {
         ShapesEval.Config cfg = new ShapesEval.Config(dir.resolve("nowhere"), PromptSet.heldOut(1), null, 3,
                 Sampling.DEFAULTS, 6, 1, true, false);
