@@ -10,7 +10,6 @@ import io.irgstream.events.TrajectoryContext;
 import io.irgstream.model.Step;
 import io.irgstream.schemas.IrgAvroDeserializer;
 import io.irgstream.schemas.IrgAvroSerializer;
-import io.irgstream.schemas.SchemaRegistryClient;
 import io.irgstream.schemas.Topics;
 import io.irgstream.schemas.images.FileSystemBlobStore;
 import io.irgstream.schemas.testing.SchemaRegistryExtension;
@@ -23,7 +22,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,15 +43,9 @@ class StepWorkerIT {
     static final String WARMUP = "warmup";
     @RegisterExtension
     static final SchemaRegistryExtension registry = new SchemaRegistryExtension();
-    static SchemaRegistryClient client;
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void registryClient() {
-        client = registry.client();
-    }
 
     @Test
     void shouldCloseBatchesAtMaxBatchSize() throws Exception {
@@ -93,7 +85,7 @@ class StepWorkerIT {
             List<ConsumerRecord<String, byte[]>> dls = rig.read(rig.topics.deadLetters().name(), 2);
             assertThat(thoughts).hasSize(4);
             assertThat(dls).hasSize(2);
-            IrgAvroDeserializer<DeadLetter> d = new IrgAvroDeserializer<>(client, DeadLetter.class);
+            IrgAvroDeserializer<DeadLetter> d = new IrgAvroDeserializer<>(registry.client(), DeadLetter.class);
             Map<String, DeadLetter> byKey = new HashMap<>();
             for (ConsumerRecord<String, byte[]> r : dls) {
                 byKey.put(r.key(), d.deserialize(r.topic(), r.value()));
@@ -126,7 +118,7 @@ class StepWorkerIT {
             rig.sendPrompts(1);
             assertThat(rig.read(rig.topics.thoughts().name(), 1)).hasSize(1);
             List<ConsumerRecord<String, byte[]>> dls = rig.read(rig.topics.deadLetters().name(), 3);
-            IrgAvroDeserializer<DeadLetter> d = new IrgAvroDeserializer<>(client, DeadLetter.class);
+            IrgAvroDeserializer<DeadLetter> d = new IrgAvroDeserializer<>(registry.client(), DeadLetter.class);
             Map<String, String> reasons = new HashMap<>();
             dls.forEach(r -> reasons.put(r.key(), d.deserialize(r.topic(), r.value()).getErrorMessage()));
             assertThat(reasons).containsEntry("empty", "the prompt is empty")
@@ -183,13 +175,13 @@ class StepWorkerIT {
             assertThat(thoughts).extracting(ConsumerRecord::key).containsExactlyInAnyOrder("flaky-1", "t-0", "t-1", "t-2");
             // the records behind the failing ones did not wait for their retries
             assertThat(thoughts.get(thoughts.size() - 1).key()).isEqualTo("flaky-1");
-            IrgAvroDeserializer<ThoughtProduced> td = new IrgAvroDeserializer<>(client, ThoughtProduced.class);
+            IrgAvroDeserializer<ThoughtProduced> td = new IrgAvroDeserializer<>(registry.client(), ThoughtProduced.class);
             ConsumerRecord<String, byte[]> flakyOut = thoughts.get(thoughts.size() - 1);
             int attempt = td.deserialize(flakyOut.topic(), flakyOut.value()).getProvenance().getAttempt();
             assertThat(attempt).as("the attempt that succeeded").isBetween(2, 3);
             List<ConsumerRecord<String, byte[]>> dls = rig.read(rig.topics.deadLetters().name(), 1);
             assertThat(dls).hasSize(1);
-            DeadLetter dl = new IrgAvroDeserializer<>(client, DeadLetter.class).deserialize(dls.get(0).topic(), dls.get(0).value());
+            DeadLetter dl = new IrgAvroDeserializer<>(registry.client(), DeadLetter.class).deserialize(dls.get(0).topic(), dls.get(0).value());
             assertThat(dl.getTrajectoryId()).isEqualTo("broken-1");
             assertThat(dl.getAttempts()).isEqualTo(3);
             assertThat(dl.getTopic()).isEqualTo(rig.topics.prompts().name());
@@ -228,7 +220,7 @@ class StepWorkerIT {
             assertThat(thoughts).extracting(ConsumerRecord::key).containsExactlyInAnyOrder("t-0", "t-1", "t-2", "t-3");
             List<ConsumerRecord<String, byte[]>> dls = rig.read(rig.topics.deadLetters().name(), 1);
             assertThat(dls).hasSize(1);
-            DeadLetter dl = new IrgAvroDeserializer<>(client, DeadLetter.class).deserialize(dls.get(0).topic(), dls.get(0).value());
+            DeadLetter dl = new IrgAvroDeserializer<>(registry.client(), DeadLetter.class).deserialize(dls.get(0).topic(), dls.get(0).value());
             assertThat(dl.getTrajectoryId()).isEqualTo("outside");
             assertThat(dl.getStep()).isEqualTo("think");
             assertThat(dl.getErrorMessage())
@@ -252,7 +244,7 @@ class StepWorkerIT {
         final Thread thread;
         final KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaFixture.producerProps(),
                 new ByteArraySerializer(), new ByteArraySerializer());
-        final IrgAvroSerializer<PromptSubmitted> serializer = new IrgAvroSerializer<>(client);
+        final IrgAvroSerializer<PromptSubmitted> serializer = new IrgAvroSerializer<>(registry.client());
         int sent;
 
         Rig(String name, Map<String, Object> settings, long delayMs) {
@@ -267,7 +259,7 @@ class StepWorkerIT {
             p.put(WorkerConfig.TOPIC_PREFIX, topics.prefix());
             p.put(WorkerConfig.WORKER_ID, "think-test");
             model = new DeterministicTestModel(Step.THINK, delayMs);
-            worker = new StepWorker(new WorkerConfig(p), modelFor(model), client, new ImageStore(new FileSystemBlobStore(dir), 1024), null);
+            worker = new StepWorker(new WorkerConfig(p), modelFor(model), registry.client(), new ImageStore(new FileSystemBlobStore(dir), 1024), null);
             thread = new Thread(worker, "worker-" + name);
             thread.start();
         }

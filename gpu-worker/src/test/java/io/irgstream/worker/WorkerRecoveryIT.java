@@ -8,7 +8,6 @@ import io.irgstream.events.SamplerParams;
 import io.irgstream.events.TrajectoryContext;
 import io.irgstream.model.Step;
 import io.irgstream.schemas.IrgAvroSerializer;
-import io.irgstream.schemas.SchemaRegistryClient;
 import io.irgstream.schemas.Topics;
 import io.irgstream.schemas.images.FileSystemBlobStore;
 import io.irgstream.schemas.testing.SchemaRegistryExtension;
@@ -22,7 +21,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,15 +45,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class WorkerRecoveryIT {
     @RegisterExtension
     static final SchemaRegistryExtension registry = new SchemaRegistryExtension();
-    static SchemaRegistryClient client;
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void registryClient() {
-        client = registry.client();
-    }
 
     @Test
     void shouldRideOutABrokerRestartMidRunAndCompleteEveryRecordExactlyOnce() throws Exception {
@@ -81,10 +73,7 @@ class WorkerRecoveryIT {
             Thread.sleep(6_000); // longer than the producer's max.block.ms and delivery.timeout.ms (3 s)
             broker.start();
             send(broker.bootstrapServers(), topics, "r-", 16, n);
-            Map<String, Integer> out = awaitCommitted(broker.bootstrapServers(), topics.thoughts().name(), n);
-            assertThat(out).as(() -> "each record's thought committed exactly once; "
-                            + diagnose(broker.bootstrapServers(), topics, "think-restart")).hasSize(n)
-                    .allSatisfy((k, count) -> assertThat(count).as(k).isEqualTo(1));
+            assertEachCommittedOnce(broker.bootstrapServers(), topics, "think-restart", n, worker);
             assertThat(thread.isAlive()).as("the worker is still running").isTrue();
             assertThat(worker.stats().restarts() + worker.stats().abortedBatches())
                     .as("the outage hit a transaction (aborted, or the clients re-created)").isGreaterThanOrEqualTo(1);
@@ -113,9 +102,7 @@ class WorkerRecoveryIT {
             fencer.initTransactions();
         }
         send(KafkaFixture.bootstrapServers(), topics, "f-", 8, n); // the worker's next transaction meets the fence
-        Map<String, Integer> out = awaitCommitted(KafkaFixture.bootstrapServers(), topics.thoughts().name(), n);
-        assertThat(out).as(() -> "worker " + worker.stats() + diagnose(KafkaFixture.bootstrapServers(), topics, "think-fenced"))
-                .hasSize(n).allSatisfy((k, count) -> assertThat(count).as(k).isEqualTo(1));
+        assertEachCommittedOnce(KafkaFixture.bootstrapServers(), topics, "think-fenced", n, worker);
         assertThat(worker.stats().restarts()).as("clients re-created after the fencing").isGreaterThanOrEqualTo(1);
         assertThat(thread.isAlive()).as("the worker is still running").isTrue();
         assertThat(worker.stop(Duration.ofSeconds(30))).isTrue();
@@ -141,10 +128,7 @@ class WorkerRecoveryIT {
         }
         assertThat(t1.isAlive() && t2.isAlive()).as("one of the two instances with the same worker.id stopped").isFalse();
         Thread survivor = t1.isAlive() ? t1 : t2;
-        Map<String, Integer> out = awaitCommitted(KafkaFixture.bootstrapServers(), topics.thoughts().name(), n);
-        assertThat(out).as(() -> "first " + first.stats() + ", second " + second.stats()
-                        + diagnose(KafkaFixture.bootstrapServers(), topics, "think-dup"))
-                .hasSize(n).allSatisfy((k, count) -> assertThat(count).as(k).isEqualTo(1));
+        assertEachCommittedOnce(KafkaFixture.bootstrapServers(), topics, "think-dup", n, first, second);
         Thread.sleep(3_000); // no late fencing of the survivor
         assertThat(survivor.isAlive()).as("the other instance keeps running").isTrue();
         first.stop(Duration.ofSeconds(30));
@@ -186,13 +170,13 @@ class WorkerRecoveryIT {
 
     private StepWorker worker(String bootstrap, Topics topics, String workerId, Map<String, Object> settings, long delayMs) {
         return new StepWorker(new WorkerConfig(config(bootstrap, topics, workerId, settings)),
-                new DeterministicTestModel(Step.THINK, delayMs), client,
+                new DeterministicTestModel(Step.THINK, delayMs), registry.client(),
                 new ImageStore(new FileSystemBlobStore(dir.resolve("blobs")), 1024), null);
     }
 
     /** Writes prompts {@code prefix+from .. prefix+(to-1)} and waits for every write to be acknowledged. */
     private static void send(String bootstrap, Topics topics, String prefix, int from, int to) throws Exception {
-        IrgAvroSerializer<PromptSubmitted> ser = new IrgAvroSerializer<>(client);
+        IrgAvroSerializer<PromptSubmitted> ser = new IrgAvroSerializer<>(registry.client());
         Map<String, Object> props = new HashMap<>(KafkaFixture.producerProps());
         props.put("bootstrap.servers", bootstrap);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
@@ -209,6 +193,19 @@ class WorkerRecoveryIT {
                 ack.get(60, java.util.concurrent.TimeUnit.SECONDS);
             }
         }
+    }
+
+    /**
+     * Waits for the thoughts of {@code n} keys and checks each was committed exactly once; a failure prints the
+     * workers' stats and {@link #diagnose where every key went}.
+     */
+    private static void assertEachCommittedOnce(String bootstrap, Topics topics, String workerId, int n,
+                                                StepWorker... workers) throws InterruptedException {
+        Map<String, Integer> out = awaitCommitted(bootstrap, topics.thoughts().name(), n);
+        assertThat(out).as(() -> "each record's thought committed exactly once; workers "
+                        + java.util.Arrays.stream(workers).map(w -> w.stats().toString()).toList()
+                        + diagnose(bootstrap, topics, workerId))
+                .hasSize(n).allSatisfy((k, count) -> assertThat(count).as(k).isEqualTo(1));
     }
 
     /**
