@@ -17,8 +17,11 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,8 +32,11 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #ensureTopics(Admin, Collection)} is idempotent: topics that are missing are created from their
  * {@link TopicSpec}; topics that exist are left exactly as they are (a different partition count is logged as a
  * warning, never changed). A topic created concurrently by someone else counts as existing. It returns once every
- * topic it created is visible in the metadata the broker serves, with a leader for each partition, so clients can
- * use the topics right away. The {@link Admin} belongs to the caller and is not closed.
+ * topic it created is visible in the metadata the broker serves, with a leader for each partition, and every one of
+ * those leaders serves its partition (answers a list-offsets request for it), so clients can use the topics right
+ * away. (Metadata can name a leader a moment before that broker has opened the partition; an idempotent producer
+ * whose first batch meets that gap, while its next batch lands, can never write the first one: its retry is out of
+ * sequence.) The {@link Admin} belongs to the caller and is not closed.
  */
 public final class TopicBootstrap {
 
@@ -124,7 +130,11 @@ public final class TopicBootstrap {
         return created;
     }
 
-    /** Waits until the broker serves metadata for {@code topics} with a leader for every partition. */
+    /**
+     * Waits until the broker serves metadata for {@code topics} with a leader for every partition, and until every
+     * leader serves its partition: a list-offsets request, which only the partition's leader answers once it has
+     * opened the partition, succeeds for all of them.
+     */
     private static void awaitLeaders(Admin admin, Set<String> topics, long deadline, Duration timeout) {
         String lastProblem = "no answer";
         while (true) {
@@ -134,6 +144,14 @@ public final class TopicBootstrap {
                 boolean ready = described.values().stream()
                         .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
                 if (ready) {
+                    Map<TopicPartition, OffsetSpec> partitions = new LinkedHashMap<>();
+                    for (TopicDescription d : described.values()) {
+                        for (TopicPartitionInfo p : d.partitions()) {
+                            partitions.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest());
+                        }
+                    }
+                    admin.listOffsets(partitions).all().get(Math.max(1, deadline - System.nanoTime()),
+                            TimeUnit.NANOSECONDS);
                     return;
                 }
                 lastProblem = "a partition has no leader yet";
