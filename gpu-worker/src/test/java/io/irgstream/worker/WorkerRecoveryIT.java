@@ -1,6 +1,7 @@
 package io.irgstream.worker;
 
 import io.irgstream.embedded.EmbeddedKafkaBroker;
+import io.irgstream.embedded.TopicBootstrap;
 import io.irgstream.embedded.TopicSpec;
 import io.irgstream.embedded.testing.KafkaFixture;
 import io.irgstream.events.PromptSubmitted;
@@ -14,7 +15,6 @@ import io.irgstream.schemas.testing.SchemaRegistryExtension;
 import io.irgstream.schemas.images.ImageStore;
 import io.irgstream.worker.testing.DeterministicTestModel;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -54,12 +54,13 @@ class WorkerRecoveryIT {
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder(dir.resolve("kafka")).build().start()) {
             Topics topics = Topics.withPrefix("restart.");
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-                List<NewTopic> all = new ArrayList<>();
+                List<TopicSpec> all = new ArrayList<>();
                 for (String t : List.of(topics.prompts().name(), topics.thoughts().name(), topics.deadLetters().name(),
                         topics.retry("think", 1).name(), topics.retry("think", 2).name(), topics.retry("think", 3).name())) {
-                    all.add(new NewTopic(t, 2, (short) 1));
+                    all.add(TopicSpec.of(t, 2));
                 }
-                admin.createTopics(all).all().get();
+                // returns once the broker serves every partition, so the first prompts cannot meet an unopened one
+                TopicBootstrap.ensureTopics(admin, all);
             }
             Map<String, Object> settings = new HashMap<>(fastFailure());
             // a slow model (1.5 s per batch): the broker goes away while a batch runs, so its commit meets the outage
