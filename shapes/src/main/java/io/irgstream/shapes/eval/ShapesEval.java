@@ -11,10 +11,14 @@ import io.irgstream.model.StepRequest;
 import io.irgstream.model.StepResult;
 import io.irgstream.model.Verdict;
 import io.irgstream.model.torch.StepModels;
+import io.irgstream.shapes.paint.Mistakes;
 import io.irgstream.shapes.prompts.Category;
 import io.irgstream.shapes.prompts.PromptSet;
 import io.irgstream.shapes.prompts.PromptSpec;
 import io.irgstream.shapes.think.ThinkQuality;
+import io.irgstream.shapes.world.Scene;
+import io.irgstream.shapes.world.SceneObject;
+import io.irgstream.shapes.world.ThoughtFormat;
 
 import javax.imageio.ImageIO;
 import java.awt.Font;
@@ -31,6 +35,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 /**
  * The shapes-world evaluation: runs the four step models in-process (no Kafka) over a prompt set with fixed seeds,
@@ -199,24 +204,24 @@ public final class ShapesEval {
      * A stand-in for a plan that went wrong, e.g. at a high think temperature.
      */
     static String wrongPlan(PromptSpec prompt, String thought, long trajectorySeed) {
-        io.irgstream.shapes.world.Scene plan;
+        Scene plan;
         try {
-            plan = io.irgstream.shapes.world.ThoughtFormat.parse(thought);
+            plan = ThoughtFormat.parse(thought);
         } catch (IllegalArgumentException notAValidPlan) {
             return thought;
         }
         if (plan.objects().isEmpty()) {
             return thought;
         }
-        java.util.Random rnd = new java.util.Random(trajectorySeed * 0x9E3779B97F4A7C15L + 17);
-        io.irgstream.shapes.paint.Mistakes.Kind[] kinds = io.irgstream.shapes.paint.Mistakes.Kind.values();
+        Random rnd = new Random(trajectorySeed * 0x9E3779B97F4A7C15L + 17);
+        Mistakes.Kind[] kinds = Mistakes.Kind.values();
         int first = (int) Math.floorMod(trajectorySeed, (long) kinds.length);
         for (int attempt = 0; attempt < 4 * kinds.length; attempt++) {
-            io.irgstream.shapes.paint.Mistakes.Kind kind = kinds[(first + attempt) % kinds.length];
-            List<io.irgstream.shapes.world.SceneObject> wrong = io.irgstream.shapes.paint.Mistakes.inject(plan, kind, rnd);
-            if (!wrong.isEmpty() && io.irgstream.shapes.world.Scene.isValid(wrong)) {
-                String text = io.irgstream.shapes.world.ThoughtFormat.format(new io.irgstream.shapes.world.Scene(wrong));
-                if (!io.irgstream.shapes.think.ThinkQuality.good(prompt, text)) {
+            Mistakes.Kind kind = kinds[(first + attempt) % kinds.length];
+            List<SceneObject> wrong = Mistakes.inject(plan, kind, rnd);
+            if (!wrong.isEmpty() && Scene.isValid(wrong)) {
+                String text = ThoughtFormat.format(new Scene(wrong));
+                if (!ThinkQuality.good(prompt, text)) {
                     return text;
                 }
             }

@@ -1,6 +1,7 @@
 package io.irgstream.shapes.paint;
 
 import io.irgstream.model.RgbImage;
+import io.irgstream.model.Sampling;
 import io.irgstream.model.Step;
 import io.irgstream.model.StepModel;
 import io.irgstream.model.torch.StepModels;
@@ -20,7 +21,15 @@ public final class RealDrafts {
     /** Requests per draw call. */
     static final int BATCH = 16;
 
+    /** Euler steps of the drafts, cycled per draw call: cheap and default drafts both. */
+    private static final int[] STEPS = {4, 8, 20};
+
     private RealDrafts() {
+    }
+
+    /** The sampling of the {@code index}-th request: IRG's temperature and guidance, 4, 8 or 20 Euler steps by batch. */
+    public static Sampling sampling(int index) {
+        return new Sampling(0.3, STEPS[(index / BATCH) % STEPS.length], 4.0, 2.0);
     }
 
     /**

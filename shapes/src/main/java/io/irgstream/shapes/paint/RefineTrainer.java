@@ -1,7 +1,6 @@
 package io.irgstream.shapes.paint;
 
 import io.irgstream.model.RgbImage;
-import io.irgstream.model.Sampling;
 import io.irgstream.model.Step;
 import io.irgstream.model.StepRequest;
 import io.irgstream.shapes.prompts.PromptSpec;
@@ -15,6 +14,7 @@ import io.irgstream.shapes.world.ThoughtFormat;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import org.bytedeco.pytorch.IValue;
@@ -82,17 +82,17 @@ public final class RefineTrainer extends FlowTrainer {
         }
         int n = opts.quick() ? REAL_DRAFTS_QUICK : REAL_DRAFTS;
         Random rnd = new Random(opts.seed() * 31 + 4242);
-        int[] steps = {4, 8, 20};
         List<StepRequest> requests = new ArrayList<>(n);
-        List<RealRow> rows = new ArrayList<>(n);
+        List<Scene> targets = new ArrayList<>(n);
+        List<List<SceneObject>> plans = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             PromptSpec p = PromptSpec.sample(rnd);
             Scene target = PlanSampler.sample(p, rnd);
             List<SceneObject> drawn = mistaken(target, rnd, true);
-            Sampling s = new Sampling(0.3, steps[(i / RealDrafts.BATCH) % steps.length], 4.0, 2.0);
             requests.add(new StepRequest("refine-real-" + i, rnd.nextLong(), p.text(),
-                    ThoughtFormat.format(new Scene(drawn)), null, null, s));
-            rows.add(new RealRow(null, drawn, target, p.text()));
+                    ThoughtFormat.format(new Scene(drawn)), null, null, RealDrafts.sampling(i)));
+            targets.add(target);
+            plans.add(drawn);
         }
         long t0 = System.nanoTime();
         List<RgbImage> images;
@@ -105,11 +105,10 @@ public final class RefineTrainer extends FlowTrainer {
         }
         List<RealRow> made = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            RealRow r = rows.get(i);
-            made.add(new RealRow(images.get(i), r.drawn(), r.target(), r.prompt()));
+            made.add(new RealRow(images.get(i), plans.get(i), targets.get(i), requests.get(i).prompt()));
         }
         real = made;
-        opts.log().accept(String.format(java.util.Locale.ROOT, "%s: made %d real drafts of mistaken plans with %s in %.0f s",
+        opts.log().accept(String.format(Locale.ROOT, "%s: made %d real drafts of mistaken plans with %s in %.0f s",
                 name(), made.size(), draw, (System.nanoTime() - t0) / 1e9));
     }
 

@@ -169,15 +169,12 @@ public final class ReflectTrainer extends ScriptTrainer {
     /** Real drafts of the draw model: plans and no-think prompts, at 4, 8 and 20 Euler steps. */
     private static List<RgbImage> drafts(TrainOptions opts, Path draw, int n, long seed) {
         Random rnd = new Random(seed + 99);
-        int[] steps = {4, 8, 20};
         List<StepRequest> requests = new ArrayList<>();
-        for (int start = 0; start < n; start += 16) {
-            Sampling s = new Sampling(0.3, steps[(start / 16) % steps.length], 4.0, 2.0);
-            for (int i = 0; i < 16; i++) {
-                PromptSpec p = PromptSpec.sample(rnd);
-                String thought = rnd.nextDouble() < 0.25 ? "" : ThoughtFormat.format(PlanSampler.sample(p, rnd));
-                requests.add(new StepRequest("d" + (start + i), rnd.nextLong(), p.text(), thought, null, null, s));
-            }
+        int total = (n + 15) / 16 * 16; // whole draw batches, as before
+        for (int i = 0; i < total; i++) {
+            PromptSpec p = PromptSpec.sample(rnd);
+            String thought = rnd.nextDouble() < 0.25 ? "" : ThoughtFormat.format(PlanSampler.sample(p, rnd));
+            requests.add(new StepRequest("d" + i, rnd.nextLong(), p.text(), thought, null, null, RealDrafts.sampling(i)));
         }
         List<RgbImage> out;
         try {
