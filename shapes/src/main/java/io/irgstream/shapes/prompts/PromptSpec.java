@@ -3,94 +3,216 @@ package io.irgstream.shapes.prompts;
 import io.irgstream.shapes.eval.DetectedObject;
 import io.irgstream.shapes.world.Color;
 import io.irgstream.shapes.world.Relation;
+import io.irgstream.shapes.world.SceneObject;
 import io.irgstream.shapes.world.Shape;
+import io.irgstream.shapes.world.Size;
 
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Random;
 
 /**
- * A parsed GenEval-style prompt: its category and what it requires (WORLD.md). Fields a category does not use are
- * null (or 0 for {@code count}).
+ * A parsed prompt of the shapes-world prompt language v2 (docs/shapes-world.md): object phrases
+ * ({@code quantity [size] [color] noun}) and relation clauses between consecutive single-object phrases, at most four
+ * objects in all. Built by {@link #parse} (or the samplers); the constructor rejects structures outside the language
+ * and contradictory prompts with a {@link PromptException}.
  *
- * @param category the category
- * @param shape1   the first (or only) shape
- * @param color1   the first color (colors, color_attr)
- * @param shape2   the second shape (two_object, position, color_attr)
- * @param color2   the second color (color_attr)
- * @param count    2..4 for counting, else 0
- * @param relation the relation of shape1 to shape2 (position)
+ * @param phrases   the object phrases in prompt order
+ * @param relations the relation clauses (phrase i to phrase i + 1), in prompt order
  */
-public record PromptSpec(Category category, Shape shape1, Color color1, Shape shape2, Color color2, int count,
-                         Relation relation) {
-    private static final String[] NUMBERS = {"", "one", "two", "three", "four"};
-    private static final String GRAMMAR = "expected one of: 'a photo of a {shape}', 'a photo of a {shape} and a"
-            + " {shape}', 'a photo of {two|three|four} {shapes}', 'a photo of a {color} {shape}', 'a photo of a"
-            + " {shape} {left of|right of|above|below} a {shape}', 'a photo of a {color} {shape} and a {color}"
-            + " {shape}'";
+public record PromptSpec(List<Phrase> phrases, List<RelationClause> relations) {
+    /** Most objects a prompt may name. */
+    public static final int MAX_OBJECTS = 4;
 
     public PromptSpec {
-        Objects.requireNonNull(category, "category");
-        Objects.requireNonNull(shape1, "shape1");
-        boolean ok = switch (category) {
-            case SINGLE_OBJECT -> color1 == null && shape2 == null && color2 == null && count == 0 && relation == null;
-            case TWO_OBJECT -> color1 == null && shape2 != null && shape2 != shape1 && color2 == null && count == 0
-                    && relation == null;
-            case COUNTING -> color1 == null && shape2 == null && color2 == null && count >= 2 && count <= 4
-                    && relation == null;
-            case COLORS -> color1 != null && shape2 == null && color2 == null && count == 0 && relation == null;
-            case POSITION -> color1 == null && shape2 != null && color2 == null && count == 0 && relation != null;
-            case COLOR_ATTR -> color1 != null && shape2 != null && color2 != null && count == 0 && relation == null
-                    && !(shape1 == shape2 && color1 == color2);
-        };
-        if (!ok) {
-            throw new IllegalArgumentException("inconsistent " + category.id() + " prompt: " + shape1 + ", " + color1
-                    + ", " + shape2 + ", " + color2 + ", count " + count + ", " + relation);
+        Objects.requireNonNull(phrases, "phrases");
+        Objects.requireNonNull(relations, "relations");
+        phrases = List.copyOf(phrases);
+        relations = List.copyOf(relations);
+        if (phrases.isEmpty()) {
+            throw new PromptException("the prompt names no object; e.g. \"a red circle\"");
+        }
+        int n = 0;
+        for (Phrase p : phrases) {
+            n += p.objects();
+        }
+        if (n > MAX_OBJECTS) {
+            throw new PromptException("the prompt names " + n + " objects; at most " + MAX_OBJECTS
+                    + " are allowed, e.g. \"two red circles and two blue squares\"");
+        }
+        boolean[] used = new boolean[phrases.size()];
+        for (RelationClause r : relations) {
+            if (r.b() >= phrases.size() || used[r.a()] || used[r.b()]) {
+                throw new PromptException("chained relations are outside the language; write one relation per"
+                        + " clause, e.g. \"a circle left of a square and a triangle\"");
+            }
+            used[r.a()] = true;
+            used[r.b()] = true;
+            for (int i : new int[]{r.a(), r.b()}) {
+                if (!phrases.get(i).single()) {
+                    throw new PromptException("a relation compares single objects (\"a\" or \"one\"), not \""
+                            + phrases.get(i).text() + "\"; e.g. \"a circle left of a square\"");
+                }
+            }
+        }
+        for (int i = 0; i < phrases.size(); i++) {
+            Phrase p = phrases.get(i);
+            if (!p.exact()) {
+                continue;
+            }
+            for (int j = 0; j < phrases.size(); j++) {
+                if (j != i && p.impliedBy(phrases.get(j))) {
+                    throw new PromptException("contradictory prompt: \"" + p.text() + "\" allows exactly " + p.count()
+                            + " such objects but \"" + phrases.get(j).text() + "\" needs "
+                            + (phrases.get(j).objects() == 1 ? "another" : "more") + "; e.g. \"" + p.text() + " and a "
+                            + otherShape(p.shape()).word() + "\"");
+                }
+            }
         }
     }
 
-    /** {@code a photo of a {shape}}. */
-    public static PromptSpec single(Shape s) {
-        return new PromptSpec(Category.SINGLE_OBJECT, s, null, null, null, 0, null);
+    private static Shape otherShape(Shape s) {
+        return s == Shape.SQUARE ? Shape.CIRCLE : Shape.SQUARE;
     }
 
-    /** {@code a photo of a {a} and a {b}}. */
-    public static PromptSpec two(Shape a, Shape b) {
-        return new PromptSpec(Category.TWO_OBJECT, a, null, b, null, 0, null);
+    /** Number of objects the prompt names (a phrase {@code a} counts one). */
+    public int objectCount() {
+        int n = 0;
+        for (Phrase p : phrases) {
+            n += p.objects();
+        }
+        return n;
     }
 
-    /** {@code a photo of {n} {shape}s}. */
-    public static PromptSpec counting(int n, Shape s) {
-        return new PromptSpec(Category.COUNTING, s, null, null, null, n, null);
+    /** The phrase of each planned object, in plan order (a phrase of count N gives N entries). */
+    public List<Integer> slots() {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < phrases.size(); i++) {
+            for (int k = 0; k < phrases.get(i).objects(); k++) {
+                out.add(i);
+            }
+        }
+        return out;
     }
 
-    /** {@code a photo of a {c} {s}}. */
-    public static PromptSpec colors(Color c, Shape s) {
-        return new PromptSpec(Category.COLORS, s, c, null, null, 0, null);
+    /** The relation clause whose first phrase is {@code i}, or null. */
+    public RelationClause relationFrom(int i) {
+        for (RelationClause r : relations) {
+            if (r.a() == i) {
+                return r;
+            }
+        }
+        return null;
     }
 
-    /** {@code a photo of a {a} {rel} a {b}}. */
-    public static PromptSpec position(Shape a, Relation rel, Shape b) {
-        return new PromptSpec(Category.POSITION, a, null, b, null, 0, rel);
+    /** The category the prompt is scored in (docs/shapes-world.md, checked in order). */
+    public Category category() {
+        boolean anySize = phrases.stream().anyMatch(p -> p.size() != null);
+        boolean plainA = phrases.stream().allMatch(p -> p.count() == 0 && p.size() == null);
+        boolean noColor = phrases.stream().allMatch(p -> p.color() == null);
+        boolean allColor = phrases.stream().allMatch(p -> p.color() != null);
+        int np = phrases.size();
+        if (np == 1 && plainA && noColor) {
+            return Category.SINGLE_OBJECT;
+        }
+        if (np == 1 && plainA && allColor) {
+            return Category.COLORS;
+        }
+        Phrase first = phrases.get(0);
+        if (np == 1 && first.count() >= 2 && first.color() == null && first.size() == null) {
+            return Category.COUNTING;
+        }
+        if (np == 2 && plainA && noColor && relations.isEmpty()) {
+            return Category.TWO_OBJECT;
+        }
+        if (np == 2 && plainA && allColor && relations.isEmpty()) {
+            return Category.COLOR_ATTR;
+        }
+        if (np == 2 && plainA && noColor && relations.size() == 1) {
+            return Category.POSITION;
+        }
+        if (!anySize && relations.isEmpty()
+                && phrases.stream().anyMatch(p -> p.count() >= 2 && p.color() != null)) {
+            return Category.COLOR_COUNT;
+        }
+        if (!anySize && np == 2 && relations.size() == 1 && plainA && !noColor) {
+            return Category.COLOR_POSITION;
+        }
+        if (anySize && objectCount() <= 2) {
+            return Category.SIZE;
+        }
+        return Category.COMPLEX;
     }
 
-    /** {@code a photo of a {c1} {s1} and a {c2} {s2}}. */
-    public static PromptSpec colorAttr(Color c1, Shape s1, Color c2, Shape s2) {
-        return new PromptSpec(Category.COLOR_ATTR, s1, c1, s2, c2, 0, null);
-    }
-
-    /** The prompt text, in the canonical form {@link #parse} reads. */
+    /** The prompt in canonical form, without lead words ({@code a red circle left of a blue square and two ...}). */
     public String text() {
-        return switch (category) {
-            case SINGLE_OBJECT -> "a photo of a " + shape1.word();
-            case TWO_OBJECT -> "a photo of a " + shape1.word() + " and a " + shape2.word();
-            case COUNTING -> "a photo of " + NUMBERS[count] + " " + shape1.plural();
-            case COLORS -> "a photo of a " + color1.word() + " " + shape1.word();
-            case POSITION -> "a photo of a " + shape1.word() + " " + relation.words() + " a " + shape2.word();
-            case COLOR_ATTR -> "a photo of a " + color1.word() + " " + shape1.word() + " and a " + color2.word() + " "
-                    + shape2.word();
-        };
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < phrases.size(); i++) {
+            if (i > 0) {
+                b.append(" and ");
+            }
+            b.append(phrases.get(i).text());
+            RelationClause r = relationFrom(i);
+            if (r != null) {
+                b.append(' ').append(r.relation().words()).append(' ').append(phrases.get(r.b()).text());
+                i = r.b();
+            }
+        }
+        return b.toString();
+    }
+
+    /**
+     * The same prompt as a user might type it: optional lead words, commas, "to the left of", "big", "an" before a
+     * vowel, capitals and a final period, chosen by {@code rnd}. It parses back to an equal spec.
+     */
+    public String surface(Random rnd) {
+        String[] leads = {"", "", "", "a photo of ", "a picture of ", "an image of ", "a drawing of "};
+        StringBuilder b = new StringBuilder(leads[rnd.nextInt(leads.length)]);
+        boolean commas = rnd.nextInt(3) == 0;
+        int clauses = phrases.size() - relations.size();
+        int clause = 0;
+        for (int i = 0; i < phrases.size(); i++) {
+            if (i > 0) {
+                clause++;
+                if (commas && clause < clauses - 1) {
+                    b.append(", ");
+                } else if (commas) {
+                    b.append(rnd.nextBoolean() ? ", and " : " and ");
+                } else {
+                    b.append(" and ");
+                }
+            }
+            b.append(surfacePhrase(phrases.get(i), rnd));
+            RelationClause r = relationFrom(i);
+            if (r != null) {
+                String w = r.relation().words();
+                if ((r.relation() == Relation.LEFT_OF || r.relation() == Relation.RIGHT_OF) && rnd.nextBoolean()) {
+                    w = "to the " + w;
+                }
+                b.append(' ').append(w).append(' ').append(surfacePhrase(phrases.get(r.b()), rnd));
+                i = r.b();
+            }
+        }
+        String s = b.toString();
+        if (rnd.nextInt(4) == 0) {
+            s = s + ".";
+        }
+        if (rnd.nextInt(4) == 0) {
+            s = Character.toUpperCase(s.charAt(0)) + s.substring(1);
+        }
+        return s;
+    }
+
+    private static String surfacePhrase(Phrase p, Random rnd) {
+        String t = p.text();
+        if (p.size() == Size.LARGE && rnd.nextInt(3) == 0) {
+            t = t.replace("large", "big");
+        }
+        if (t.startsWith("a ") && "aeiou".indexOf(t.charAt(2)) >= 0) {
+            t = "an " + t.substring(2);
+        }
+        return t;
     }
 
     @Override
@@ -99,161 +221,190 @@ public record PromptSpec(Category category, Shape shape1, Color color1, Shape sh
     }
 
     /**
-     * Parses a prompt (case-insensitive; extra spaces, {@code an} for {@code a} and a final period allowed).
+     * Parses a prompt of the language (docs/shapes-world.md).
      *
-     * @throws IllegalArgumentException quoting the prompt and the grammar when it is outside the grammar
+     * @throws PromptException naming the problem, with a valid example, when it is outside the language
      */
     public static PromptSpec parse(String prompt) {
-        if (prompt == null) {
-            throw new IllegalArgumentException("prompt is null; " + GRAMMAR);
-        }
-        String norm = prompt.trim().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
-        if (norm.endsWith(".")) {
-            norm = norm.substring(0, norm.length() - 1).trim();
-        }
-        String[] w = norm.split(" ");
-        for (int i = 0; i < w.length; i++) {
-            if (w[i].equals("an")) {
-                w[i] = "a";
-            }
-        }
+        return PromptParser.parse(prompt);
+    }
+
+    /** The prompt's canonical words (see {@link io.irgstream.shapes.world.PromptGrammar#canonicalWords}). */
+    public static List<String> canonicalWords(String prompt) {
+        return PromptParser.canonicalWords(prompt == null ? "" : prompt);
+    }
+
+    /** Why a prompt is outside the language, or null when it parses. */
+    public static String problem(String prompt) {
         try {
-            PromptSpec spec = parseWords(w);
-            if (spec != null) {
-                return spec;
-            }
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("prompt '" + prompt + "' is outside the shapes-world grammar ("
-                    + e.getMessage() + "); " + GRAMMAR, e);
+            parse(prompt);
+            return null;
+        } catch (PromptException e) {
+            return e.getMessage();
         }
-        throw new IllegalArgumentException("prompt '" + prompt + "' is outside the shapes-world grammar; " + GRAMMAR);
     }
 
-    private static PromptSpec parseWords(String[] w) {
-        if (w.length < 4 || !w[0].equals("a") || !w[1].equals("photo") || !w[2].equals("of")) {
-            return null;
+    /**
+     * Whether an image with these detected objects passes the prompt: one assignment of distinct objects to the
+     * prompt's phrases satisfies every phrase's shape, color and size and every relation at once, and each exact
+     * quantity N has exactly N matching objects in the image. Sizes are judged from the measured side (small <= 14,
+     * large >= 16).
+     */
+    public boolean passes(List<DetectedObject> objects) {
+        int n = objects.size();
+        Shape[] s = new Shape[n];
+        Color[] c = new Color[n];
+        int[] side = new int[n];
+        int[] cx = new int[n];
+        int[] cy = new int[n];
+        for (int i = 0; i < n; i++) {
+            DetectedObject o = objects.get(i);
+            s[i] = o.shape();
+            c[i] = o.color();
+            side[i] = o.size();
+            cx[i] = o.cx();
+            cy[i] = o.cy();
         }
-        int n = w.length;
-        if (!w[3].equals("a")) {
-            if (n == 5) {
-                for (int k = 2; k <= 4; k++) {
-                    if (w[3].equals(NUMBERS[k])) {
-                        Shape s = Shape.parse(w[4]);
-                        if (!w[4].equals(s.plural())) {
-                            throw new IllegalArgumentException("counting needs the plural '" + s.plural() + "'");
+        return new Matcher(this, s, c, side, side, side, cx, cy).satisfied();
+    }
+
+    /**
+     * Whether a plan (the objects a thought places) satisfies the prompt with drawing slack: required sizes within
+     * the plan ranges (small 10..13, large 18..20), and an object counts toward an exact quantity whenever its drawn
+     * shape could measure as matching (small when its side is at most 15, large when at least 16).
+     */
+    public boolean satisfiedBy(List<SceneObject> plan) {
+        int n = plan.size();
+        Shape[] s = new Shape[n];
+        Color[] c = new Color[n];
+        int[] side = new int[n];
+        int[] cx = new int[n];
+        int[] cy = new int[n];
+        for (int i = 0; i < n; i++) {
+            SceneObject o = plan.get(i);
+            s[i] = o.shape();
+            c[i] = o.color();
+            side[i] = o.size();
+            cx[i] = o.centerX();
+            cy[i] = o.centerY();
+        }
+        return new Matcher(this, s, c, side, null, side, cx, cy).satisfied();
+    }
+
+    /** Backtracking assignment of objects to the prompt's slots. */
+    private static final class Matcher {
+        private final PromptSpec spec;
+        private final Shape[] shape;
+        private final Color[] color;
+        private final int[] requiredSide;
+        private final int[] judgedSide;
+        private final int[] countSide;
+        private final int[] cx;
+        private final int[] cy;
+        private final List<Integer> slots;
+        private final int[] chosen;
+        private final boolean[] used;
+
+        /** judgedSide null = plan mode (required sizes by plan ranges, counts by "could read as"). */
+        Matcher(PromptSpec spec, Shape[] shape, Color[] color, int[] requiredSide, int[] judgedSide, int[] countSide,
+                int[] cx, int[] cy) {
+            this.spec = spec;
+            this.shape = shape;
+            this.color = color;
+            this.requiredSide = requiredSide;
+            this.judgedSide = judgedSide;
+            this.countSide = countSide;
+            this.cx = cx;
+            this.cy = cy;
+            this.slots = spec.slots();
+            this.chosen = new int[slots.size()];
+            this.used = new boolean[shape.length];
+        }
+
+        boolean satisfied() {
+            for (Phrase p : spec.phrases()) {
+                if (p.exact()) {
+                    int k = 0;
+                    for (int i = 0; i < shape.length; i++) {
+                        if (counts(p, i)) {
+                            k++;
                         }
-                        return counting(k, s);
+                    }
+                    if (k != p.count()) {
+                        return false;
                     }
                 }
             }
-            return null;
+            return assign(0);
         }
-        switch (n) {
-            case 5:
-                return single(singular(w[4]));
-            case 6:
-                return colors(Color.parse(w[4]), singular(w[5]));
-            case 8:
-                if (w[5].equals("and") && w[6].equals("a")) {
-                    Shape a = singular(w[4]);
-                    Shape b = singular(w[7]);
-                    if (a == b) {
-                        throw new IllegalArgumentException("two_object needs two different shapes");
+
+        private boolean counts(Phrase p, int i) {
+            if (shape[i] != p.shape() || (p.color() != null && color[i] != p.color())) {
+                return false;
+            }
+            if (p.size() == null) {
+                return true;
+            }
+            if (judgedSide != null) {
+                return p.size().judges(judgedSide[i]);
+            }
+            return p.size() == Size.SMALL ? countSide[i] <= 15 : countSide[i] >= 16;
+        }
+
+        private boolean fits(Phrase p, int i) {
+            if (shape[i] != p.shape() || (p.color() != null && color[i] != p.color())) {
+                return false;
+            }
+            if (p.size() == null) {
+                return true;
+            }
+            return judgedSide != null ? p.size().judges(judgedSide[i]) : p.size().plans(requiredSide[i]);
+        }
+
+        private boolean assign(int k) {
+            if (k == slots.size()) {
+                return true;
+            }
+            Phrase p = spec.phrases().get(slots.get(k));
+            for (int i = 0; i < shape.length; i++) {
+                if (used[i] || !fits(p, i)) {
+                    continue;
+                }
+                chosen[k] = i;
+                if (!relationsHold(k)) {
+                    continue;
+                }
+                used[i] = true;
+                if (assign(k + 1)) {
+                    return true;
+                }
+                used[i] = false;
+            }
+            return false;
+        }
+
+        /** Relations whose second phrase's slot is k (both ends then assigned; relation phrases are single). */
+        private boolean relationsHold(int k) {
+            int phrase = slots.get(k);
+            for (RelationClause r : spec.relations()) {
+                if (r.b() == phrase) {
+                    int ka = slots.indexOf(r.a());
+                    if (!r.relation().holds(cx[chosen[ka]], cy[chosen[ka]], cx[chosen[k]], cy[chosen[k]])) {
+                        return false;
                     }
-                    return two(a, b);
                 }
-                if (w[6].equals("a") && (w[5].equals("above") || w[5].equals("below"))) {
-                    return position(singular(w[4]), Relation.parse(w[5]), singular(w[7]));
-                }
-                return null;
-            case 9:
-                if (w[6].equals("of") && w[7].equals("a")) {
-                    return position(singular(w[4]), Relation.parse(w[5] + " " + w[6]), singular(w[8]));
-                }
-                return null;
-            case 10:
-                if (w[6].equals("and") && w[7].equals("a")) {
-                    Color c1 = Color.parse(w[4]);
-                    Shape s1 = singular(w[5]);
-                    Color c2 = Color.parse(w[8]);
-                    Shape s2 = singular(w[9]);
-                    if (c1 == c2 && s1 == s2) {
-                        throw new IllegalArgumentException("color_attr needs two different objects");
-                    }
-                    return colorAttr(c1, s1, c2, s2);
-                }
-                return null;
-            default:
-                return null;
+            }
+            return true;
         }
     }
 
-    private static Shape singular(String word) {
-        Shape s = Shape.parse(word);
-        if (!word.equals(s.word())) {
-            throw new IllegalArgumentException("expected the singular '" + s.word() + "', got '" + word + "'");
-        }
-        return s;
-    }
-
-    /** A random prompt of the category; all randomness from {@code rnd}. */
+    /** A random prompt of the category, all randomness from {@code rnd}; one that a plan can satisfy. */
     public static PromptSpec sample(Category c, Random rnd) {
-        Shape[] shapes = Shape.values();
-        Color[] colors = Color.values();
-        Shape a = shapes[rnd.nextInt(shapes.length)];
-        return switch (c) {
-            case SINGLE_OBJECT -> single(a);
-            case TWO_OBJECT -> {
-                Shape b = shapes[(a.ordinal() + 1 + rnd.nextInt(shapes.length - 1)) % shapes.length];
-                yield two(a, b);
-            }
-            case COUNTING -> counting(2 + rnd.nextInt(3), a);
-            case COLORS -> colors(colors[rnd.nextInt(colors.length)], a);
-            case POSITION -> position(a, Relation.values()[rnd.nextInt(4)], shapes[rnd.nextInt(shapes.length)]);
-            case COLOR_ATTR -> {
-                Color c1 = colors[rnd.nextInt(colors.length)];
-                Shape b;
-                Color c2;
-                do {
-                    b = shapes[rnd.nextInt(shapes.length)];
-                    c2 = colors[rnd.nextInt(colors.length)];
-                } while (b == a && c2 == c1);
-                yield colorAttr(c1, a, c2, b);
-            }
-        };
+        return PromptSampler.sample(c, rnd);
     }
 
     /** A random prompt of a uniformly random category. */
     public static PromptSpec sample(Random rnd) {
         return sample(Category.values()[rnd.nextInt(Category.values().length)], rnd);
-    }
-
-    /**
-     * Whether an image with these detected objects passes the prompt (WORLD.md): unnamed objects are allowed except
-     * in counting, where exactly N objects of the named shape (any color) must be present; relations compare centers
-     * with a 3 px margin; two named objects must be two different detected objects.
-     */
-    public boolean passes(List<DetectedObject> objects) {
-        return switch (category) {
-            case SINGLE_OBJECT -> objects.stream().anyMatch(o -> o.is(shape1));
-            case COLORS -> objects.stream().anyMatch(o -> o.is(shape1, color1));
-            case COUNTING -> objects.stream().filter(o -> o.is(shape1)).count() == count;
-            case TWO_OBJECT -> pair(objects, (a, b) -> a.is(shape1) && b.is(shape2));
-            case COLOR_ATTR -> pair(objects, (a, b) -> a.is(shape1, color1) && b.is(shape2, color2));
-            case POSITION -> pair(objects, (a, b) -> a.is(shape1) && b.is(shape2)
-                    && relation.holds(a.cx(), a.cy(), b.cx(), b.cy()));
-        };
-    }
-
-    private static boolean pair(List<DetectedObject> objects,
-                                java.util.function.BiPredicate<DetectedObject, DetectedObject> p) {
-        for (int i = 0; i < objects.size(); i++) {
-            for (int j = 0; j < objects.size(); j++) {
-                if (i != j && p.test(objects.get(i), objects.get(j))) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 }

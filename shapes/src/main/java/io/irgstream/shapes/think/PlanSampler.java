@@ -1,12 +1,15 @@
 package io.irgstream.shapes.think;
 
+import io.irgstream.shapes.prompts.Phrase;
 import io.irgstream.shapes.prompts.PromptSpec;
+import io.irgstream.shapes.prompts.RelationClause;
 import io.irgstream.shapes.world.Color;
 import io.irgstream.shapes.world.Relation;
 import io.irgstream.shapes.world.Scene;
 import io.irgstream.shapes.world.SceneObject;
 import io.irgstream.shapes.world.SceneSampler;
 import io.irgstream.shapes.world.Shape;
+import io.irgstream.shapes.world.Size;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -15,88 +18,165 @@ import java.util.Random;
 
 /**
  * Samples plans (scenes) that satisfy a prompt, the targets of think training and the corrected plans of reflect
- * training. A plan holds exactly the objects the prompt names (counting: N objects of the shape), colors drawn at
- * random where the prompt leaves them open, in a canonical order (prompt order; counting: left to right).
+ * training. A plan holds exactly the objects the prompt names (a phrase of count N gives N objects), in prompt order
+ * (the objects of one phrase left to right); colors and sizes the prompt leaves open are drawn at random such that
+ * no exact quantity gets an extra match (a third circle beside "two red circles" is not red).
  *
  * <p>Plans keep slack so that a plan sampled at a small temperature, or drawn a pixel off, still satisfies the
- * prompt: box sides {@value #MIN_SIDE}..{@value #MAX_SIDE}, at least {@value #MIN_GAP} px between boxes, and
- * relations with at least {@value #RELATION_SLACK} px between the centers.
+ * prompt: unsized box sides {@value #MIN_SIDE}..{@value #MAX_SIDE}, small 10..13, large 18..20, at least
+ * {@value #MIN_GAP} px between boxes, and relations with at least {@value #RELATION_SLACK} px between the centers.
  */
 public final class PlanSampler {
-    /** Smallest box side in plans. */
+    /** Smallest unsized box side in plans. */
     public static final int MIN_SIDE = 12;
-    /** Largest box side in plans. */
+    /** Largest unsized box side in plans. */
     public static final int MAX_SIDE = 18;
     /** Least gap between boxes in plans. */
     public static final int MIN_GAP = 4;
-    /** Least distance between the centers of a relation in plans (WORLD.md needs more than 3). */
+    /** Least distance between the centers of a relation in plans (the world needs more than 3). */
     public static final int RELATION_SLACK = 10;
 
     private PlanSampler() {
     }
 
-    /** The shapes and colors a prompt's plan holds, colors random where open. */
-    public static List<SceneObject> objectsFor(PromptSpec p, Random rnd) {
-        List<SceneObject> out = new ArrayList<>();
-        switch (p.category()) {
-            case SINGLE_OBJECT -> out.add(proto(p.shape1(), randomColor(rnd)));
-            case COLORS -> out.add(proto(p.shape1(), p.color1()));
-            case TWO_OBJECT, POSITION -> {
-                out.add(proto(p.shape1(), randomColor(rnd)));
-                out.add(proto(p.shape2(), randomColor(rnd)));
-            }
-            case COLOR_ATTR -> {
-                out.add(proto(p.shape1(), p.color1()));
-                out.add(proto(p.shape2(), p.color2()));
-            }
-            case COUNTING -> {
-                for (int i = 0; i < p.count(); i++) {
-                    out.add(proto(p.shape1(), randomColor(rnd)));
-                }
+    /** Whether a plan can be found for the prompt (a few seeded tries). */
+    public static boolean plannable(PromptSpec p) {
+        Random rnd = new Random(p.text().hashCode());
+        for (int i = 0; i < 5; i++) {
+            if (trySample(p, rnd, 400) != null) {
+                return true;
             }
         }
-        return out;
+        return false;
     }
 
     /** A plan satisfying the prompt, with the slack described above. */
     public static Scene sample(PromptSpec p, Random rnd) {
-        List<SceneObject> protos = objectsFor(p, rnd);
-        for (int attempt = 0; attempt < 100_000; attempt++) {
+        Scene s = trySample(p, rnd, 20_000);
+        if (s == null) {
+            throw new IllegalStateException("no plan found for '" + p + "'");
+        }
+        return s;
+    }
+
+    private static Scene trySample(PromptSpec p, Random rnd, int attempts) {
+        List<Integer> slots = p.slots();
+        for (int attempt = 0; attempt < attempts; attempt++) {
+            List<SceneObject> protos = protos(p, slots, rnd);
+            if (protos == null) {
+                continue;
+            }
             List<SceneObject> placed = new ArrayList<>();
             boolean ok = true;
-            for (SceneObject o : protos) {
-                SceneObject q = placeOne(o.shape(), o.color(), placed, rnd);
-                if (q == null) {
-                    ok = false;
-                    break;
+            for (int k = 0; k < protos.size() && ok; k++) {
+                SceneObject o = protos.get(k);
+                RelationClause r = relationInto(p, slots.get(k));
+                SceneObject anchor = r == null ? null : placed.get(slots.indexOf(r.a()));
+                SceneObject q = null;
+                for (int t = 0; t < 200 && q == null; t++) {
+                    SceneObject cand = randomAt(o, rnd);
+                    if (free(cand, placed) && (anchor == null || holdsWithSlack(r.relation(), anchor, cand))) {
+                        q = cand;
+                    }
                 }
+                ok = q != null;
                 placed.add(q);
             }
             if (!ok) {
                 continue;
             }
-            if (p.relation() != null && !holdsWithSlack(p.relation(), placed.get(0), placed.get(1))) {
-                continue;
+            sortWithinPhrases(placed, slots);
+            if (p.satisfiedBy(placed)) {
+                return new Scene(placed);
             }
-            if (p.category() == io.irgstream.shapes.prompts.Category.COUNTING) {
-                placed.sort(Comparator.comparingInt(SceneObject::centerX).thenComparingInt(SceneObject::centerY));
-            }
-            return new Scene(placed);
         }
-        throw new IllegalStateException("no plan found for '" + p + "'");
+        return null;
     }
 
-    /** A random place for one object that keeps the plan slack from the others, or null after many tries. */
+    private static RelationClause relationInto(PromptSpec p, int phrase) {
+        for (RelationClause r : p.relations()) {
+            if (r.b() == phrase) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** Shapes, colors and sides of the plan's objects (positions unset), or null when this draw over-matched. */
+    private static List<SceneObject> protos(PromptSpec p, List<Integer> slots, Random rnd) {
+        List<SceneObject> out = new ArrayList<>();
+        for (int phrase : slots) {
+            Phrase ph = p.phrases().get(phrase);
+            Color c = ph.color() != null ? ph.color() : Color.values()[rnd.nextInt(Color.values().length)];
+            int side;
+            if (ph.size() != null) {
+                side = ph.size().planMin() + rnd.nextInt(ph.size().planMax() - ph.size().planMin() + 1);
+            } else {
+                side = MIN_SIDE + rnd.nextInt(MAX_SIDE - MIN_SIDE + 1);
+            }
+            out.add(new SceneObject(ph.shape(), c, 0, 0, side));
+        }
+        for (Phrase ph : p.phrases()) {
+            if (!ph.exact()) {
+                continue;
+            }
+            int k = 0;
+            for (SceneObject o : out) {
+                if (o.shape() == ph.shape() && (ph.color() == null || o.color() == ph.color())
+                        && (ph.size() == null || (ph.size() == Size.SMALL ? o.size() <= 15 : o.size() >= 16))) {
+                    k++;
+                }
+            }
+            if (k != ph.count()) {
+                return null;
+            }
+        }
+        return out;
+    }
+
+    private static void sortWithinPhrases(List<SceneObject> placed, List<Integer> slots) {
+        int i = 0;
+        while (i < slots.size()) {
+            int j = i;
+            while (j < slots.size() && slots.get(j).equals(slots.get(i))) {
+                j++;
+            }
+            if (j - i > 1) {
+                List<SceneObject> sub = new ArrayList<>(placed.subList(i, j));
+                sub.sort(Comparator.comparingInt(SceneObject::centerX).thenComparingInt(SceneObject::centerY));
+                for (int k = i; k < j; k++) {
+                    placed.set(k, sub.get(k - i));
+                }
+            }
+            i = j;
+        }
+    }
+
+    private static SceneObject randomAt(SceneObject o, Random rnd) {
+        int s = o.size();
+        return new SceneObject(o.shape(), o.color(), 1 + rnd.nextInt(Scene.SIZE - s - 1),
+                1 + rnd.nextInt(Scene.SIZE - s - 1), s);
+    }
+
+    private static boolean free(SceneObject o, List<SceneObject> others) {
+        if (!SceneSampler.fits(o, others)) {
+            return false;
+        }
+        for (SceneObject q : others) {
+            if (o.gapTo(q) < MIN_GAP) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A random place for one object (unsized sides) that keeps the plan slack from the others, or null. */
     public static SceneObject placeOne(Shape shape, Color color, List<SceneObject> others, Random rnd) {
         for (int t = 0; t < 200; t++) {
             int s = MIN_SIDE + rnd.nextInt(MAX_SIDE - MIN_SIDE + 1);
             SceneObject o = new SceneObject(shape, color, 1 + rnd.nextInt(Scene.SIZE - s - 1),
                     1 + rnd.nextInt(Scene.SIZE - s - 1), s);
-            boolean free = SceneSampler.fits(o, others);
-            for (SceneObject q : others) {
-                free &= o.gapTo(q) >= MIN_GAP;
-            }
-            if (free) {
+            if (free(o, others)) {
                 return o;
             }
         }
@@ -111,13 +191,5 @@ public final class PlanSampler {
             case ABOVE -> a.centerY() <= b.centerY() - RELATION_SLACK;
             case BELOW -> a.centerY() >= b.centerY() + RELATION_SLACK;
         };
-    }
-
-    private static SceneObject proto(Shape s, Color c) {
-        return new SceneObject(s, c, 0, 0, MIN_SIDE);
-    }
-
-    private static Color randomColor(Random rnd) {
-        return Color.values()[rnd.nextInt(Color.values().length)];
     }
 }

@@ -15,17 +15,27 @@ import java.util.Random;
  * and served (its {@code think} method: tokenize, decode with the caller's uniforms and temperature by
  * inverse-CDF sampling, greedy at temperature 0, detokenize). Decoding is constrained to the thought grammar
  * ({@code <color> <shape> at x <n> y <n> size <n>} objects joined by {@code ;}, at most 4); the network chooses
- * every word and number. {@code check_prompts} (optional in contract v1) says which prompts are outside the
- * shapes-world grammar and why, with the parser shared with reflect ({@link io.irgstream.shapes.world.PromptGrammar}).
+ * every word and number. The network reads the prompt's canonical words (lead words dropped, "an", "big", commas
+ * and "to the left of" normalised). A sampled plan is checked against the prompt by the shared grammar's
+ * {@code satisfies}; when it fails, up to {@link #TRIES} plans are sampled in all (other uniforms) and the first that
+ * passes is kept ({@code think_tries(prompts, uniforms, temperature, 1)} is the network's first sample alone).
+ * {@code check_prompts} (optional in contract v1) says which prompts are outside the prompt language and why, with
+ * the parser shared with reflect ({@link io.irgstream.shapes.world.PromptGrammar}).
  */
 public final class ThinkModule {
     /** Network size. */
     public record Config(int dim, int heads, int layers, int ffn) {
         /** The shipped size. */
-        public static final Config FULL = new Config(64, 4, 3, 192);
+        public static final Config FULL = new Config(96, 4, 4, 288);
         /** A tiny size for quick runs and tests. */
         public static final Config QUICK = new Config(32, 2, 1, 64);
     }
+
+    /**
+     * Plans sampled per prompt at most: think keeps the first plan that its own check (the shared grammar's
+     * {@code satisfies}, with drawing slack) accepts; later tries read other uniforms, at temperature >= 0.3.
+     */
+    public static final int TRIES = 4;
 
     private ThinkModule() {
     }
@@ -180,66 +190,84 @@ public final class ThinkModule {
                     nll = -lp.gather(2, targets.unsqueeze(2)).squeeze(2)
                     return (nll * weights).sum() / weights.sum()
                 def encode_prompt(self, prompt: str, ids: Dict[str, int]) -> List[int]:
-                    p = prompt.strip().lower()
-                    if p.endswith("."):
-                        p = p[0:len(p) - 1]
                     out: List[int] = [%BOS%]
-                    for w in p.split(" "):
-                        if len(w) > 0 and len(out) < %MAXPROMPT% + 1:
+                    for w in self.canonical_words(prompt):
+                        if len(out) < %MAXPROMPT% + 1:
                             if w in ids:
                                 out.append(ids[w])
                             else:
                                 out.append(%UNK%)
                     out.append(%SEP%)
                     return out
-                def think(self, prompts: List[str], uniforms: Tensor, temperature: float) -> List[str]:
+                def decode(self, prompt: str, ids: Dict[str, int], voc: List[str], uniforms: Tensor, b: int, offset: int, temperature: float) -> str:
+                    semi = ids[";"]
+                    seq = self.encode_prompt(prompt, ids)
+                    words: List[str] = []
+                    state = 0
+                    nobj = 0
+                    for t in range(%MAXPLAN% + 1):
+                        x = torch.tensor([seq], device=uniforms.device)
+                        lg = self.logits(x)[0, -1]
+                        row = state
+                        if state == 9 and nobj == 4:
+                            row = 10
+                        lg = lg + self.grammar[row]
+                        idx = 0
+                        if temperature <= 0.0:
+                            idx = int(torch.argmax(lg).item())
+                        else:
+                            pr = torch.softmax(lg / temperature, -1)
+                            c = torch.cumsum(pr, 0)
+                            u = float(uniforms[b, (t + offset) % uniforms.size(1)].item())
+                            idx = int((c < u * c[-1]).sum().item())
+                            if idx >= pr.size(0):
+                                idx = int(torch.argmax(lg).item())
+                            if float(self.grammar[row][idx].item()) < 0.0:
+                                idx = int(torch.argmax(lg).item())
+                        if idx == %EOS%:
+                            break
+                        seq.append(idx)
+                        words.append(voc[idx])
+                        if state == 8:
+                            nobj += 1
+                            state = 9
+                        elif idx == semi:
+                            state = 0
+                        else:
+                            state += 1
+                    return " ".join(words)
+                def plan_ok(self, phrases: List[List[int]], relations: List[List[int]], thought: str) -> bool:
+                    objs = self.parse_thought(thought)
+                    if len(objs) == 0 or len(objs) != len(thought.split(";")):
+                        return False
+                    return self.plan_layout_ok(objs) and self.satisfies(phrases, relations, objs, True)
+                def think_tries(self, prompts: List[str], uniforms: Tensor, temperature: float, tries: int) -> List[str]:
                     voc = self.vocab()
                     ids: Dict[str, int] = {}
                     for i in range(len(voc)):
                         ids[voc[i]] = i
-                    semi = ids[";"]
                     out: List[str] = []
                     for b in range(len(prompts)):
-                        seq = self.encode_prompt(prompts[b], ids)
-                        words: List[str] = []
-                        state = 0
-                        nobj = 0
-                        for t in range(%MAXPLAN% + 1):
-                            x = torch.tensor([seq], device=uniforms.device)
-                            lg = self.logits(x)[0, -1]
-                            row = state
-                            if state == 9 and nobj == 4:
-                                row = 10
-                            lg = lg + self.grammar[row]
-                            idx = 0
-                            if temperature <= 0.0:
-                                idx = int(torch.argmax(lg).item())
-                            else:
-                                pr = torch.softmax(lg / temperature, -1)
-                                c = torch.cumsum(pr, 0)
-                                u = float(uniforms[b, t % uniforms.size(1)].item())
-                                idx = int((c < u * c[-1]).sum().item())
-                                if idx >= pr.size(0):
-                                    idx = int(torch.argmax(lg).item())
-                                if float(self.grammar[row][idx].item()) < 0.0:
-                                    idx = int(torch.argmax(lg).item())
-                            if idx == %EOS%:
-                                break
-                            seq.append(idx)
-                            words.append(voc[idx])
-                            if state == 8:
-                                nobj += 1
-                                state = 9
-                            elif idx == semi:
-                                state = 0
-                            else:
-                                state += 1
-                        out.append(" ".join(words))
+                        text = self.decode(prompts[b], ids, voc, uniforms, b, 0, temperature)
+                        phrases, relations, problem = self.parse_prompt(prompts[b])
+                        if len(problem) == 0:
+                            attempt = 1
+                            while attempt < tries and not self.plan_ok(phrases, relations, text):
+                                t2 = temperature
+                                if t2 < 0.3:
+                                    t2 = 0.3
+                                cand = self.decode(prompts[b], ids, voc, uniforms, b, 29 * attempt, t2)
+                                if self.plan_ok(phrases, relations, cand):
+                                    text = cand
+                                attempt += 1
+                        out.append(text)
                     return out
+                def think(self, prompts: List[str], uniforms: Tensor, temperature: float) -> List[str]:
+                    return self.think_tries(prompts, uniforms, temperature, %TRIES%)
                 def check_prompts(self, prompts: List[str]) -> List[str]:
                     out: List[str] = []
                     for p in prompts:
-                        out.append(self.prompt_problem(p))
+                        out.append(self.prompt_rejection(p))
                     return out
                 """.replace("%VOCAB%", vocab).replace("%HEADS%", Integer.toString(cfg.heads()))
                 .replace("%LAYERS%\n", layers.toString())
@@ -247,6 +275,7 @@ public final class ThinkModule {
                 .replace("%UNK%", Integer.toString(ThinkVocab.UNK)).replace("%EOS%", Integer.toString(ThinkVocab.EOS))
                 .replace("%MAXPROMPT%", Integer.toString(ThinkVocab.MAX_PROMPT))
                 .replace("%MAXPLAN%", Integer.toString(ThinkVocab.MAX_PLAN))
+                .replace("%TRIES%", Integer.toString(TRIES))
                 + io.irgstream.shapes.world.PromptGrammar.source();
     }
 }

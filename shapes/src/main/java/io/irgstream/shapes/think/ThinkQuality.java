@@ -14,7 +14,10 @@ public final class ThinkQuality {
     private ThinkQuality() {
     }
 
-    /** Whether the thought parses into a valid scene whose objects satisfy the prompt. */
+    /**
+     * Whether the thought parses into a valid scene whose objects satisfy the prompt with drawing slack
+     * ({@link PromptSpec#satisfiedBy}).
+     */
     public static boolean good(PromptSpec prompt, String thought) {
         Scene scene;
         try {
@@ -22,7 +25,7 @@ public final class ThinkQuality {
         } catch (IllegalArgumentException e) {
             return false;
         }
-        return prompt.passes(asDetected(scene));
+        return prompt.satisfiedBy(scene.objects());
     }
 
     /** The objects of a plan as an exact drawing would show them. */

@@ -3,6 +3,7 @@ package io.irgstream.shapes.think;
 import io.irgstream.model.Seeds;
 import io.irgstream.model.Step;
 import io.irgstream.model.torch.Tensors;
+import io.irgstream.shapes.prompts.Category;
 import io.irgstream.shapes.prompts.PromptSpec;
 import io.irgstream.shapes.train.ModuleParams;
 import io.irgstream.shapes.train.ScriptTrainer;
@@ -76,15 +77,18 @@ public final class ThinkTrainer extends ScriptTrainer {
 
     @Override
     protected String checkpointNote(JitModule m) {
-        return "validity at T=0.3 " + String.format("%.3f", validity(m, 120, 0.3, 99));
+        return String.format("validity at T=0.3 %.3f (first sample %.3f)", validity(m, 120, 0.3, 99, ThinkModule.TRIES),
+                validity(m, 120, 0.3, 99, 1));
     }
 
     @Override
     protected TrainResult finish(TrainOptions opts, Trained run) {
-        lastValidity = validity(run.module(), opts.quick() ? 12 : 300, 0.3, 12345);
+        lastValidity = validity(run.module(), opts.quick() ? 12 : 500, 0.3, 12345, ThinkModule.TRIES);
+        double firstSample = validity(run.module(), opts.quick() ? 12 : 500, 0.3, 12345, 1);
         double secs = run.seconds();
         opts.log().accept(String.format("think: wrote %s after %d steps (%.0f s), loss %.4f -> %.4f, validity at"
-                + " T=0.3 %.3f", run.modelPath(), run.steps(), secs, run.firstLoss(), run.lastLoss(), lastValidity));
+                + " T=0.3 %.3f (first sample %.3f)", run.modelPath(), run.steps(), secs, run.firstLoss(), run.lastLoss(),
+                lastValidity, firstSample));
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("dim", cfg.dim());
         config.put("heads", cfg.heads());
@@ -95,6 +99,7 @@ public final class ThinkTrainer extends ScriptTrainer {
         config.put("lr", LR);
         config.put("seed", opts.seed());
         config.put("validity_t0.3", lastValidity);
+        config.put("validity_first_sample_t0.3", firstSample);
         return run.result(secs, config);
     }
 
@@ -109,7 +114,7 @@ public final class ThinkTrainer extends ScriptTrainer {
             String plan = ThoughtFormat.format(PlanSampler.sample(p, rnd));
             List<Integer> seq = new ArrayList<>();
             seq.add(ThinkVocab.BOS);
-            seq.addAll(ThinkVocab.encodePrompt(p.text()));
+            seq.addAll(ThinkVocab.encodePrompt(rnd.nextInt(4) == 0 ? p.surface(rnd) : p.text()));
             seq.add(ThinkVocab.SEP);
             int planStart = seq.size();
             seq.addAll(ThinkVocab.encodePlan(plan));
@@ -144,12 +149,16 @@ public final class ThinkTrainer extends ScriptTrainer {
         return v;
     }
 
-    /** Fraction of {@code n} random prompts whose sampled thought is a valid plan satisfying the prompt. */
-    public static double validity(JitModule m, int n, double temperature, long seed) {
+    /**
+     * Fraction of {@code n} random prompts (the ten categories in turn, as users might type them) whose thought is a
+     * valid plan satisfying the prompt, with up to {@code tries} plans sampled per prompt (1 = the first sample).
+     */
+    public static double validity(JitModule m, int n, double temperature, long seed, int tries) {
         Random rnd = new Random(seed);
         List<PromptSpec> prompts = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            prompts.add(PromptSpec.sample(io.irgstream.shapes.prompts.Category.values()[i % 6], rnd));
+            Category[] cats = Category.values();
+            prompts.add(PromptSpec.sample(cats[i % cats.length], rnd));
         }
         int good = 0;
         for (int start = 0; start < n; start += 16) {
@@ -158,14 +167,15 @@ public final class ThinkTrainer extends ScriptTrainer {
                 List<String> texts = new ArrayList<>();
                 float[] u = new float[chunk.size() * 96];
                 for (int i = 0; i < chunk.size(); i++) {
-                    texts.add(chunk.get(i).text());
+                    texts.add(chunk.get(i).surface(new Random(seed + start + i)));
                     System.arraycopy(Seeds.uniform(seed + start + i, 96), 0, u, i * 96, 96);
                 }
                 IValueVector in = new IValueVector();
                 in.push_back(Tensors.strings(texts));
                 in.push_back(new IValue(Tensors.floats(u, chunk.size(), 96)));
                 in.push_back(new IValue(temperature));
-                List<String> thoughts = Tensors.toStrings(m.get_method("think").apply(in));
+                in.push_back(new IValue(tries));
+                List<String> thoughts = Tensors.toStrings(m.get_method("think_tries").apply(in));
                 for (int i = 0; i < chunk.size(); i++) {
                     if (ThinkQuality.good(chunk.get(i), thoughts.get(i))) {
                         good++;

@@ -1,13 +1,13 @@
 package io.irgstream.shapes.think;
 
 import io.irgstream.shapes.world.Color;
+import io.irgstream.shapes.world.PromptGrammar;
 import io.irgstream.shapes.world.Shape;
 
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -26,8 +26,11 @@ public final class ThinkVocab {
     public static final int EOS = 3;
     /** Unknown prompt word. */
     public static final int UNK = 4;
-    /** Longest prompt (words) the model reads; longer prompts are cut. */
-    public static final int MAX_PROMPT = 12;
+    /**
+     * Longest prompt the model reads, in canonical words (a prompt of the language has at most 21); longer prompts
+     * are cut.
+     */
+    public static final int MAX_PROMPT = 24;
     /** Longest plan in tokens: 4 objects of 9 tokens and 3 separators. */
     public static final int MAX_PLAN = 39;
     /** Longest sequence: BOS, prompt, SEP, plan, EOS. */
@@ -38,7 +41,8 @@ public final class ThinkVocab {
 
     static {
         List<String> w = new ArrayList<>(List.of("<pad>", "<bos>", "<sep>", "<eos>", "<unk>",
-                "a", "photo", "of", "and", "left", "right", "above", "below", "two", "three", "four"));
+                "a", "photo", "of", "and", "left", "right", "above", "below", "two", "three", "four",
+                "one", "small", "large"));
         for (Shape s : Shape.values()) {
             w.add(s.word());
             w.add(s.plural());
@@ -85,15 +89,14 @@ public final class ThinkVocab {
         return id(Integer.toString(n));
     }
 
-    /** Prompt words as the module reads them: lower case, final period dropped, unknown words as UNK. */
+    /**
+     * Prompt words as the module reads them: the prompt's canonical words ({@link PromptGrammar#canonicalWords}:
+     * lower case, lead words dropped, "an", "big", commas and "to the left of" normalised), unknown words as UNK.
+     */
     public static List<Integer> encodePrompt(String prompt) {
-        String p = prompt.trim().toLowerCase(Locale.ROOT);
-        if (p.endsWith(".")) {
-            p = p.substring(0, p.length() - 1);
-        }
         List<Integer> out = new ArrayList<>();
-        for (String word : p.split(" ")) {
-            if (!word.isEmpty() && out.size() < MAX_PROMPT) {
+        for (String word : PromptGrammar.canonicalWords(prompt)) {
+            if (out.size() < MAX_PROMPT) {
                 out.add(IDS.getOrDefault(word, UNK));
             }
         }
