@@ -39,16 +39,23 @@ import java.util.Random;
 
 /**
  * The shapes-world evaluation: runs the four step models in-process (no Kafka) over a prompt set with fixed seeds,
- * scores every image with the pixels-only {@link Evaluator}, and reports three rows (no-think draft: draw from the
- * prompt alone; think draft; IRG final: the draft when reflect says SATISFIED, else the refined image) by category,
- * the reflect verdict's agreement with the evaluator on the think drafts (with precision and recall of
- * NEEDS_CHANGES), the fraction of failed drafts that refine fixes, the think validity, and per-step time. Writes
- * {@code eval.json} and {@code contact-sheet.png} into the output folder.
+ * scores every image with the pixels-only {@link Evaluator}, and reports four rows (no-think draft: draw from the
+ * prompt alone; think draft; IRG final after one round: the draft when reflect says SATISFIED, else the refined
+ * image; IRG final after two rounds: the round-one final reflected on and refined again where reflect still asks for
+ * changes) per category of docs/shapes-world.md, with GenEval overall (the mean of the six GenEval categories) and
+ * compositional overall (the mean of all ten), the reflect verdict's agreement with the evaluator on the think
+ * drafts (with precision and recall of NEEDS_CHANGES), the fraction of failed drafts that refine fixes, the think
+ * validity, and per-step time. Prompts are sent as users type them ({@link PromptSpec#surface}, seeded by the
+ * trajectory). Writes {@code eval.json} and {@code contact-sheet.png} into the output folder.
  */
 public final class ShapesEval {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final Evaluator EVALUATOR = new Evaluator();
-    private static final String[] ROWS = {"no-think draft", "think draft", "IRG final"};
+    /** Rows of the score table. */
+    public static final String[] ROWS = {"no-think draft", "think draft", "IRG final (1 round)",
+        "IRG final (2 rounds)"};
+    /** Row of the IRG final after one reflection round, the default IRG setting. */
+    public static final String IRG_FINAL = ROWS[2];
 
     /**
      * What to evaluate.
@@ -80,10 +87,17 @@ public final class ShapesEval {
         }
     }
 
-    /** One trajectory's outcome. */
-    public record Trajectory(PromptSpec prompt, String thought, boolean thoughtGood, RgbImage noThink,
+    /** One trajectory's outcome ({@code text} is the prompt as sent; round-two fields equal round one's when
+     * reflect was satisfied after round one). */
+    public record Trajectory(PromptSpec prompt, String text, String thought, boolean thoughtGood, RgbImage noThink,
                              boolean noThinkPass, RgbImage draft, boolean draftPass, String reflection,
-                             Verdict verdict, RgbImage fin, boolean finalPass) {
+                             Verdict verdict, RgbImage fin, boolean finalPass, Verdict verdict2, RgbImage fin2,
+                             boolean final2Pass) {
+    }
+
+    /** The prompt text sent for trajectory {@code i}: the prompt as a user might type it, fixed by the seed. */
+    static String promptText(PromptSpec p, long trajectorySeed) {
+        return p.surface(new Random(trajectorySeed * 0x2545F4914F6CDD1DL + 3));
     }
 
     private ShapesEval() {
@@ -118,12 +132,14 @@ public final class ShapesEval {
                 int end = Math.min(ps.size(), start + cfg.batch());
                 List<PromptSpec> chunk = ps.subList(start, end);
                 List<Long> traj = new ArrayList<>();
+                List<String> text = new ArrayList<>();
                 for (int i = start; i < end; i++) {
                     traj.add(cfg.seed() + i);
+                    text.add(promptText(ps.get(i), cfg.seed() + i));
                 }
                 List<StepRequest> q = new ArrayList<>();
                 for (int i = 0; i < chunk.size(); i++) {
-                    q.add(req(traj.get(i), Step.THINK, 0, chunk.get(i), null, null, null, cfg.sampling()));
+                    q.add(req(traj.get(i), Step.THINK, 0, text.get(i), null, null, null, cfg.sampling()));
                 }
                 List<String> thoughts = texts(timed(think, q, seconds, items));
                 if (cfg.wrongPlans()) {
@@ -137,18 +153,18 @@ public final class ShapesEval {
                 if (cfg.noThinkRow()) {
                     q.clear();
                     for (int i = 0; i < chunk.size(); i++) {
-                        q.add(req(traj.get(i), Step.DRAW, 0, chunk.get(i), "", null, null, cfg.sampling()));
+                        q.add(req(traj.get(i), Step.DRAW, 0, text.get(i), "", null, null, cfg.sampling()));
                     }
                     noThink = images(timed(draw, q, seconds, items));
                 }
                 q.clear();
                 for (int i = 0; i < chunk.size(); i++) {
-                    q.add(req(traj.get(i), Step.DRAW, 0, chunk.get(i), thoughts.get(i), null, null, cfg.sampling()));
+                    q.add(req(traj.get(i), Step.DRAW, 0, text.get(i), thoughts.get(i), null, null, cfg.sampling()));
                 }
                 List<RgbImage> drafts = images(timed(draw, q, seconds, items));
                 q.clear();
                 for (int i = 0; i < chunk.size(); i++) {
-                    q.add(req(traj.get(i), Step.REFLECT, 1, chunk.get(i), thoughts.get(i), drafts.get(i), null,
+                    q.add(req(traj.get(i), Step.REFLECT, 1, text.get(i), thoughts.get(i), drafts.get(i), null,
                             cfg.sampling()));
                 }
                 List<String> reflections = texts(timed(reflect, q, seconds, items));
@@ -157,7 +173,7 @@ public final class ShapesEval {
                 for (int i = 0; i < chunk.size(); i++) {
                     if (Verdict.of(reflections.get(i)) == Verdict.NEEDS_CHANGES) {
                         toRefine.add(i);
-                        q.add(req(traj.get(i), Step.REFINE, 1, chunk.get(i), thoughts.get(i), drafts.get(i),
+                        q.add(req(traj.get(i), Step.REFINE, 1, text.get(i), thoughts.get(i), drafts.get(i),
                                 reflections.get(i), cfg.sampling()));
                     }
                 }
@@ -168,13 +184,45 @@ public final class ShapesEval {
                         finals.set(toRefine.get(k), refined.get(k));
                     }
                 }
+                q.clear();
+                for (int i : toRefine) {
+                    q.add(req(traj.get(i), Step.REFLECT, 2, text.get(i), thoughts.get(i), finals.get(i), null,
+                            cfg.sampling()));
+                }
+                List<RgbImage> finals2 = new ArrayList<>(finals);
+                List<Verdict> verdicts2 = new ArrayList<>();
+                for (int i = 0; i < chunk.size(); i++) {
+                    verdicts2.add(Verdict.of(reflections.get(i)));
+                }
+                if (!q.isEmpty()) {
+                    List<String> reflections2 = texts(timed(reflect, q, seconds, items));
+                    List<StepRequest> q2 = new ArrayList<>();
+                    List<Integer> again = new ArrayList<>();
+                    for (int k = 0; k < toRefine.size(); k++) {
+                        int i = toRefine.get(k);
+                        verdicts2.set(i, Verdict.of(reflections2.get(k)));
+                        if (verdicts2.get(i) == Verdict.NEEDS_CHANGES) {
+                            again.add(i);
+                            q2.add(req(traj.get(i), Step.REFINE, 2, text.get(i), thoughts.get(i), finals.get(i),
+                                    reflections2.get(k), cfg.sampling()));
+                        }
+                    }
+                    if (!q2.isEmpty()) {
+                        List<RgbImage> refined2 = images(timed(refine, q2, seconds, items));
+                        for (int k = 0; k < again.size(); k++) {
+                            finals2.set(again.get(k), refined2.get(k));
+                        }
+                    }
+                }
                 for (int i = 0; i < chunk.size(); i++) {
                     PromptSpec p = chunk.get(i);
                     RgbImage nt = cfg.noThinkRow() ? noThink.get(i) : null;
-                    runs.add(new Trajectory(p, thoughts.get(i), ThinkQuality.good(p, thoughts.get(i)), nt,
+                    boolean finalPass = ev.passes(p, finals.get(i));
+                    runs.add(new Trajectory(p, text.get(i), thoughts.get(i), ThinkQuality.good(p, thoughts.get(i)), nt,
                             nt != null && ev.passes(p, nt), drafts.get(i), ev.passes(p, drafts.get(i)),
-                            reflections.get(i), Verdict.of(reflections.get(i)), finals.get(i),
-                            ev.passes(p, finals.get(i))));
+                            reflections.get(i), Verdict.of(reflections.get(i)), finals.get(i), finalPass,
+                            verdicts2.get(i), finals2.get(i),
+                            finals2.get(i) == finals.get(i) ? finalPass : ev.passes(p, finals2.get(i))));
                 }
                 out.printf("eval: %d/%d trajectories%n", end, ps.size());
             }
@@ -229,9 +277,9 @@ public final class ShapesEval {
         return thought;
     }
 
-    private static StepRequest req(long traj, Step step, int round, PromptSpec p, String thought, RgbImage img,
+    private static StepRequest req(long traj, Step step, int round, String prompt, String thought, RgbImage img,
                                    String refl, Sampling s) {
-        return new StepRequest("eval-" + traj, Seeds.stepSeed(traj, step, round), p.text(), thought, img, refl, s);
+        return new StepRequest("eval-" + traj, Seeds.stepSeed(traj, step, round), prompt, thought, img, refl, s);
     }
 
     private static List<StepResult> timed(StepModel m, List<StepRequest> q, Map<Step, Double> secs,
@@ -269,13 +317,20 @@ public final class ShapesEval {
             Map<String, Object> cols = new LinkedHashMap<>();
             double sum = 0;
             int cats = 0;
+            double gsum = 0;
+            int gcats = 0;
             for (Category c : Category.values()) {
                 int n = 0;
                 int pass = 0;
                 for (Trajectory t : runs) {
                     if (t.prompt().category() == c) {
                         n++;
-                        boolean ok = row == 0 ? t.noThinkPass() : row == 1 ? t.draftPass() : t.finalPass();
+                        boolean ok = switch (row) {
+                            case 0 -> t.noThinkPass();
+                            case 1 -> t.draftPass();
+                            case 2 -> t.finalPass();
+                            default -> t.final2Pass();
+                        };
                         pass += ok ? 1 : 0;
                     }
                 }
@@ -284,9 +339,14 @@ public final class ShapesEval {
                     cols.put(c.id(), s);
                     sum += s;
                     cats++;
+                    if (c.geneval()) {
+                        gsum += s;
+                        gcats++;
+                    }
                 }
             }
-            cols.put("overall", cats == 0 ? 0.0 : sum / cats);
+            cols.put("geneval_overall", gcats == 0 ? null : gsum / gcats);
+            cols.put("compositional_overall", cats == 0 ? 0.0 : sum / cats);
             rows.put(ROWS[row], cols);
         }
         r.put("scores", rows);
@@ -330,7 +390,8 @@ public final class ShapesEval {
         List<Map<String, Object>> list = new ArrayList<>();
         for (Trajectory t : runs) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("prompt", t.prompt().text());
+            m.put("prompt", t.text());
+            m.put("parsed", t.prompt().text());
             m.put("category", t.prompt().category().id());
             m.put("thought", t.thought());
             m.put("thought_good", t.thoughtGood());
@@ -345,30 +406,43 @@ public final class ShapesEval {
                 m.put("final_seen", EVALUATOR.detect(t.fin()).stream().map(DetectedObject::toString).toList());
             }
             m.put("reflection", t.reflection());
+            if (t.verdict() == Verdict.NEEDS_CHANGES) {
+                m.put("verdict_round_2", t.verdict2().name());
+                m.put("final_2_rounds_pass", t.final2Pass());
+            }
             list.add(m);
         }
         r.put("trajectories", list);
         return r;
     }
 
-    /** The score table and reflection numbers as text. */
+    /** The score table (a row per category, a column per pipeline) and reflection numbers as text. */
     @SuppressWarnings("unchecked")
     public static String table(Map<String, Object> report) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%-16s", ""));
-        for (Category c : Category.values()) {
-            sb.append(String.format("%14s", c.id()));
-        }
-        sb.append(String.format("%10s%n", "overall"));
         Map<String, Object> rows = (Map<String, Object>) report.get("scores");
-        for (Map.Entry<String, Object> e : rows.entrySet()) {
-            Map<String, Object> cols = (Map<String, Object>) e.getValue();
-            sb.append(String.format("%-16s", e.getKey()));
-            for (Category c : Category.values()) {
-                Object v = cols.get(c.id());
-                sb.append(v == null ? String.format("%14s", "-") : String.format("%14.3f", (Double) v));
+        sb.append(String.format("%-22s", "category"));
+        for (String row : rows.keySet()) {
+            sb.append(String.format("%22s", row));
+        }
+        sb.append(System.lineSeparator());
+        List<String> keys = new ArrayList<>();
+        for (Category c : Category.values()) {
+            keys.add(c.id());
+        }
+        keys.add("geneval_overall");
+        keys.add("compositional_overall");
+        for (String k : keys) {
+            boolean any = false;
+            StringBuilder line = new StringBuilder(String.format("%-22s", k.replace("_overall", " overall")));
+            for (Object v : rows.values()) {
+                Object x = ((Map<String, Object>) v).get(k);
+                any |= x != null;
+                line.append(x == null ? String.format("%22s", "-") : String.format("%22.3f", (Double) x));
             }
-            sb.append(String.format("%10.3f%n", (Double) cols.get("overall")));
+            if (any) {
+                sb.append(line).append(System.lineSeparator());
+            }
         }
         Map<String, Object> refl = (Map<String, Object>) report.get("reflect");
         Map<String, Object> ref = (Map<String, Object>) report.get("refine");
@@ -406,11 +480,11 @@ public final class ShapesEval {
         g.drawString("prompt / thought / verdict", 8, 18);
         g.drawString("no-think draft", textW + 8, 18);
         g.drawString("think draft", textW + img + 16, 18);
-        g.drawString("IRG final", textW + 2 * (img + 8) + 8, 18);
+        g.drawString("IRG final (1 round)", textW + 2 * (img + 8) + 8, 18);
         int y = 28;
         for (Trajectory t : rows) {
             g.setColor(java.awt.Color.WHITE);
-            g.drawString(t.prompt().text(), 8, y + 14);
+            g.drawString(t.text(), 8, y + 14);
             String th = t.thought();
             List<String> lines = wrap(th.length() > 220 ? th.substring(0, 217) + "..." : th, 80);
             for (int i = 0; i < lines.size() && i < 4; i++) {
@@ -473,13 +547,13 @@ public final class ShapesEval {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("steps", steps[i]);
             row.put("temperature", temperatures[i]);
-            row.put("draft_overall", ((Map<String, Object>) scores.get("think draft")).get("overall"));
-            row.put("final_overall", ((Map<String, Object>) scores.get("IRG final")).get("overall"));
+            row.put("draft_overall", ((Map<String, Object>) scores.get("think draft")).get("compositional_overall"));
+            row.put("final_overall", ((Map<String, Object>) scores.get(IRG_FINAL)).get("compositional_overall"));
             row.put("reflect_agreement", ((Map<String, Object>) r.get("reflect")).get("agreement"));
             row.put("time", time);
             rows.add(row);
         }
-        out.println("draft-budget sweep (overall scores; seconds per item of each step):");
+        out.println("draft-budget sweep (compositional overall scores; seconds per item of each step):");
         out.printf("%6s %6s %8s %8s %10s  %s%n", "steps", "T", "draft", "final", "agreement", "time");
         for (Map<String, Object> r : rows) {
             out.printf("%6s %6s %8.3f %8.3f %10.3f  %s%n", r.get("steps"), r.get("temperature"), r.get("draft_overall"),
@@ -501,26 +575,26 @@ public final class ShapesEval {
             for (int b : new int[]{1, 16}) {
                 List<StepRequest> q = new ArrayList<>();
                 for (int i = 0; i < b; i++) {
-                    q.add(req(i, Step.THINK, 0, ps.get(i), null, null, null, s));
+                    q.add(req(i, Step.THINK, 0, ps.get(i).text(), null, null, null, s));
                 }
                 double[] tThink = new double[1];
                 List<String> th = texts(timedRuns(think, q, tThink));
                 q = new ArrayList<>();
                 for (int i = 0; i < b; i++) {
-                    q.add(req(i, Step.DRAW, 0, ps.get(i), th.get(i), null, null, s));
+                    q.add(req(i, Step.DRAW, 0, ps.get(i).text(), th.get(i), null, null, s));
                 }
                 double[] tDraw = new double[1];
                 List<RgbImage> dr = images(timedRuns(draw, q, tDraw));
                 q = new ArrayList<>();
                 for (int i = 0; i < b; i++) {
-                    q.add(req(i, Step.REFLECT, 1, ps.get(i), th.get(i), dr.get(i), null, s));
+                    q.add(req(i, Step.REFLECT, 1, ps.get(i).text(), th.get(i), dr.get(i), null, s));
                 }
                 double[] tReflect = new double[1];
                 List<String> rf = texts(timedRuns(reflect, q, tReflect));
                 q = new ArrayList<>();
                 for (int i = 0; i < b; i++) {
                     String forced = rf.get(i).replace("Verdict: SATISFIED", "Verdict: NEEDS_CHANGES");
-                    q.add(req(i, Step.REFINE, 1, ps.get(i), th.get(i), dr.get(i), forced, s));
+                    q.add(req(i, Step.REFINE, 1, ps.get(i).text(), th.get(i), dr.get(i), forced, s));
                 }
                 double[] tRefine = new double[1];
                 timedRuns(refine, q, tRefine);

@@ -70,7 +70,7 @@ public final class RefineCheck {
             float[] noise = new float[b * 3 * 64 * 64];
             for (int i = 0; i < b; i++) {
                 Scene t = SceneSampler.random(rnd);
-                List<SceneObject> d = Mistakes.inject(t, Mistakes.Kind.values()[(from + i) % 5], rnd);
+                List<SceneObject> d = Mistakes.inject(t, Mistakes.Kind.values()[(from + i) % Mistakes.Kind.values().length], rnd);
                 targets.add(t);
                 drafts.add(Renderer.renderObjects(d));
                 prompts.add(PromptTemplates.describe(t, rnd));

@@ -336,3 +336,16 @@ def satisfies(self, phrases: List[List[int]], relations: List[List[int]], objs: 
                 return True
             d += 1
     return False
+# satisfies() for a prompt text and objects as an int64 tensor [N, 5] of [shape, color, cx, cy, side] rows; False for
+# a prompt outside the language.
+def satisfies_prompt(self, prompt: str, objects: Tensor, plan: bool) -> bool:
+    phrases, relations, problem = self.parse_prompt(prompt)
+    if len(problem) > 0:
+        return False
+    objs: List[List[int]] = []
+    for i in range(objects.size(0)):
+        row: List[int] = []
+        for k in range(5):
+            row.append(int(objects[i, k].item()))
+        objs.append(row)
+    return self.satisfies(phrases, relations, objs, plan)
