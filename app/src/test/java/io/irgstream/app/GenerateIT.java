@@ -3,7 +3,11 @@ package io.irgstream.app;
 import io.irgstream.app.testing.InProcessCli;
 import io.irgstream.worker.images.Png;
 import io.irgstream.model.RgbImage;
+import io.irgstream.shapes.eval.Evaluator;
+import io.irgstream.shapes.prompts.PromptSpec;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -23,7 +27,7 @@ class GenerateIT {
 
     @Test
     void shouldWriteTheTrajectoryFolderWithTheShippedModels() throws Exception {
-        InProcessCli.Result r = InProcessCli.run("generate", "a photo of a red circle and a blue square", "--seed", "7",
+        InProcessCli.Result r = InProcessCli.run("generate", "a red circle and a blue square", "--seed", "7",
                 "--out", dir.resolve("out").toString(), "--data-dir", dir.resolve("data").toString(),
                 "--models", Path.of("..", "models", "shapes").toString());
         assertThat(r.exitCode()).as("exit code; stderr: %s", r.err()).isZero();
@@ -46,14 +50,30 @@ class GenerateIT {
         }
     }
 
+    /** The prompts of the models-v2 issue's "done when", as a new user types them: each final image passes. */
+    @ParameterizedTest
+    @ValueSource(strings = {"a red circle left of a blue square", "two yellow crosses and a green square",
+        "a large red circle above a small blue square"})
+    void shouldDrawACorrectFinalImageForEverydayPrompts(String prompt) throws Exception {
+        InProcessCli.Result r = InProcessCli.run("generate", prompt, "--seed", "7",
+                "--out", dir.resolve("out").toString(), "--data-dir", dir.resolve("data").toString(),
+                "--models", Path.of("..", "models", "shapes").toString());
+        assertThat(r.exitCode()).as("exit code; stderr: %s", r.err()).isZero();
+        Path folder = Path.of(r.out().lines().toList().get(1));
+        RgbImage fin = Png.decode(Files.readAllBytes(folder.resolve("final.png")));
+        Evaluator ev = new Evaluator();
+        assertThat(ev.passes(PromptSpec.parse(prompt), fin)).as("final image of '%s' seen as %s; thought %s",
+                prompt, ev.detect(fin), Files.readString(folder.resolve("thought.txt"))).isTrue();
+    }
+
     @Test
-    void shouldFailWithTheModelsReasonWhenThePromptIsOutsideItsGrammar() {
-        InProcessCli.Result r = InProcessCli.run("generate", "a photo of a red circle left of a blue square", "--seed", "7",
+    void shouldFailWithTheModelsReasonWhenThePromptIsOutsideTheLanguage() {
+        InProcessCli.Result r = InProcessCli.run("generate", "a red large circle", "--seed", "7",
                 "--out", dir.resolve("out").toString(), "--data-dir", dir.resolve("data").toString(),
                 "--models", Path.of("..", "models", "shapes").toString());
         assertThat(r.exitCode()).as("exit code; stdout: %s", r.out()).isEqualTo(1);
         assertThat(r.err()).contains("failed at step think")
-                .contains("prompt outside the shapes-world grammar (WORLD.md)")
-                .contains("position prompts name shapes only");
+                .contains("prompt outside the shapes-world language (docs/shapes-world.md)")
+                .contains("the size goes before the color");
     }
 }

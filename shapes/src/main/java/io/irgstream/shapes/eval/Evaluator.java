@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The pixels-only judge of the shapes world (WORLD.md). It never sees scene data.
+ * The pixels-only judge of the shapes world (docs/shapes-world.md). It never sees scene data.
  *
  * <p>Objects are the 8-connected components of non-black pixels (brightest channel above {@value #ON_LEVEL}; a pixel
  * with no such pixel among its four neighbours is a speck and ignored) with at least {@value #MIN_AREA} pixels. A component's color is the palette color most of its pixels are nearest to; its
@@ -272,7 +272,7 @@ public final class Evaluator {
         return inter / (double) (area + tArea - inter);
     }
 
-    /** The ideal shapes of WORLD.md, for pixel (x, y) of a box of side s (pixel centers at +0.5). */
+    /** The ideal shapes of docs/shapes-world.md, for pixel (x, y) of a box of side s (pixel centers at +0.5). */
     static boolean ideal(Shape shape, int s, int x, int y) {
         double dx = x + 0.5 - s / 2.0;
         double dy = y + 0.5 - s / 2.0;

@@ -2,7 +2,7 @@ package io.irgstream.shapes.world;
 
 import java.util.Locale;
 
-/** The eight flat fill colors of the shapes world, with their exact RGB values (WORLD.md). */
+/** The eight flat fill colors of the shapes world, with their exact RGB values (docs/shapes-world.md). */
 public enum Color {
     RED(230, 40, 40),
     ORANGE(245, 140, 20),

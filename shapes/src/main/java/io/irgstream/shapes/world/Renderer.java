@@ -6,7 +6,7 @@ import io.irgstream.model.RgbImage;
  * Procedural renderer of scenes: black background, exact flat colors, hard edges.
  *
  * <p>TRAINING AND TEST ONLY: it makes training data and checks the evaluator. It is never called to serve a step;
- * draw and refine are generative networks (WORLD.md, honesty rules).
+ * draw and refine are generative networks (docs/shapes-world.md, honesty rules).
  */
 public final class Renderer {
     private Renderer() {

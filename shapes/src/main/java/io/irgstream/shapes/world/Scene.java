@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * A valid scene of the shapes world: 1 to {@value #MAX_OBJECTS} objects whose boxes lie inside the
- * {@value #SIZE}x{@value #SIZE} canvas and keep at least {@value #MIN_GAP} px between each other (WORLD.md).
+ * {@value #SIZE}x{@value #SIZE} canvas and keep at least {@value #MIN_GAP} px between each other (docs/shapes-world.md).
  * The constructor rejects anything else with a message naming the problem.
  */
 public record Scene(List<SceneObject> objects) {

@@ -2,7 +2,7 @@ package io.irgstream.shapes.world;
 
 import java.util.Locale;
 
-/** The five filled, axis-aligned shapes of the shapes world (WORLD.md). */
+/** The five filled, axis-aligned shapes of the shapes world (docs/shapes-world.md). */
 public enum Shape {
     CIRCLE, SQUARE, TRIANGLE, DIAMOND, CROSS;
 

@@ -63,9 +63,10 @@ class TrainingTest {
                 new Sampling(0.3, 2, 4.0, 2.0), 6, 1, true, false);
         Map<String, Object> report = ShapesEval.run(cfg, new PrintStream(buf, true));
         String printed = buf.toString();
-        assertThat(printed).contains("no-think draft", "think draft", "IRG final", "single_object", "color_attr",
-                "overall", "NEEDS_CHANGES precision");
-        assertThat(report.get("prompts")).isEqualTo(6);
+        assertThat(printed).contains("no-think draft", "think draft", "IRG final (1 round)", "IRG final (2 rounds)",
+                "single_object", "color_position", "complex", "geneval overall", "compositional overall",
+                "NEEDS_CHANGES precision");
+        assertThat(report.get("prompts")).isEqualTo(10);
         assertThat(Files.size(out.resolve("eval.json"))).isPositive();
         assertThat(Files.size(out.resolve("contact-sheet.png"))).isPositive();
     }
@@ -77,7 +78,8 @@ class TrainingTest {
                 new Sampling(0.3, 2, 4.0, 2.0), 6, 0, true, false).withWrongPlans();
         Map<String, Object> report = ShapesEval.run(cfg, new PrintStream(new ByteArrayOutputStream(), true));
         assertThat(report.get("wrong_plans")).isEqualTo(true);
-        assertThat((Map<String, Object>) report.get("scores")).containsOnlyKeys("think draft", "IRG final");
+        assertThat((Map<String, Object>) report.get("scores")).containsOnlyKeys("think draft", "IRG final (1 round)",
+                "IRG final (2 rounds)");
         for (Map<String, Object> t : (java.util.List<Map<String, Object>>) report.get("trajectories")) {
             assertThat(t.get("thought_good")).as("a mistaken plan never satisfies its prompt: %s", t.get("thought"))
                     .isEqualTo(false);
