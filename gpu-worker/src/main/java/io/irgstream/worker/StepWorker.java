@@ -4,6 +4,8 @@ import io.irgstream.events.DeadLetter;
 import io.irgstream.events.Provenance;
 import io.irgstream.events.TrajectoryContext;
 import io.irgstream.model.ModelInfo;
+import io.irgstream.model.ModelRequestRejectedException;
+import io.irgstream.model.ModelUnavailableException;
 import io.irgstream.model.Seeds;
 import io.irgstream.model.StepModel;
 import io.irgstream.model.StepRequest;
@@ -77,6 +79,10 @@ import java.util.concurrent.TimeUnit;
  *       so memory stays bounded.</li>
  *   <li><b>Bad input.</b> A record that cannot be decoded or whose model call fails alone goes to the dead-letter
  *       topic with the reason, in the same transaction; the rest of the batch completes.</li>
+ *   <li><b>Typed model failures</b> ({@link io.irgstream.model.StepModelException}) are routed on their class: a
+ *       {@link ModelRequestRejectedException} is dead-lettered at once, a {@link ModelUnavailableException} waits at
+ *       least its Retry-After on its retry tier, anything else is retried. An engine that reports a batch's requests
+ *       one by one ({@link io.irgstream.model.PartialBatchException}) keeps its successes.</li>
  *   <li><b>Threading.</b> {@link #run()} runs the loop on the calling thread; {@link #close()} may be called from any
  *       thread (e.g. a SIGTERM hook): the open batch finishes and commits, then the clients close.</li>
  * </ul>
@@ -504,6 +510,22 @@ public final class StepWorker implements Runnable, AutoCloseable {
                     modelItems.get(i).result = results.get(i);
                     modelItems.get(i).batchSize = modelItems.size();
                 }
+            } catch (io.irgstream.model.PartialBatchException partial) {
+                // The engine ran each request on its own: keep its successes, route each failure on its type.
+                computeMs = System.currentTimeMillis() - computeStart;
+                compute.record(computeMs, TimeUnit.MILLISECONDS);
+                batchSizes.record(modelItems.size());
+                if (partial.results().size() != modelItems.size()) {
+                    modelItems.forEach(it -> it.failure = new IllegalStateException(config.step().id() + " model reported "
+                            + partial.results().size() + " outcomes for " + modelItems.size() + " requests"));
+                } else {
+                    for (int i = 0; i < modelItems.size(); i++) {
+                        Item it = modelItems.get(i);
+                        it.result = partial.results().get(i);
+                        it.failure = partial.failures().get(i);
+                        it.batchSize = modelItems.size();
+                    }
+                }
             } catch (RuntimeException batchFailure) {
                 if (modelItems.size() == 1) {
                     modelItems.get(0).failure = batchFailure;
@@ -530,7 +552,7 @@ public final class StepWorker implements Runnable, AutoCloseable {
                 continue;
             }
             if (it.failure != null) {
-                out.add(failed(it.record, it.failure, true));
+                out.add(failed(it.record, it.failure, !(it.failure instanceof ModelRequestRejectedException)));
                 continue;
             }
             try {
@@ -547,6 +569,8 @@ public final class StepWorker implements Runnable, AutoCloseable {
                         .setQueueWaitMs(Math.max(0, computeStart - it.record.timestamp()))
                         .setComputeMs(ranModel ? (computeMs >= 0 ? computeMs : it.computeMs) : 0)
                         .setProducedAt(java.time.Instant.ofEpochMilli(System.currentTimeMillis()))
+                        .setBackend(model.info().backend())
+                        .setRemote(ranModel ? remoteCall(it.result.remote()) : null)
                         .build();
                 SpecificRecord event = handler.output(it.input, it.result, p, images);
                 Span span = stepSpan(it, computeStart, p);
@@ -667,6 +691,15 @@ public final class StepWorker implements Runnable, AutoCloseable {
                 .startSpan();
     }
 
+    private static io.irgstream.events.RemoteCall remoteCall(io.irgstream.model.RemoteCall c) {
+        if (c == null) {
+            return null;
+        }
+        return io.irgstream.events.RemoteCall.newBuilder().setHost(c.host()).setModel(c.model())
+                .setResponseId(c.responseId()).setPromptTokens(c.promptTokens())
+                .setCompletionTokens(c.completionTokens()).setLatencyMs(c.latencyMs()).setSeed(c.seed()).build();
+    }
+
     /** Bad input: no attempt can succeed, so it goes straight to the dead letters. */
     private static boolean isBadInput(Throwable e) {
         return e instanceof IllegalArgumentException || e instanceof org.apache.kafka.common.errors.SerializationException
@@ -688,7 +721,11 @@ public final class StepWorker implements Runnable, AutoCloseable {
             return deadLetter(r, e, System.currentTimeMillis());
         }
         long now = System.currentTimeMillis();
-        RetryHeaders next = state.next(now, retryBackoffMs.get(state.attempt() - 1));
+        long delay = retryBackoffMs.get(state.attempt() - 1);
+        if (e instanceof ModelUnavailableException u && u.retryAfter().isPresent()) {
+            delay = Math.max(delay, u.retryAfter().get().toMillis()); // the server's Retry-After
+        }
+        RetryHeaders next = state.next(now, delay);
         String tier = retryTopics.get(state.attempt() - 1);
         stats.retries.incrementAndGet();
         log.warn("{} attempt {} of {}-{}@{} (key {}) failed, retrying in {} ms via {}: {}", config.step().id(),

@@ -27,7 +27,8 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String TOPIC_PREFIX = "topic.prefix";
     public static final String GROUP_ID = "group.id";
     public static final String WORKER_ID = "worker.id";
-    public static final String MODEL_PATH = "model.path";
+    /** See {@link ModelConfig#MODEL_PATH}; the other model settings are declared there too. */
+    public static final String MODEL_PATH = ModelConfig.MODEL_PATH;
     public static final String MAX_BATCH_SIZE = "max.batch.size";
     public static final String MAX_BATCH_WAIT_MS = "max.batch.wait.ms";
     public static final String IMAGE_INLINE_MAX_BYTES = "image.inline.max.bytes";
@@ -39,7 +40,7 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String RECOVERY_BACKOFF_MS = "recovery.backoff.ms";
     public static final String RECOVERY_BACKOFF_MAX_MS = "recovery.backoff.max.ms";
 
-    private static final ConfigDef DEF = new ConfigDef()
+    private static final ConfigDef DEF = new ConfigDef(ModelConfig.configDef())
             .define(STEP, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
                     ConfigDef.ValidString.in("think", "draw", "reflect", "refine"), Importance.HIGH,
                     "The IRG step this worker performs: think, draw, reflect or refine.")
@@ -57,8 +58,6 @@ public final class WorkerConfig extends AbstractConfig {
                             + "transactional id. A restarted "
                             + "instance must reuse its id so its unfinished transaction is aborted at once. "
                             + "Empty: <step>-<hostname>. Two live instances must not share an id.")
-            .define(MODEL_PATH, Type.STRING, "", Importance.HIGH,
-                    "TorchScript file of the step model. Empty: models/shapes/<step>.pt.")
             .define(MAX_BATCH_SIZE, Type.INT, 16, Range.between(1, 1024), Importance.HIGH,
                     "A batch closes when it holds this many records ...")
             .define(MAX_BATCH_WAIT_MS, Type.LONG, 0L, Range.between(0, 60_000), Importance.HIGH,
@@ -110,8 +109,30 @@ public final class WorkerConfig extends AbstractConfig {
             .define(RECOVERY_BACKOFF_MAX_MS, Type.LONG, 30_000L, Range.between(0, 3_600_000), Importance.LOW,
                     "... up to this many milliseconds.");
 
+    private final ModelConfig model;
+
     public WorkerConfig(Map<?, ?> props) {
         super(DEF, props);
+        this.model = new ModelConfig(props);
+        if (model.isOpenAi()) {
+            // A batch must finish within the consumer's poll interval, or the group takes its partitions away.
+            int waves = (maxBatchSize() + model.maxConcurrency() - 1) / model.maxConcurrency();
+            long worst = (long) waves * model.requestTimeoutMs();
+            Object v = consumerOverrides().get("max.poll.interval.ms");
+            long pollInterval = v == null ? 300_000L : Long.parseLong(v.toString().trim());
+            if (worst >= pollInterval) {
+                throw new ConfigException(ModelConfig.REQUEST_TIMEOUT_MS, model.requestTimeoutMs(), "a batch of "
+                        + maxBatchSize() + " (" + MAX_BATCH_SIZE + ") sent " + model.maxConcurrency() + " at a time ("
+                        + ModelConfig.MAX_CONCURRENCY + ") can take " + worst + " ms, not less than the consumer's "
+                        + "max.poll.interval.ms " + pollInterval + "; lower the timeout or the batch size, raise the "
+                        + "concurrency, or set consumer.max.poll.interval.ms");
+            }
+        }
+    }
+
+    /** The model settings of this worker (backend, file or server). */
+    public ModelConfig modelConfig() {
+        return model;
     }
 
     /** The definitions, e.g. for generated docs ({@code configDef().toRst()}). */
@@ -150,8 +171,7 @@ public final class WorkerConfig extends AbstractConfig {
     }
 
     public Path modelPath() {
-        String p = getString(MODEL_PATH);
-        return Path.of(p.isBlank() ? "models/shapes/" + step().id() + ".pt" : p);
+        return model.modelPath(step());
     }
 
     public int maxBatchSize() {

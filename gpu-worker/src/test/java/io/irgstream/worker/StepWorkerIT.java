@@ -7,7 +7,11 @@ import io.irgstream.events.PromptSubmitted;
 import io.irgstream.events.SamplerParams;
 import io.irgstream.events.ThoughtProduced;
 import io.irgstream.events.TrajectoryContext;
+import io.irgstream.model.ModelRequestRejectedException;
 import io.irgstream.model.Step;
+import io.irgstream.model.openai.FakeOpenAiServer;
+import io.irgstream.model.openai.OpenAiSettings;
+import io.irgstream.model.openai.OpenAiStepModel;
 import io.irgstream.schemas.IrgAvroDeserializer;
 import io.irgstream.schemas.IrgAvroSerializer;
 import io.irgstream.schemas.Topics;
@@ -231,6 +235,71 @@ class StepWorkerIT {
             assertThat(rig.worker.stats().retries()).isZero();
             assertThat(modelSaw).as("the model never ran the rejected prompt").hasSize(4).doesNotContain("a photo of a unicorn");
             assertThat(checked.stream().flatMap(List::stream)).contains("a photo of a unicorn");
+        } finally {
+            flaky = null;
+        }
+    }
+
+    @Test
+    void shouldDeadLetterARemoteRefusalAtOnceAndRetryA429NoEarlierThanItsRetryAfter() throws Exception {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(null, List.of("remote-think"))) {
+            server.retryAfterSeconds(2);
+            server.inject(FakeOpenAiServer.Fault.CONTENT_POLICY, FakeOpenAiServer.Fault.RATE_LIMITED);
+            flaky = inner -> OpenAiStepModel.connect(Step.THINK, OpenAiSettings.of(server.baseUrl(), "remote-think"));
+            try (Rig rig = new Rig("remote-failures", Map.of(WorkerConfig.MAX_BATCH_SIZE, 1,
+                    WorkerConfig.RETRY_BACKOFF_MS, "100,100"), 0)) {
+                long t0 = System.currentTimeMillis();
+                rig.sendPrompt("policy-1", "a photo of a forbidden circle");
+                rig.sendPrompt("rate-1", "a photo of a busy circle");
+                List<ConsumerRecord<String, byte[]>> thoughts = rig.read(rig.topics.thoughts().name(), 1);
+                long ms = System.currentTimeMillis() - t0;
+                List<ConsumerRecord<String, byte[]>> dls = rig.read(rig.topics.deadLetters().name(), 1);
+
+                DeadLetter dl = new IrgAvroDeserializer<>(registry.client(), DeadLetter.class)
+                        .deserialize(dls.get(0).topic(), dls.get(0).value());
+                assertThat(dl.getTrajectoryId()).isEqualTo("policy-1");
+                assertThat(dl.getAttempts()).as("a refusal is not retried").isEqualTo(1);
+                assertThat(dl.getErrorClass()).isEqualTo(ModelRequestRejectedException.class.getName());
+                assertThat(dl.getErrorMessage()).contains("answered /chat/completions with 400: content_policy_violation: "
+                        + "Your request was rejected as a result of our safety system.");
+                assertThat(thoughts).extracting(ConsumerRecord::key).containsExactly("rate-1");
+                var p = new IrgAvroDeserializer<>(registry.client(), ThoughtProduced.class)
+                        .deserialize(thoughts.get(0).topic(), thoughts.get(0).value()).getProvenance();
+                assertThat(p.getAttempt()).isEqualTo(2);
+                assertThat(ms).as("the retry waited the server's Retry-After of 2 s, not the 100 ms tier").isGreaterThanOrEqualTo(2000);
+                assertThat(p.getBackend()).isEqualTo("openai");
+                assertThat(p.getModelName()).isEqualTo("remote-think");
+                assertThat(p.getRemote().getHost()).isEqualTo("127.0.0.1:" + server.baseUrl().getPort());
+                assertThat(p.getRemote().getResponseId()).startsWith("chatcmpl-");
+                assertThat(p.getRemote().getPromptTokens()).isEqualTo(11);
+                assertThat(p.getRemote().getSeed()).isEqualTo(p.getStepSeed());
+                assertThat(server.violations()).isEmpty();
+            }
+        } finally {
+            flaky = null;
+        }
+    }
+
+    @Test
+    void shouldKeepTheSuccessesOfARemoteBatchAndRetryOnlyTheRequestThatFailed() throws Exception {
+        try (FakeOpenAiServer server = new FakeOpenAiServer("sk-worker", List.of("remote-think"))) {
+            server.retryAfterSeconds(0);
+            flaky = inner -> OpenAiStepModel.connect(Step.THINK, OpenAiSettings.of(server.baseUrl(), "remote-think")
+                    .withApiKey(io.irgstream.model.openai.ApiKey.of("sk-worker")));
+            try (Rig rig = new Rig("remote-partial", Map.of(WorkerConfig.MAX_BATCH_SIZE, 4,
+                    WorkerConfig.MAX_BATCH_WAIT_MS, 1000L, WorkerConfig.RETRY_BACKOFF_MS, "100"), 0)) {
+                server.inject(FakeOpenAiServer.Fault.SERVER_ERROR);
+                rig.sendPrompts(4);
+                List<ConsumerRecord<String, byte[]>> thoughts = rig.read(rig.topics.thoughts().name(), 4);
+
+                assertThat(thoughts).extracting(ConsumerRecord::key).containsExactlyInAnyOrder("t-0", "t-1", "t-2", "t-3");
+                IrgAvroDeserializer<ThoughtProduced> td = new IrgAvroDeserializer<>(registry.client(), ThoughtProduced.class);
+                assertThat(thoughts).extracting(r -> td.deserialize(r.topic(), r.value()).getProvenance().getAttempt())
+                        .containsExactlyInAnyOrder(1, 1, 1, 2);
+                assertThat(server.received()).as("4 first tries and one retry, no one-by-one re-runs").hasSize(5);
+                assertThat(rig.worker.stats().retries()).isEqualTo(1);
+                assertThat(server.violations()).isEmpty();
+            }
         } finally {
             flaky = null;
         }

@@ -2,7 +2,6 @@ package io.irgstream.app.cli;
 
 import io.irgstream.app.metrics.ProcessMetrics;
 import io.irgstream.model.StepModel;
-import io.irgstream.model.torch.StepModels;
 import io.irgstream.schemas.HttpSchemaRegistryClient;
 import io.irgstream.schemas.Topics;
 import io.irgstream.worker.Cancellations;
@@ -15,7 +14,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -35,7 +33,9 @@ public final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--schema-registry", description = "Schema registry URL (setting schema.registry.url).")
     String schemaRegistry;
 
-    @Option(names = "--model", paramLabel = "FILE", description = "TorchScript model file (setting model.path).")
+    @Option(names = "--model", paramLabel = "FILE", description = "TorchScript model file (setting model.path). For a "
+            + "model on a server, --set model.backend=openai --set model.base.url=URL --set model.name=NAME "
+            + "(docs/models.md).")
     Path model;
 
     @Mixin
@@ -48,11 +48,8 @@ public final class WorkerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         WorkerConfig config = new WorkerConfig(props());
         ImageStore images = new ImageStore(new FileSystemBlobStore(config.blobStorePath()), config.imageInlineMaxBytes());
-        if (!Files.isRegularFile(config.modelPath())) {
-            throw new IllegalArgumentException("model file " + config.modelPath() + " does not exist (setting model.path)");
-        }
         try (ProcessMetrics metrics = new ProcessMetrics();
-             StepModel m = StepModels.load(config.step(), config.modelPath());
+             StepModel m = config.modelConfig().open(config.step());
              Cancellations cancellations = new Cancellations(config.bootstrapServers(), Topics.withPrefix(config.topicPrefix()))) {
             if (metricsPort >= 0) {
                 metrics.serve("0.0.0.0", metricsPort);

@@ -26,7 +26,8 @@ public final class StepModels {
         return new TorchScriptStepModel(step, file, name);
     }
 
-    static String defaultName(Path file) {
+    /** The name a model file is loaded under: {@code <folder>-<file name without extension>}, e.g. {@code shapes-draw}. */
+    public static String defaultName(Path file) {
         Path abs = file.toAbsolutePath().normalize();
         String base = abs.getFileName().toString();
         int dot = base.lastIndexOf('.');
