@@ -141,6 +141,16 @@ public final class ThinkModule {
             vocab.append(i == 0 ? "" : ", ").append('"').append(words.get(i)).append('"');
         }
         StringBuilder layers = new StringBuilder();
+        StringBuilder cached = new StringBuilder();
+        for (int l = 0; l < cfg.layers(); l++) {
+            String p = "self.l" + l + "_";
+            cached.append("    x, k, v = self.block_cached(x, mask, ks[").append(l).append("], vs[").append(l)
+                    .append("], ").append(p).append("ln1w, ").append(p).append("ln1b, ").append(p).append("wqkv, ")
+                    .append(p).append("bqkv, ").append(p).append("wo, ").append(p).append("bo, ").append(p)
+                    .append("ln2w, ").append(p).append("ln2b, ").append(p).append("w1, ").append(p).append("b1, ")
+                    .append(p).append("w2, ").append(p).append("b2)\n")
+                    .append("    ks[").append(l).append("] = k\n    vs[").append(l).append("] = v\n");
+        }
         for (int l = 0; l < cfg.layers(); l++) {
             String p = "self.l" + l + "_";
             layers.append("    x = self.block(x, mask, ").append(p).append("ln1w, ").append(p).append("ln1b, ")
@@ -185,6 +195,38 @@ public final class ThinkModule {
                 %LAYERS%
                     x = torch.layer_norm(x, [D], self.lnf_w, self.lnf_b, 1e-5)
                     return torch.matmul(x, self.tok_emb.t())
+                def block_cached(self, x: Tensor, mask: Tensor, kc: Tensor, vc: Tensor, ln1w: Tensor, ln1b: Tensor, wqkv: Tensor, bqkv: Tensor, wo: Tensor, bo: Tensor, ln2w: Tensor, ln2b: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+                    B = x.size(0)
+                    L = x.size(1)
+                    D = x.size(2)
+                    H = %HEADS%
+                    hd = D // H
+                    h = torch.layer_norm(x, [D], ln1w, ln1b, 1e-5)
+                    qkv = torch.matmul(h, wqkv) + bqkv
+                    q = qkv[:, :, 0:D].reshape(B, L, H, hd).transpose(1, 2)
+                    k = torch.cat([kc, qkv[:, :, D:2 * D].reshape(B, L, H, hd).transpose(1, 2)], 2)
+                    v = torch.cat([vc, qkv[:, :, 2 * D:3 * D].reshape(B, L, H, hd).transpose(1, 2)], 2)
+                    att = torch.matmul(q, k.transpose(2, 3)) * (1.0 / (float(hd) ** 0.5)) + mask
+                    att = torch.softmax(att, -1)
+                    o = torch.matmul(att, v).transpose(1, 2).reshape(B, L, D)
+                    x = x + torch.matmul(o, wo) + bo
+                    h = torch.layer_norm(x, [D], ln2w, ln2b, 1e-5)
+                    h = torch.relu(torch.matmul(h, w1) + b1)
+                    return x + torch.matmul(h, w2) + b2, k, v
+                # Logits of the last position for new tokens at positions start.. given the keys and values of the
+                # earlier positions (ks, vs per layer, updated in place): decoding reads each token once.
+                def logits_cached(self, tokens: Tensor, start: int, ks: List[Tensor], vs: List[Tensor]) -> Tensor:
+                    B = tokens.size(0)
+                    L = tokens.size(1)
+                    D = self.tok_emb.size(1)
+                    flat = tokens.reshape(-1)
+                    x = self.tok_emb.index_select(0, flat).reshape(B, L, D)
+                    x = x + self.pos_emb[start:start + L].unsqueeze(0)
+                    x = x + self.numv.index_select(0, flat).reshape(B, L, 1) * self.wnum
+                    mask = torch.triu(torch.ones([L, start + L], device=tokens.device), start + 1) * -1e9
+                %CACHED%
+                    x = torch.layer_norm(x[:, L - 1:L], [D], self.lnf_w, self.lnf_b, 1e-5)
+                    return torch.matmul(x, self.tok_emb.t())[0, 0]
                 def loss(self, tokens: Tensor, targets: Tensor, weights: Tensor) -> Tensor:
                     lp = torch.log_softmax(self.logits(tokens), -1)
                     nll = -lp.gather(2, targets.unsqueeze(2)).squeeze(2)
@@ -205,9 +247,18 @@ public final class ThinkModule {
                     words: List[str] = []
                     state = 0
                     nobj = 0
+                    D = self.tok_emb.size(1)
+                    hd = D // %HEADS%
+                    ks: List[Tensor] = []
+                    vs: List[Tensor] = []
+                    for l in range(%NLAYERS%):
+                        ks.append(torch.zeros([1, %HEADS%, 0, hd], device=uniforms.device))
+                        vs.append(torch.zeros([1, %HEADS%, 0, hd], device=uniforms.device))
+                    fed = 0
                     for t in range(%MAXPLAN% + 1):
-                        x = torch.tensor([seq], device=uniforms.device)
-                        lg = self.logits(x)[0, -1]
+                        x = torch.tensor([seq[fed:]], device=uniforms.device)
+                        lg = self.logits_cached(x, fed, ks, vs)
+                        fed = len(seq)
                         row = state
                         if state == 9 and nobj == 4:
                             row = 10
@@ -271,6 +322,8 @@ public final class ThinkModule {
                     return out
                 """.replace("%VOCAB%", vocab).replace("%HEADS%", Integer.toString(cfg.heads()))
                 .replace("%LAYERS%\n", layers.toString())
+                .replace("%CACHED%\n", cached.toString())
+                .replace("%NLAYERS%", Integer.toString(cfg.layers()))
                 .replace("%BOS%", Integer.toString(ThinkVocab.BOS)).replace("%SEP%", Integer.toString(ThinkVocab.SEP))
                 .replace("%UNK%", Integer.toString(ThinkVocab.UNK)).replace("%EOS%", Integer.toString(ThinkVocab.EOS))
                 .replace("%MAXPROMPT%", Integer.toString(ThinkVocab.MAX_PROMPT))
