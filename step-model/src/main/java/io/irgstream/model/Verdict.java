@@ -65,13 +65,16 @@ public enum Verdict {
      */
     public static String canonical(String reflection) {
         Verdict v = of(reflection);
-        String[] lines = reflection.split("\\R", -1);
+        String[] lines = reflection.split("\n", -1);
         for (int i = lines.length - 1; i >= 0; i--) {
             if (LINE.matcher(lines[i].trim()).matches()) {
+                if (lines[i].equals(v.line())) {
+                    return reflection; // already canonical: the text stays exactly as the model wrote it
+                }
                 lines[i] = v.line();
                 break;
             }
         }
-        return String.join("\n", lines).strip();
+        return String.join("\n", lines);
     }
 }

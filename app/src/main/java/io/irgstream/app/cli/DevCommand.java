@@ -37,14 +37,18 @@ public final class DevCommand implements Callable<Integer> {
     @Mixin
     ClusterOptions cluster;
 
+    @Mixin
+    BackendOptions backend;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Models.requirePresent(cluster.modelDir);
+        java.util.function.Function<io.irgstream.model.Step, io.irgstream.model.StepModel> models =
+                backend.loader(cluster.modelDir);
         CountDownLatch stop = new CountDownLatch(1);
         try (EmbeddedStack stack = EmbeddedStack.builder(cluster.dataDir).kafkaPort(kafkaPort).registryPort(registryPort)
                 .layout(new TopicLayout(cluster.topicPrefix, partitions, TopicLayout.DEFAULT_RETENTION_MS))
-                .topology(httpPort).workersPerStep(workersPerStep).models(Models.loader(cluster.modelDir)).build().start()) {
+                .topology(httpPort).workersPerStep(workersPerStep).models(models).build().start()) {
             Thread hook = new Thread(() -> {
                 stop.countDown();
                 stack.close();

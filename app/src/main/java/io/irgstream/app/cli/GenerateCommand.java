@@ -60,6 +60,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions samplingOptions;
 
+    @Mixin
+    BackendOptions backend;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter outw = spec.commandLine().getOut();
@@ -71,9 +74,8 @@ public final class GenerateCommand implements Callable<Integer> {
             ImageStore images = new ImageStore(new FileSystemBlobStore(cluster.dataDir.resolve("blobs")), 256 * 1024);
             return run(cluster.bootstrapServers, registry, cluster.topicPrefix, images, submissions, outw, err);
         }
-        Models.requirePresent(cluster.modelDir);
         try (EmbeddedStack stack = EmbeddedStack.builder(cluster.dataDir).kafkaPort(0).registryPort(0)
-                .models(Models.loader(cluster.modelDir)).build().start()) {
+                .models(backend.loader(cluster.modelDir)).build().start()) {
             return run(stack.bootstrapServers(), stack.registryClient(), stack.layout().prefix(), stack.imageStore(),
                     submissions, outw, err);
         }

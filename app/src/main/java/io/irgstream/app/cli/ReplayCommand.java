@@ -16,7 +16,9 @@ import java.util.concurrent.Callable;
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = "Rebuild a trajectory from the topics alone, check every image against its sha256, and with "
                 + "--verify re-run every step from its recorded input, seed, sampler parameters and model file (found "
-                + "by its sha256 under --models), reporting identical, within tolerance (max pixel difference) or different.")
+                + "by its sha256 under --models), reporting identical, within tolerance (max pixel difference) or different. A step "
+                + "that a remote model server ran is 'not reproducible: remote backend' unless the server echoed the "
+                + "seed it honoured and named its model's sha256, and that model file is under --models.")
 public final class ReplayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -40,7 +42,7 @@ public final class ReplayCommand implements Callable<Integer> {
         boolean bad = false;
         for (Replay.StepCheck c : checks) {
             out.println(c.step() + "\t" + c.round() + "\t" + c.provenance().getRevision() + "\t" + c.producedAt() + "\t" + c.provenance().getModelName() + "@"
-                    + c.provenance().getModelSha256().substring(0, 12) + "\t" + c.provenance().getWorkerId() + "\t"
+                    + shortSha(c.provenance().getModelSha256()) + "\t" + c.provenance().getWorkerId() + "\t"
                     + c.provenance().getAttempt() + "\t" + c.provenance().getStepSeed() + "\t" + c.imageCheck() + "\t"
                     + c.outcome() + (c.detail().isEmpty() ? "" : " (" + c.detail() + ")"));
             bad |= c.imageCheck().startsWith("TAMPERED") || c.outcome() == Replay.Outcome.DIFFERENT
@@ -49,6 +51,10 @@ public final class ReplayCommand implements Callable<Integer> {
         t.deadLetters().forEach(d -> out.println("dead letter\t" + d.getStep() + "\t" + d.getLastFailedAt() + "\t" + d.getErrorMessage()));
         out.flush();
         return bad ? 1 : 0;
+    }
+
+    private static String shortSha(String sha) {
+        return sha.isEmpty() ? "(remote)" : sha.substring(0, Math.min(12, sha.length()));
     }
 
 }

@@ -88,8 +88,18 @@ public final class AuditReport {
                     + "below; the original was made by model sha256 ").append(esc(p.getRedrivenModelSha256())).append("</td></tr>");
         }
         h.append("<tr><th>model</th><td>").append(esc(p.getModelName()))
-                .append(" sha256 ").append(esc(p.getModelSha256())).append(" on ").append(esc(p.getDevice()))
-                .append("</td></tr><tr><th>worker</th><td>").append(esc(p.getWorkerId())).append(", attempt ").append(p.getAttempt())
+                .append(" sha256 ").append(esc(p.getModelSha256().isEmpty() ? "(not reported by the server)" : p.getModelSha256()))
+                .append(" on ").append(esc(p.getDevice())).append(", backend ").append(esc(p.getBackend()))
+                .append("</td></tr>");
+        if (p.getRemote() != null) {
+            io.irgstream.events.RemoteCall r = p.getRemote();
+            h.append("<tr><th>remote call</th><td>").append(esc(r.getModel())).append(" on ").append(esc(r.getHost()))
+                    .append(", response ").append(esc(String.valueOf(r.getResponseId()))).append(", ")
+                    .append(r.getLatencyMs()).append(" ms, tokens in/out ").append(r.getPromptTokens() == null ? "-" : r.getPromptTokens())
+                    .append("/").append(r.getCompletionTokens() == null ? "-" : r.getCompletionTokens())
+                    .append(r.getSeed() == null ? ", seed not echoed (not reproducible)" : ", seed echoed").append("</td></tr>");
+        }
+        h.append("<tr><th>worker</th><td>").append(esc(p.getWorkerId())).append(", attempt ").append(p.getAttempt())
                 .append("</td></tr><tr><th>step seed</th><td>").append(p.getStepSeed()).append("</td></tr><tr><th>timing</th><td>queue wait ")
                 .append(p.getQueueWaitMs()).append(" ms, compute ").append(p.getComputeMs()).append(" ms (batch of ")
                 .append(p.getBatchSize()).append("), produced ").append(p.getProducedAt()).append("</td></tr></table>");

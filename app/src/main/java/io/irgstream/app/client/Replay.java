@@ -37,7 +37,11 @@ import java.util.function.BiFunction;
  */
 public final class Replay {
     /** Outcome of re-running one step. */
-    public enum Outcome { IDENTICAL, WITHIN_TOLERANCE, DIFFERENT, MODEL_MISSING, NOT_CHECKED }
+    public enum Outcome {
+        IDENTICAL, WITHIN_TOLERANCE, DIFFERENT, MODEL_MISSING, NOT_CHECKED,
+        /** A step a remote server ran without echoing the seed it honoured, or whose model file is not here. */
+        NOT_REPRODUCIBLE
+    }
 
     /** One recorded step event and what replay found. */
     public record StepCheck(String step, int round, Instant producedAt, Provenance provenance, String imageCheck,
@@ -149,7 +153,18 @@ public final class Replay {
             // refine kept the judged image (SATISFIED): nothing ran
             return new StepCheck(step.id(), round, at, p, imageCheck, Outcome.IDENTICAL, "kept the judged image (no model call)");
         }
+        boolean remote = !io.irgstream.model.ModelInfo.TORCHSCRIPT.equals(p.getBackend());
+        if (remote && (p.getRemote() == null || p.getRemote().getSeed() == null || p.getModelSha256().isEmpty())) {
+            return new StepCheck(step.id(), round, at, p, imageCheck, Outcome.NOT_REPRODUCIBLE,
+                    "not reproducible: remote backend (" + remoteName(p) + " did not echo the seed it used"
+                            + (p.getModelSha256().isEmpty() ? " nor name its model's sha256" : "") + ")");
+        }
         Optional<StepModel> model = models.apply(step, p.getModelSha256());
+        if (model.isEmpty() && remote) {
+            return new StepCheck(step.id(), round, at, p, imageCheck, Outcome.NOT_REPRODUCIBLE,
+                    "not reproducible: remote backend (" + remoteName(p) + " honoured the seed, but no model file with "
+                            + "sha256 " + p.getModelSha256() + " is available here)");
+        }
         if (model.isEmpty()) {
             return new StepCheck(step.id(), round, at, p, imageCheck, Outcome.MODEL_MISSING,
                     "no model file with sha256 " + p.getModelSha256() + " (" + p.getModelName() + ") is available");
@@ -163,6 +178,11 @@ public final class Replay {
         } catch (RuntimeException ex) {
             return new StepCheck(step.id(), round, at, p, imageCheck, Outcome.DIFFERENT, "re-run failed: " + ex.getMessage());
         }
+    }
+
+    private static String remoteName(Provenance p) {
+        return p.getRemote() == null ? p.getBackend() + " model " + p.getModelName()
+                : "model " + p.getRemote().getModel() + " on " + p.getRemote().getHost();
     }
 
     private static int stepOrder(SpecificRecord e) {

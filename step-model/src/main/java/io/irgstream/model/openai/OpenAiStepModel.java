@@ -282,7 +282,7 @@ public final class OpenAiStepModel implements StepModel {
             throw new ModelOutputException("model " + settings.model() + " on " + settings.host()
                     + " sent a chat completion without text: " + OpenAiClient.quote(reply.body().toString()));
         }
-        return text.strip();
+        return text;
     }
 
     private RgbImage image(OpenAiClient.Reply reply) {

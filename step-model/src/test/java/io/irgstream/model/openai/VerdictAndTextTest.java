@@ -23,7 +23,8 @@ class VerdictAndTextTest {
 
     @Test
     void shouldWriteTheLastVerdictLineCanonicallyWhenNormalising() {
-        assertThat(Verdict.canonical("a\n**Verdict:** needs changes\n")).isEqualTo("a\nVerdict: NEEDS_CHANGES");
+        assertThat(Verdict.canonical("a\n**Verdict:** needs changes\n")).isEqualTo("a\nVerdict: NEEDS_CHANGES\n");
+        assertThat(Verdict.canonical("a\nVerdict: SATISFIED\n")).isEqualTo("a\nVerdict: SATISFIED\n");
     }
 
     @Test
