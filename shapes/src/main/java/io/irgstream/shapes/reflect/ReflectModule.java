@@ -5,10 +5,18 @@ import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.QualifiedName;
 import org.bytedeco.pytorch.Tensor;
 
+import io.irgstream.shapes.train.ModuleParams;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.global.torch;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Random;
 
 /**
@@ -49,6 +57,11 @@ public final class ReflectModule {
         int in = 3;
         StringBuilder feat = new StringBuilder("def features(self, images: Tensor) -> Tensor:\n"
                 + "    x = images.float() / 255.0\n");
+        // The same network in float64 for inference (detect): libtorch's float32 CPU convolutions (oneDNN) gave
+        // NaN or wrong values now and then on the project's machine, varying between runs and thread counts; float64
+        // convolutions take the plain path and give the same values every time.
+        StringBuilder feat64 = new StringBuilder("def features64(self, images: Tensor) -> Tensor:\n"
+                + "    x = images.double() / 255.0\n");
         for (int i = 0; i < cfg.channels().length; i++) {
             int out = cfg.channels()[i];
             param(m, "c" + i + "_w", he(rnd, out * in * 9, in * 9), out, in, 3, 3);
@@ -56,10 +69,14 @@ public final class ReflectModule {
             param(m, "c" + i + "_gw", ones(out), out);
             param(m, "c" + i + "_gb", new float[out], out);
             int groups = out % 8 == 0 ? 8 : (out % 4 == 0 ? 4 : 1);
-            feat.append("    x = torch.relu(torch.group_norm(torch.conv2d(x, self.c").append(i).append("_w, self.c")
-                    .append(i).append("_b, [").append(STRIDES[i]).append(", ").append(STRIDES[i])
-                    .append("], [1, 1]), ").append(groups).append(", self.c").append(i).append("_gw, self.c")
-                    .append(i).append("_gb, 1e-5))\n");
+            for (boolean dbl : new boolean[]{false, true}) {
+                String c = dbl ? ".double()" : "";
+                (dbl ? feat64 : feat).append("    x = torch.relu(torch.group_norm(torch.conv2d(x, self.c").append(i)
+                        .append("_w").append(c).append(", self.c").append(i).append("_b").append(c).append(", [")
+                        .append(STRIDES[i]).append(", ").append(STRIDES[i]).append("], [1, 1]), ").append(groups)
+                        .append(", self.c").append(i).append("_gw").append(c).append(", self.c").append(i)
+                        .append("_gb").append(c).append(", 1e-5))\n");
+            }
             in = out;
         }
         param(m, "head_w", he(rnd, OUT * in, in), OUT, in, 1, 1);
@@ -67,8 +84,87 @@ public final class ReflectModule {
         hb[0] = -3f;
         param(m, "head_b", hb, OUT);
         feat.append("    return torch.conv2d(x, self.head_w, self.head_b)\n");
+        feat64.append("    return torch.conv2d(x, self.head_w.double(), self.head_b.double()).float()\n");
+        feat.append(feat64);
         m.define(feat + LOSS + logic() + io.irgstream.shapes.world.PromptGrammar.source());
         return m;
+    }
+
+    /**
+     * A module built from the current source (detector code, {@code reflect_logic.py}, the prompt grammar) holding the
+     * detector weights of the saved module {@code from}: same parameter names and shapes, values copied exactly.
+     * The detector size is read from the saved weights.
+     *
+     * @throws IllegalArgumentException when the saved module's parameters do not fit this detector
+     */
+    public static JitModule withWeightsOf(Path from) {
+        JitModule old = torch.load(from.toString());
+        try {
+            ModuleParams p = ModuleParams.of(old);
+            int layers = 0;
+            while (p.names().contains("c" + layers + "_w")) {
+                layers++;
+            }
+            if (layers != STRIDES.length) {
+                throw new IllegalArgumentException(from + " has " + layers + " detector convolutions, expected "
+                        + STRIDES.length + " (parameters " + p.names() + ")");
+            }
+            int[] channels = new int[layers];
+            for (int i = 0; i < layers; i++) {
+                channels[i] = (int) p.tensors().get(p.names().indexOf("c" + i + "_w")).size(0);
+            }
+            JitModule m = create(new Config(channels), 1);
+            Weights.copy(old, m);
+            return m;
+        } finally {
+            old.close();
+        }
+    }
+
+    /**
+     * Re-exports a reflect module: the current module source with the detector weights of {@code from}
+     * ({@link #withWeightsOf}), saved to {@code to} (written to a temporary file next to it, then moved; {@code from}
+     * and {@code to} may be the same file). Reads the saved file back and checks that every parameter equals the
+     * source's bit for bit.
+     *
+     * @return the number of parameters copied (scalars)
+     * @throws IllegalStateException when the saved weights differ from the source's
+     */
+    public static long reexport(Path from, Path to) {
+        long count;
+        Path tmp = to.resolveSibling(to.getFileName() + ".tmp");
+        JitModule m = withWeightsOf(from);
+        try {
+            count = ModuleParams.of(m).count();
+            m.save(tmp.toString());
+        } finally {
+            m.close();
+        }
+        JitModule a = torch.load(from.toString());
+        JitModule b = torch.load(tmp.toString());
+        try (NoGradGuard g = new NoGradGuard()) {
+            ModuleParams pa = ModuleParams.of(a);
+            ModuleParams pb = ModuleParams.of(b);
+            if (!pa.names().equals(pb.names())) {
+                throw new IllegalStateException("re-exported parameters " + pb.names() + " differ from " + pa.names());
+            }
+            List<Tensor> ta = pa.tensors();
+            List<Tensor> tb = pb.tensors();
+            for (int i = 0; i < ta.size(); i++) {
+                if (!ta.get(i).equal(tb.get(i))) {
+                    throw new IllegalStateException("parameter " + pa.names().get(i) + " changed in the re-export");
+                }
+            }
+        } finally {
+            a.close();
+            b.close();
+        }
+        try {
+            Files.move(tmp, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move " + tmp + " to " + to, e);
+        }
+        return count;
     }
 
     private static final String LOSS = """

@@ -2,10 +2,15 @@ package io.irgstream.shapes.reflect;
 
 import io.irgstream.shapes.train.ModuleParams;
 import org.bytedeco.pytorch.JitModule;
+import org.bytedeco.pytorch.NamedTensor;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.named_buffer_iterator;
+import org.bytedeco.pytorch.named_buffer_list;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Copies trained weights between TorchScript modules by parameter name, so that a checkpoint's weights can be put
@@ -17,7 +22,8 @@ public final class Weights {
     }
 
     /**
-     * Copies every parameter of {@code from} into the parameter of the same name and shape in {@code to}.
+     * Copies every parameter (and buffer, if the modules have any) of {@code from} into the one of the same name and
+     * shape in {@code to}.
      *
      * @throws IllegalArgumentException naming the parameter when names or shapes differ
      */
@@ -37,6 +43,30 @@ public final class Weights {
                 }
                 dst.get(i).detach().copy_(src.get(i).detach());
             }
+            Map<String, Tensor> fb = buffers(from);
+            Map<String, Tensor> tb = buffers(to);
+            if (!fb.keySet().equals(tb.keySet())) {
+                throw new IllegalArgumentException("modules have different buffers: " + fb.keySet() + " vs " + tb.keySet());
+            }
+            for (Map.Entry<String, Tensor> e : fb.entrySet()) {
+                Tensor d = tb.get(e.getKey());
+                if (d.numel() != e.getValue().numel()) {
+                    throw new IllegalArgumentException("buffer " + e.getKey() + " has " + e.getValue().numel()
+                            + " values in the checkpoint and " + d.numel() + " in the module");
+                }
+                d.copy_(e.getValue());
+            }
         }
+    }
+
+    private static Map<String, Tensor> buffers(JitModule m) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        named_buffer_list list = m.named_buffers(true);
+        named_buffer_iterator end = list.end();
+        for (named_buffer_iterator it = list.begin(); it.notEquals(end); it.increment()) {
+            NamedTensor nt = it.access();
+            out.put(nt.name().getString(), new Tensor(nt.value()));
+        }
+        return out;
     }
 }

@@ -1,0 +1,130 @@
+package io.irgstream.shapes.reflect;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.irgstream.model.torch.TorchScriptStepModel;
+import io.irgstream.shapes.train.TorchSetup;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Re-exports a reflect module after a change of its TorchScript code ({@code reflect_logic.py} or the prompt grammar):
+ * the current source with the detector weights of a saved module, unchanged ({@link ReflectModule#reexport}), and the
+ * change recorded in the folder's {@code manifest.json} under {@code models.reflect}: new sha256 and size, and
+ * {@code reexport} (when, why, from which file and sha256, weights unchanged); the training entry stays.
+ *
+ * <pre>
+ * java -cp ... io.irgstream.shapes.reflect.ReflectReexport [--from FILE] [--out DIR] --why "what changed"
+ * </pre>
+ * {@code --from} defaults to {@code <out>/reflect.pt}, {@code --out} to {@code models/shapes}.
+ */
+public final class ReflectReexport {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private ReflectReexport() {
+    }
+
+    /**
+     * Re-exports {@code from} to {@code outDir/reflect.pt} and records it in {@code outDir/manifest.json}.
+     *
+     * @return the manifest's new {@code reexport} entry
+     */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> run(Path from, Path outDir, String why) {
+        if (!Files.isRegularFile(from)) {
+            throw new IllegalArgumentException("no reflect module " + from + " to re-export");
+        }
+        String fromSha = TorchScriptStepModel.sha256(from);
+        Path to = outDir.resolve("reflect.pt");
+        long params = ReflectModule.reexport(from, to);
+        Map<String, Object> manifest = read(outDir);
+        Map<String, Object> models = (Map<String, Object>) manifest.computeIfAbsent("models",
+                k -> new LinkedHashMap<String, Object>());
+        Map<String, Object> old = (Map<String, Object>) models.get("reflect");
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("file", "reflect.pt");
+        entry.put("sha256", TorchScriptStepModel.sha256(to));
+        entry.put("contract_version", TorchScriptStepModel.CONTRACT_VERSION);
+        try {
+            entry.put("bytes", Files.size(to));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (old != null) {
+            for (Map.Entry<String, Object> e : old.entrySet()) {
+                if (!entry.containsKey(e.getKey()) && !e.getKey().equals("reexport")) {
+                    entry.put(e.getKey(), e.getValue());
+                }
+            }
+        }
+        Map<String, Object> re = new LinkedHashMap<>();
+        re.put("at", Instant.now().toString());
+        re.put("why", why);
+        re.put("from_file", from.toString());
+        re.put("from_sha256", fromSha);
+        re.put("weights", "unchanged: " + params + " detector parameters copied by name and checked equal after saving");
+        if (old != null && old.get("reexport") != null) {
+            re.put("previous", old.get("reexport"));
+        }
+        entry.put("reexport", re);
+        models.put("reflect", entry);
+        write(outDir, manifest);
+        return re;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> read(Path dir) {
+        Path f = dir.resolve("manifest.json");
+        if (!Files.exists(f)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("model_set", "shapes");
+            return m;
+        }
+        try {
+            return JSON.readValue(f.toFile(), LinkedHashMap.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read manifest " + f, e);
+        }
+    }
+
+    private static void write(Path dir, Map<String, Object> manifest) {
+        Path tmp = dir.resolve("manifest.json.tmp");
+        try {
+            JSON.writeValue(tmp.toFile(), manifest);
+            Files.move(tmp, dir.resolve("manifest.json"), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write manifest in " + dir, e);
+        }
+    }
+
+    /** {@code [--from FILE] [--out DIR] --why TEXT}. */
+    public static void main(String[] args) {
+        Path out = Path.of("models/shapes");
+        Path from = null;
+        String why = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--from" -> from = Path.of(args[++i]);
+                case "--out" -> out = Path.of(args[++i]);
+                case "--why" -> why = args[++i];
+                default -> throw new IllegalArgumentException("unknown argument '" + args[i]
+                        + "': expected --from FILE, --out DIR or --why TEXT");
+            }
+        }
+        if (why == null || why.isBlank()) {
+            throw new IllegalArgumentException("--why TEXT is required: say what changed in the module's code");
+        }
+        TorchSetup.init(1);
+        Path src = from != null ? from : out.resolve("reflect.pt");
+        Map<String, Object> re = run(src, out, why);
+        System.out.println("re-exported " + src + " to " + out.resolve("reflect.pt") + ": " + re);
+    }
+}
