@@ -1,7 +1,9 @@
 package io.irgstream.shapes.reflect;
 
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.irgstream.model.torch.TorchScriptStepModel;
 import io.irgstream.shapes.train.TorchSetup;
 
@@ -26,7 +28,11 @@ import java.util.Map;
  * {@code --from} defaults to {@code <out>/reflect.pt}, {@code --out} to {@code models/shapes}.
  */
 public final class ReflectReexport {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Two-space indents and {@code "key": value}, as the committed manifest is written. */
+    private static final DefaultPrettyPrinter PRETTY = new DefaultPrettyPrinter(Separators.createDefaultInstance()
+            .withObjectFieldValueSpacing(Separators.Spacing.AFTER))
+            .withArrayIndenter(DefaultIndenter.SYSTEM_LINEFEED_INSTANCE);
 
     private ReflectReexport() {
     }
@@ -97,7 +103,7 @@ public final class ReflectReexport {
     private static void write(Path dir, Map<String, Object> manifest) {
         Path tmp = dir.resolve("manifest.json.tmp");
         try {
-            JSON.writeValue(tmp.toFile(), manifest);
+            JSON.writer(PRETTY).writeValue(tmp.toFile(), manifest);
             Files.move(tmp, dir.resolve("manifest.json"), StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {

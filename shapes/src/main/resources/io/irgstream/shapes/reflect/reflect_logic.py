@@ -15,6 +15,7 @@ def step_name(self) -> str:
     return "reflect"
 def detect(self, images: Tensor) -> List[List[List[int]]]:
     # the network in float64 (features64): the float32 CPU convolutions gave NaN or wrong values now and then
+    # (ReflectModule)
     raw = self.features64(images)
     objness = raw[:, 0] > -1.0
     sh = raw[:, 1:7].argmax(1)
