@@ -83,41 +83,61 @@ def measure(self, images: Tensor, dets: List[List[List[int]]]) -> List[List[List
     pal = torch.tensor([[230, 40, 40], [245, 140, 20], [240, 220, 40], [40, 190, 70], [50, 90, 235], [150, 60, 200], [245, 120, 190], [245, 245, 245]], device=dev)
     dist = ((img.unsqueeze(1) - pal.view(1, 8, 3, 1, 1)) ** 2).sum(2)
     near = dist.argmin(1)
-    sel = torch.tensor(bs, device=dev)
+    # each object in a 27 x 27 window around its detected center (an object's box is at most 20 px)
+    R = 13
+    W = 2 * R + 1
+    onp = torch.constant_pad_nd(on.long(), [R, R, R, R], 0)
+    nearp = torch.constant_pad_nd(near, [R, R, R, R], 0)
+    brightp = torch.constant_pad_nd(bright, [R, R, R, R], 0)
+    ow: List[Tensor] = []
+    nw: List[Tensor] = []
+    bw_: List[Tensor] = []
+    for i in range(len(bs)):
+        x = min(max(cxs[i], 0), 63)
+        y = min(max(cys[i], 0), 63)
+        ow.append(onp[bs[i], y:y + W, x:x + W])
+        nw.append(nearp[bs[i], y:y + W, x:x + W])
+        bw_.append(brightp[bs[i], y:y + W, x:x + W])
     n = len(bs)
-    onk = on.index_select(0, sel).unsqueeze(1).float()
-    xs = torch.arange(64, device=dev).view(1, 1, 1, 64)
-    ys = torch.arange(64, device=dev).view(1, 1, 64, 1)
-    cx = torch.tensor(cxs, device=dev).view(n, 1, 1, 1)
-    cy = torch.tensor(cys, device=dev).view(n, 1, 1, 1)
-    d = torch.maximum((xs - cx).abs(), (ys - cy).abs())
-    comp = ((d <= 1).float() * onk)
-    wide = ((d <= 2).float() * onk)
+    onk = torch.stack(ow).unsqueeze(1).float()
+    nearw = torch.stack(nw)
+    brightw = torch.stack(bw_)
+    ar = torch.arange(W, device=dev)
+    d = torch.maximum((ar.view(1, 1, 1, W) - R).abs(), (ar.view(1, 1, W, 1) - R).abs())
+    comp = (d <= 1).float() * onk
+    wide = (d <= 2).float() * onk
     empty = comp.sum([1, 2, 3]) == 0
     comp = torch.where(empty.view(n, 1, 1, 1), wide, comp)
-    for it in range(64):
-        nxt = torch.max_pool2d(comp, [3, 3], [1, 1], [1, 1]) * onk
+    for it in range(12):
+        nxt = comp
+        for j in range(4):
+            nxt = torch.max_pool2d(nxt, [3, 3], [1, 1], [1, 1]) * onk
         if bool(torch.equal(nxt, comp)):
             break
         comp = nxt
     cm = comp.squeeze(1) > 0.5
-    votes = ((near.index_select(0, sel).unsqueeze(1) == torch.arange(8, device=dev).view(1, 8, 1, 1)) & cm.unsqueeze(1)).long().sum([2, 3])
+    # a component that reaches the window's edge is larger than an object can be (objects run together)
+    edge = cm[:, 0, :].any(1) | cm[:, W - 1, :].any(1) | cm[:, :, 0].any(1) | cm[:, :, W - 1].any(1)
+    votes = ((nearw.unsqueeze(1) == torch.arange(8, device=dev).view(1, 8, 1, 1)) & cm.unsqueeze(1)).long().sum([2, 3])
     color = votes.argmax(1)
     half = torch.amax(pal, 1).index_select(0, color) // 2
-    core = cm & (bright.index_select(0, sel) >= half.view(n, 1, 1))
+    core = cm & (brightw >= half.view(n, 1, 1))
     q = torch.constant_pad_nd(core.long(), [1, 1, 1, 1], 0)
-    n4 = q[:, 1:65, 0:64] + q[:, 1:65, 2:66] + q[:, 0:64, 1:65] + q[:, 2:66, 1:65]
+    n4 = q[:, 1:W + 1, 0:W] + q[:, 1:W + 1, 2:W + 2] + q[:, 0:W, 1:W + 1] + q[:, 2:W + 2, 1:W + 1]
     core = core & (n4 >= 2)
     area = core.sum([1, 2])
     rows = core.any(2).long()
     cols = core.any(1).long()
-    y0 = rows.argmax(1)
-    y1 = 63 - rows.flip([1]).argmax(1)
-    x0 = cols.argmax(1)
-    x1 = 63 - cols.flip([1]).argmax(1)
+    ox = torch.tensor(cxs, device=dev).clamp(0, 63) - R
+    oy = torch.tensor(cys, device=dev).clamp(0, 63) - R
+    y0 = rows.argmax(1) + oy
+    y1 = W - 1 - rows.flip([1]).argmax(1) + oy
+    x0 = cols.argmax(1) + ox
+    x1 = W - 1 - cols.flip([1]).argmax(1) + ox
     bw = x1 - x0 + 1
     bh = y1 - y0 + 1
-    meas = torch.stack([color, x0 + bw // 2, y0 + bh // 2, torch.maximum(bw, bh), area, comp.sum([1, 2, 3]).long()], 1).cpu()
+    side = torch.where(edge, torch.full_like(bw, 99), torch.maximum(bw, bh))
+    meas = torch.stack([color, x0 + bw // 2, y0 + bh // 2, side, area, comp.sum([1, 2, 3]).long()], 1).cpu()
     rows_out: List[List[int]] = meas.tolist()
     out: List[List[List[int]]] = []
     drop: List[List[bool]] = []
