@@ -55,6 +55,22 @@ public final class DrawTrainer extends FlowTrainer {
         return m;
     }
 
+    /**
+     * Keeps the no-think painter: when the draw.pt about to be replaced holds one ({@link DrawModel#combine}), the new
+     * module holds it too, so retraining draw alone does not drop the no-think baseline.
+     */
+    @Override
+    JitModule served(JitModule fresh, java.nio.file.Path file, boolean quick) {
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            return fresh;
+        }
+        JitModule old = torch.load(file.toString());
+        if (!DrawModel.hasNoThink(old)) {
+            return fresh;
+        }
+        return DrawModel.combine(fresh, old, timeShift, Jit.call(old, "no_think_shift").toDouble());
+    }
+
     @Override
     Tensor batchLoss(JitModule module, Random rnd, int batch) {
         List<RgbImage> images = new ArrayList<>(batch);

@@ -48,7 +48,7 @@ abstract class FlowTrainer implements StepTrainer {
     }
 
     /** The step's id: the name of the module file, of the checkpoint and of the progress lines. */
-    final String name() {
+    String name() {
         return step().id();
     }
 
@@ -68,6 +68,32 @@ abstract class FlowTrainer implements StepTrainer {
 
     /** Makes what the batches need beyond the procedural data, before the first step (nothing by default). */
     void prepare(TrainOptions opts) {
+    }
+
+    /** Sets the starting weights of a fresh module (not of a resumed one); keeps the random ones by default. */
+    void initialise(JitModule module, TrainOptions opts) {
+    }
+
+    /** Called with the checkpoint's state when a run resumes (nothing by default). */
+    void resumedFrom(Map<String, Object> state) {
+    }
+
+    /** Where the EMA weights are exported: {@code <out>/<name>.pt} by default. */
+    Path exportFile(TrainOptions opts) {
+        return opts.outDir().resolve(name() + ".pt");
+    }
+
+    /**
+     * The module saved at export, given a fresh module of the served source holding the EMA weights (float32) and
+     * the file it is about to replace; the fresh module by default.
+     */
+    JitModule served(JitModule fresh, Path file, boolean quick) {
+        return fresh;
+    }
+
+    /** Called after the export; returns the file the result names (the exported file by default). */
+    Path published(Path exported, TrainOptions opts) {
+        return exported;
     }
 
     /** The start of {@link #config}: the model's description, its UNet channels and its schedule shift. */
@@ -105,11 +131,13 @@ abstract class FlowTrainer implements StepTrainer {
                         + " architecture: delete " + opts.workDir() + " to start over");
             }
             new WeightCopy(saved).restoreInto(fresh);
+            resumedFrom(state);
             ema = new WeightCopy(ModuleParams.of(torch.load(ckpt.emaFile().toString())));
             opts.log().accept(String.format(Locale.ROOT, "%s: resuming from %s at step %d (%.0f s trained)", name(),
                     ckpt.stateFile(), step, priorSeconds));
         } else {
             module = create(opts.quick());
+            initialise(module, opts);
             ema = null;
         }
         prepare(opts);
@@ -131,8 +159,10 @@ abstract class FlowTrainer implements StepTrainer {
         long windowStart = System.nanoTime();
         int windowSteps = 0;
         long runSteps = 0;
+        int retries = 0;
         while (step < maxSteps && System.nanoTime() < deadline) {
-            Random rnd = new Random(opts.seed() * 1_000_003L + step);
+            // a batch that met a NaN is not drawn again: the retry takes other rows (and the guard's weights)
+            Random rnd = new Random(opts.seed() * 1_000_003L + step + 7_919L * retries);
             boolean ok;
             double lossValue;
             try (PointerScope scope = new PointerScope()) {
@@ -155,6 +185,7 @@ abstract class FlowTrainer implements StepTrainer {
                 opts.log().accept(name() + ": non-finite loss or weights at step " + step
                         + ": restored the last good weights and restarted the optimizer");
                 adam = new Adam(pv, new AdamOptions(hp.lr()));
+                retries++;
                 continue;
             }
             window.add(lossValue);
@@ -182,7 +213,7 @@ abstract class FlowTrainer implements StepTrainer {
         if (runSteps > 0) {
             saveCheckpoint(ckpt, module, ema, step, priorSeconds + seconds, opts.quick());
         }
-        Path out = export(ema, opts.outDir().resolve(name() + ".pt"), opts.quick());
+        Path out = published(export(ema, exportFile(opts), opts.quick()), opts);
         opts.log().accept(String.format(Locale.ROOT, "%s: done at step %d (%d this run, %.0f s), guard restores %d, wrote %s",
                 name(), step, runSteps, seconds, guard.restores(), out));
         Map<String, Object> cfg = new LinkedHashMap<>(config(opts.quick()));
@@ -217,7 +248,7 @@ abstract class FlowTrainer implements StepTrainer {
         try {
             Files.createDirectories(file.getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            JitModule fresh = freshWith(ema, quick);
+            JitModule fresh = served(freshWith(ema, quick), file, quick);
             if (halfExport && !quick) {
                 fresh.to(torch.ScalarType.Half);
             }

@@ -33,12 +33,15 @@ final class FlowUNet {
     private final int c1;
     private final int c2;
     private final int c3;
+    /** Token width of the text pathway; 0 = the global prompt embedding of draw and refine. */
+    private final int textDim;
 
-    private FlowUNet(JitModule module, int c1, int c2, int c3) {
+    private FlowUNet(JitModule module, int c1, int c2, int c3, int textDim) {
         this.module = module;
         this.c1 = c1;
         this.c2 = c2;
         this.c3 = c3;
+        this.textDim = textDim;
     }
 
     /**
@@ -49,7 +52,7 @@ final class FlowUNet {
      * @param imageChannels channels of x given to velocity (3 for draw, 6 for refine)
      */
     static String build(JitModule module, int imageChannels, int outChannels, int c1, int c2, int c3) {
-        FlowUNet b = new FlowUNet(module, c1, c2, c3);
+        FlowUNet b = new FlowUNet(module, c1, c2, c3, 0);
         try (NoGradGuard g = new NoGradGuard()) {
             b.define(imageChannels, outChannels);
         }
@@ -57,12 +60,42 @@ final class FlowUNet {
     }
 
     /**
+     * Registers the parameters of the no-think UNet ({@link NoThinkModel}) on {@code module} and returns the TorchScript
+     * source of {@code velocity_text(x, t, grid, pe, ctx, cbias)}: the same UNet as draw's (same parameter names and
+     * shapes for everything draw has, so it can start from draw's weights), without draw's prompt-token embedding,
+     * plus a cross-attention from the 16 px feature map to the prompt's token features ({@code ctx} [B, T, textDim],
+     * {@code cbias} [B, 1, 1, T]: 0 for a token, -1e9 for padding) between the two bottleneck blocks, its output
+     * projection zero at initialisation. {@code grid} takes the 16 channels draw's layout map had; {@code pe} [B, EMB]
+     * is added to the time embedding. Also defines {@code silu}, {@code lin}, {@code lin3}, {@code attend} and
+     * {@code shift_t}.
+     */
+    static String buildText(JitModule module, int c1, int c2, int c3, int textDim) {
+        FlowUNet b = new FlowUNet(module, c1, c2, c3, textDim);
+        try (NoGradGuard g = new NoGradGuard()) {
+            b.define(3, 3);
+        }
+        return dedent(HELPER_SOURCE) + dedent(b.src.toString());
+    }
+
+    /**
      * A module of class {@code className} with a freshly initialised UNet of 3 output channels ({@link #build}) and
      * the step's own methods, {@code methods} (TorchScript source, dedented).
      */
     static JitModule module(String className, int imageChannels, int c1, int c2, int c3, String methods) {
+        return module(className, imageChannels, c1, c2, c3, methods, null, null);
+    }
+
+    /**
+     * As {@link #module(String, int, int, int, int, String)}, with {@code sub} registered as the submodule
+     * {@code subName} before the methods are compiled (so they may call it); none when {@code sub} is null.
+     */
+    static JitModule module(String className, int imageChannels, int c1, int c2, int c3, String methods,
+                            String subName, JitModule sub) {
         JitModule m = new JitModule(new QualifiedName(className));
         String unet = build(m, imageChannels, 3, c1, c2, c3);
+        if (sub != null) {
+            m.register_module(subName, sub);
+        }
         m.define(unet + dedent(methods));
         return m;
     }
@@ -148,16 +181,25 @@ final class FlowUNet {
     private void define(int imageChannels, int outChannels) {
         linear("t1", TIME_DIM, EMB, false);
         linear("t2", EMB, EMB, false);
-        param("tok_emb", torch.randn(VOCAB_SIZE, TOKEN_DIM).mul(new Scalar(0.5)));
-        param("pos_emb", torch.randn(PROMPT_TOKENS, TOKEN_DIM).mul(new Scalar(0.5)));
-        linear("p1", PROMPT_TOKENS * TOKEN_DIM, EMB, false);
-        linear("p2", EMB, EMB, false);
+        if (textDim == 0) {
+            param("tok_emb", torch.randn(VOCAB_SIZE, TOKEN_DIM).mul(new Scalar(0.5)));
+            param("pos_emb", torch.randn(PROMPT_TOKENS, TOKEN_DIM).mul(new Scalar(0.5)));
+            linear("p1", PROMPT_TOKENS * TOKEN_DIM, EMB, false);
+            linear("p2", EMB, EMB, false);
+        }
         conv("inc", imageChannels + LAYOUT_CHANNELS, c1, 3, false);
         res("b1", c1, c1);
         conv("d1", c1, c2, 3, false);
         res("b2", c2, c2);
         conv("d2", c2, c3, 3, false);
         res("b3", c3, c3);
+        if (textDim > 0) {
+            norm("xa_n", c3);
+            linear("xa_q", c3, textDim, false);
+            linear("xa_k", textDim, textDim, false);
+            linear("xa_v", textDim, textDim, false);
+            linear("xa_o", textDim, c3, true);
+        }
         res("b4", c3, c3);
         param("u2_w", torch.randn(c3, c2, 2, 2).mul(new Scalar(Math.sqrt(1.0 / c3))));
         param("u2_b", torch.zeros(c2));
@@ -167,6 +209,10 @@ final class FlowUNet {
         res("b6", 2 * c1, c1);
         norm("outn", c1);
         conv("outc", c1, outChannels, 3, true);
+        if (textDim > 0) {
+            src.append(textVelocity());
+            return;
+        }
         src.append("""
                 def embed(self, t: Tensor, pids: Tensor) -> Tensor:
                     half = %d
@@ -195,6 +241,77 @@ final class FlowUNet {
 
                 """.formatted(TIME_DIM / 2, PROMPT_TOKENS * TOKEN_DIM));
     }
+
+    /** The no-think UNet's forward pass: draw's, with the text cross-attention between b3 and b4. */
+    private String textVelocity() {
+        return """
+                def embed_t(self, t: Tensor) -> Tensor:
+                    half = %d
+                    freqs = torch.exp(torch.arange(0.0, float(half)) * (-9.210340371976184 / half)).to(t.device)
+                    args = (t * 1000.0).unsqueeze(1) * freqs.unsqueeze(0)
+                    te = torch.cat([torch.sin(args), torch.cos(args)], 1)
+                    return self.lin(self.silu(self.lin(te, self.t1_w.float(), self.t1_b.float())), self.t2_w.float(), self.t2_b.float())
+
+                def xattn(self, h: Tensor, ctx: Tensor, cbias: Tensor) -> Tensor:
+                    b = h.size(0)
+                    c = h.size(1)
+                    hh = h.size(2)
+                    ww = h.size(3)
+                    q = torch.group_norm(h, 8, self.xa_n_w.float(), self.xa_n_b.float(), 1e-5).flatten(2).transpose(1, 2)
+                    q = self.lin3(q, self.xa_q_w.float(), self.xa_q_b.float())
+                    k = self.lin3(ctx, self.xa_k_w.float(), self.xa_k_b.float())
+                    v = self.lin3(ctx, self.xa_v_w.float(), self.xa_v_b.float())
+                    o = self.lin3(self.attend(q, k, v, cbias, %d), self.xa_o_w.float(), self.xa_o_b.float())
+                    return h + o.transpose(1, 2).reshape(b, c, hh, ww)
+
+                def velocity_text(self, x: Tensor, t: Tensor, grid: Tensor, pe: Tensor, ctx: Tensor, cbias: Tensor) -> Tensor:
+                    emb = self.silu(self.embed_t(t) + pe)
+                    h = torch.conv2d(torch.cat([x, grid], 1), self.inc_w.float(), self.inc_b.float(), [1, 1], [1, 1])
+                    s1 = self.b1(h, emb)
+                    h = torch.conv2d(s1, self.d1_w.float(), self.d1_b.float(), [2, 2], [1, 1])
+                    s2 = self.b2(h, emb)
+                    h = torch.conv2d(s2, self.d2_w.float(), self.d2_b.float(), [2, 2], [1, 1])
+                    h = self.b4(self.xattn(self.b3(h, emb), ctx, cbias), emb)
+                    h = torch.conv_transpose2d(h, self.u2_w.float(), self.u2_b.float(), [2, 2])
+                    h = self.b5(torch.cat([h, s2], 1), emb)
+                    h = torch.conv_transpose2d(h, self.u1_w.float(), self.u1_b.float(), [2, 2])
+                    h = self.b6(torch.cat([h, s1], 1), emb)
+                    h = self.silu(torch.group_norm(h, 8, self.outn_w.float(), self.outn_b.float(), 1e-5))
+                    return torch.conv2d(h, self.outc_w.float(), self.outc_b.float(), [1, 1], [1, 1])
+
+                """.formatted(TIME_DIM / 2, TEXT_HEADS);
+    }
+
+    /** Attention heads of the text pathway's attentions. */
+    static final int TEXT_HEADS = 4;
+
+    /** Helpers of the no-think module (it has no plan parser and no prompt-token vocabulary of draw's). */
+    private static final String HELPER_SOURCE = """
+                def silu(self, x: Tensor) -> Tensor:
+                    return x * torch.sigmoid(x)
+
+                def lin(self, x: Tensor, w: Tensor, b: Tensor) -> Tensor:
+                    return torch.addmm(b, x, w.t())
+
+                def lin3(self, x: Tensor, w: Tensor, b: Tensor) -> Tensor:
+                    return torch.matmul(x, w.t()) + b
+
+                def attend(self, q: Tensor, k: Tensor, v: Tensor, bias: Tensor, heads: int) -> Tensor:
+                    b = q.size(0)
+                    n = q.size(1)
+                    m = k.size(1)
+                    d = q.size(2)
+                    dh = d // heads
+                    qh = q.reshape(b, n, heads, dh).transpose(1, 2)
+                    kh = k.reshape(b, m, heads, dh).transpose(1, 2)
+                    vh = v.reshape(b, m, heads, dh).transpose(1, 2)
+                    a = torch.softmax(torch.matmul(qh, kh.transpose(2, 3)) * (1.0 / float(dh) ** 0.5) + bias, -1)
+                    return torch.matmul(a, vh).transpose(1, 2).reshape(b, n, d)
+
+                def shift_t(self, t: float, shift: float) -> float:
+                    return shift * t / (1.0 + (shift - 1.0) * t)
+
+            """;
 
     /** Removes the common leading spaces of the non-blank lines (TorchScript definitions start at column 0). */
     static String dedent(String text) {

@@ -11,7 +11,7 @@ import java.util.Locale;
 /**
  * Command-line entry to train the painter's modules directly (the project's {@code irg train} goes through
  * {@code io.irgstream.shapes.train.Training}). Usage:
- * {@code PaintTrain draw|refine [--out DIR] [--work DIR] [--minutes M] [--steps N] [--seed S] [--threads T] [--quick]}.
+ * {@code PaintTrain draw|refine|nothink [--out DIR] [--work DIR] [--minutes M] [--steps N] [--seed S] [--threads T] [--quick]}.
  * Training resumes from the last checkpoint in the work folder.
  */
 public final class PaintTrain {
@@ -21,7 +21,7 @@ public final class PaintTrain {
     /** Runs one trainer; prints progress lines with a UTC timestamp. */
     public static void main(String[] args) {
         if (args.length < 1) {
-            System.err.println("usage: PaintTrain draw|refine [--out DIR] [--work DIR] [--minutes M] [--steps N] [--seed S] [--threads T] [--quick]");
+            System.err.println("usage: PaintTrain draw|refine|nothink [--out DIR] [--work DIR] [--minutes M] [--steps N] [--seed S] [--threads T] [--quick]");
             System.exit(2);
         }
         String which = args[0];
@@ -50,7 +50,8 @@ public final class PaintTrain {
         StepTrainer trainer = switch (which) {
             case "draw" -> new DrawTrainer();
             case "refine" -> new RefineTrainer();
-            default -> throw new IllegalArgumentException("unknown trainer '" + which + "': expected draw or refine");
+            case "nothink" -> new NoThinkTrainer();
+            default -> throw new IllegalArgumentException("unknown trainer '" + which + "': expected draw, refine or nothink");
         };
         TrainOptions opts = new TrainOptions(out, work, seed, quick, Duration.ofMillis((long) (minutes * 60_000)), steps,
                 threads, line -> System.out.println(Instant.now() + " " + line));

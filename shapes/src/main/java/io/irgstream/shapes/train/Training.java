@@ -38,6 +38,11 @@ public final class Training {
     private static final Map<Step, String> PAINTERS = Map.of(
             Step.DRAW, "io.irgstream.shapes.paint.DrawTrainer",
             Step.REFINE, "io.irgstream.shapes.paint.RefineTrainer");
+    /** The no-think painter's trainer: not a step of its own, it becomes part of draw.pt. */
+    private static final String NO_THINK_TRAINER = "io.irgstream.shapes.paint.NoThinkTrainer";
+    /** Manifest key (and {@code --step} name) of the no-think painter. */
+    public static final String NO_THINK = "nothink";
+    private static final double NO_THINK_SHARE = 0.30;
 
     private Training() {
     }
@@ -58,30 +63,100 @@ public final class Training {
         };
     }
 
+    /** The no-think painter's trainer ({@code io.irgstream.shapes.paint.NoThinkTrainer}). */
+    public static StepTrainer noThinkTrainer() {
+        try {
+            return (StepTrainer) Class.forName(NO_THINK_TRAINER).getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("no trainer for " + NO_THINK + ": cannot create " + NO_THINK_TRAINER, e);
+        }
+    }
+
     /**
-     * Trains the chosen steps (all four when {@code steps} is empty) in dependency order, sharing the options'
-     * budget between them in proportion to their default shares, then updates the manifest.
+     * Trains the chosen steps (all four and the no-think painter when {@code steps} is empty) in dependency order,
+     * sharing the options' budget between them in proportion to their default shares, then updates the manifest.
      *
-     * @return the result of each trained step
+     * @return the result of each trained step (the no-think painter's is recorded in the manifest only)
      */
     public static Map<Step, TrainResult> run(Set<Step> steps, TrainOptions opts) {
-        Set<Step> chosen = steps.isEmpty() ? EnumSet.allOf(Step.class) : EnumSet.copyOf(steps);
+        return run(steps, steps.isEmpty(), opts);
+    }
+
+    /**
+     * Trains the chosen steps (all four when {@code steps} is empty and {@code noThink} is false) and, when
+     * {@code noThink}, the no-think painter after draw (it starts from draw's UNet and is combined into
+     * {@code <out>/draw.pt}), sharing the budget in proportion to the default shares (think 0.15, draw 0.45,
+     * no-think {@value #NO_THINK_SHARE}, reflect 0.15, refine 0.25), then updates the manifest.
+     */
+    public static Map<Step, TrainResult> run(Set<Step> steps, boolean noThink, TrainOptions opts) {
+        Set<Step> chosen = steps.isEmpty() && !noThink ? EnumSet.allOf(Step.class)
+                : steps.isEmpty() ? EnumSet.noneOf(Step.class) : EnumSet.copyOf(steps);
         Map<Step, Double> share = Map.of(Step.THINK, 0.15, Step.DRAW, 0.45, Step.REFLECT, 0.15, Step.REFINE, 0.25);
-        double total = chosen.stream().mapToDouble(share::get).sum();
+        double total = chosen.stream().mapToDouble(share::get).sum() + (noThink ? NO_THINK_SHARE : 0);
         Map<Step, TrainResult> results = new LinkedHashMap<>();
         for (Step s : List.of(Step.THINK, Step.DRAW, Step.REFLECT, Step.REFINE)) {
+            if (s == Step.REFLECT && noThink) {
+                long nanos = Math.max(1_000_000_000L, (long) (opts.budget().toNanos() * NO_THINK_SHARE / total));
+                opts.log().accept("training " + NO_THINK + " (budget " + Duration.ofNanos(nanos).toSeconds() + " s)");
+                TrainResult r = noThinkTrainer().train(budgeted(opts, nanos));
+                updateNoThinkManifest(opts.outDir(), r);
+            }
             if (!chosen.contains(s)) {
                 continue;
             }
             long nanos = Math.max(1_000_000_000L, (long) (opts.budget().toNanos() * share.get(s) / total));
-            TrainOptions o = new TrainOptions(opts.outDir(), opts.workDir(), opts.seed(), opts.quick(),
-                    Duration.ofNanos(nanos), opts.maxSteps(), opts.threads(), opts.log());
             opts.log().accept("training " + s.id() + " (budget " + Duration.ofNanos(nanos).toSeconds() + " s)");
-            TrainResult r = trainer(s).train(o);
+            TrainResult r = trainer(s).train(budgeted(opts, nanos));
             results.put(s, r);
             updateManifest(opts.outDir(), s, r, null);
         }
         return results;
+    }
+
+    private static TrainOptions budgeted(TrainOptions opts, long nanos) {
+        return new TrainOptions(opts.outDir(), opts.workDir(), opts.seed(), opts.quick(), Duration.ofNanos(nanos),
+                opts.maxSteps(), opts.threads(), opts.log());
+    }
+
+    /**
+     * Records the no-think painter in the manifest of {@code dir} under {@value #NO_THINK}: the file that holds it
+     * (draw.pt, as its submodule {@code nothink}, or a standalone nothink.pt when there was no draw.pt to combine
+     * with), that file's sha256, and the training result; the draw entry's sha256 and size are refreshed (its
+     * training and eval entries kept) since draw.pt now holds the no-think painter.
+     */
+    @SuppressWarnings("unchecked")
+    public static synchronized void updateNoThinkManifest(Path dir, TrainResult r) {
+        boolean combined = r.modelPath().getFileName().toString().equals(Step.DRAW.id() + ".pt");
+        if (combined) {
+            updateManifest(dir, Step.DRAW, null, null);
+        }
+        Map<String, Object> manifest = readManifest(dir);
+        Map<String, Object> models = (Map<String, Object>) manifest.computeIfAbsent("models",
+                k -> new LinkedHashMap<String, Object>());
+        Map<String, Object> entry = new LinkedHashMap<>();
+        Path file = r.modelPath();
+        entry.put("file", dir.toAbsolutePath().normalize().relativize(file.toAbsolutePath().normalize()).toString());
+        if (combined) {
+            entry.put("submodule", NO_THINK);
+            entry.put("serves", "draw rows whose thought is empty (the no-think baseline)");
+            ((Map<String, Object>) models.get(Step.DRAW.id())).put("no_think", "submodule " + NO_THINK
+                    + " (models." + NO_THINK + ")");
+        }
+        entry.put("sha256", TorchScriptStepModel.sha256(file));
+        entry.put("contract_version", TorchScriptStepModel.CONTRACT_VERSION);
+        Map<String, Object> training = new LinkedHashMap<>(new java.util.TreeMap<>(r.config()));
+        training.put("steps", r.steps());
+        training.put("seconds", Math.round(r.seconds()));
+        training.put("first_loss", finite(r.firstLoss()));
+        training.put("final_loss", finite(r.finalLoss()));
+        training.put("trained_at", Instant.now().toString());
+        entry.put("training", training);
+        Map<String, Object> old = (Map<String, Object>) models.get(NO_THINK);
+        if (old != null && old.get("eval") != null) {
+            entry.put("eval", old.get("eval"));
+        }
+        models.put(NO_THINK, entry);
+        writeManifest(dir, manifest);
     }
 
     /**
@@ -116,6 +191,11 @@ public final class Training {
             entry.put("eval", scores);
         } else if (old != null && old.get("eval") != null) {
             entry.put("eval", old.get("eval"));
+        }
+        Map<String, Object> nt = (Map<String, Object>) models.get(NO_THINK);
+        if (step == Step.DRAW && nt != null && (step.id() + ".pt").equals(nt.get("file"))) {
+            entry.put("no_think", "submodule " + NO_THINK + " (models." + NO_THINK + ")");
+            nt.put("sha256", entry.get("sha256"));
         }
         models.put(step.id(), entry);
         manifest.put("model_set", MODEL_SET);
@@ -154,6 +234,16 @@ public final class Training {
         entry.put("contract_version", TorchScriptStepModel.CONTRACT_VERSION);
         entry.put("bytes", size(file));
         models.put(step.id(), entry);
+        Map<String, Object> nt = fromModels == null ? null : (Map<String, Object>) fromModels.get(NO_THINK);
+        if (step == Step.DRAW) {
+            if (nt != null && (step.id() + ".pt").equals(nt.get("file"))) {
+                Map<String, Object> e = new LinkedHashMap<>(nt);
+                e.put("sha256", entry.get("sha256"));
+                models.put(NO_THINK, e);
+            } else {
+                models.remove(NO_THINK);
+            }
+        }
         manifest.put("model_set", MODEL_SET);
         manifest.put("contract_version", TorchScriptStepModel.CONTRACT_VERSION);
         writeManifest(to, manifest);
@@ -206,8 +296,9 @@ public final class Training {
     }
 
     /**
-     * {@code java ... Training [--step think|draw|reflect|refine|all]... [--quick] [--out DIR] [--work DIR]
-     * [--seed N] [--minutes M] [--threads N] [--max-steps N]}. A trainer whose checkpoint already has
+     * {@code java ... Training [--step think|draw|nothink|reflect|refine|all]... [--quick] [--out DIR] [--work DIR]
+     * [--seed N] [--minutes M] [--threads N] [--max-steps N]}. {@code nothink} trains the no-think painter (after draw;
+     * all includes it) and combines it into {@code <out>/draw.pt}. A trainer whose checkpoint already has
      * {@code --max-steps} steps only exports it (and measures it). {@code --promote-from DIR} copies the chosen
      * models and their manifest entries from DIR to {@code --out} instead of training; {@code --register} records the
      * module files present in {@code --out} (file, sha256, contract version; earlier training and eval entries are
@@ -215,6 +306,8 @@ public final class Training {
      */
     public static void main(String[] args) {
         Set<Step> steps = EnumSet.noneOf(Step.class);
+        boolean noThink = false;
+        boolean all = false;
         Path out = Path.of("models/shapes");
         Path work = Path.of(".irg/train");
         long seed = 1;
@@ -228,7 +321,11 @@ public final class Training {
             switch (args[i]) {
                 case "--step" -> {
                     String v = args[++i];
-                    if (!v.equals("all")) {
+                    if (v.equals("all")) {
+                        all = true;
+                    } else if (v.equals(NO_THINK)) {
+                        noThink = true;
+                    } else {
                         steps.add(Step.parse(v));
                     }
                 }
@@ -264,7 +361,8 @@ public final class Training {
         }
         TrainOptions opts = new TrainOptions(out, work, seed, quick, Duration.ofSeconds((long) (minutes * 60)),
                 maxSteps, threads, log);
-        Map<Step, TrainResult> r = run(steps, opts);
+        boolean everything = all || (steps.isEmpty() && !noThink);
+        Map<Step, TrainResult> r = run(everything ? EnumSet.noneOf(Step.class) : steps, everything || noThink, opts);
         List<String> lines = new ArrayList<>();
         r.forEach((s, tr) -> lines.add(String.format("%s: %s, %d steps, %.0f s, loss %.4f -> %.4f", s.id(),
                 tr.modelPath(), tr.steps(), tr.seconds(), tr.firstLoss(), tr.finalLoss())));
