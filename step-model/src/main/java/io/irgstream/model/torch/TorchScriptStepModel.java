@@ -48,6 +48,9 @@ public final class TorchScriptStepModel implements StepModel {
     public static final int CONTRACT_VERSION = 1;
     /** Length of a think/reflect uniforms row. */
     public static final int UNIFORMS = 96;
+    /** Times a flat (single-valued) image from draw or refine is computed again, alone, before it is accepted. */
+    public static final int MAX_REDRAWS = 4;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TorchScriptStepModel.class);
 
     private final Step step;
     private final Path file;
@@ -221,11 +224,46 @@ public final class TorchScriptStepModel implements StepModel {
                 sub.add(batch.get(i));
             }
             List<StepResult> res = TorchRuntime.get().exclusive(() -> runGroup(sub, g.getKey()));
+            if (imageShape != null) {
+                res = redrawFlat(sub, g.getKey(), res);
+            }
             for (int k = 0; k < res.size(); k++) {
                 out[g.getValue().get(k)] = res.get(k);
             }
         }
         return List.of(out);
+    }
+
+    /*
+     * Design note: on some CPUs libtorch's float32 oneDNN convolutions now and then return NaN for a whole call, which
+     * the module's uint8 conversion turns into an all-black image (docs/models.md, Determinism; RuntimeDeterminismTest).
+     * It is not reproducible: the same call again gives the model's real output. So an image whose every channel has
+     * one value is computed again, alone, up to MAX_REDRAWS times; a model that really paints a flat image gets it
+     * back after those tries. A row's result depends only on its own request, so this never changes a good result
+     * beyond the batch-size tolerance of the step contract.
+     */
+    private List<StepResult> redrawFlat(List<StepRequest> sub, Sampling s, List<StepResult> res) {
+        List<StepResult> out = new ArrayList<>(res);
+        for (int i = 0; i < out.size(); i++) {
+            for (int t = 1; t <= MAX_REDRAWS && flat(out.get(i).image()); t++) {
+                StepRequest r = sub.get(i);
+                LOG.warn("model {} returned a flat image for trajectory {} (NaN inside the network?); computing it"
+                        + " again alone ({} of {})", info.name(), r.trajectoryId(), t, MAX_REDRAWS);
+                out.set(i, TorchRuntime.get().exclusive(() -> runGroup(List.of(r), s)).get(0));
+            }
+        }
+        return out;
+    }
+
+    /** Whether every byte of the image has the same value. */
+    static boolean flat(RgbImage img) {
+        byte[] p = img.pixels();
+        for (int i = 1; i < p.length; i++) {
+            if (p[i] != p[0]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void validate(StepRequest r) {

@@ -8,7 +8,6 @@ import io.irgstream.model.StepModel;
 import io.irgstream.model.StepRequest;
 import io.irgstream.model.StepResult;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -29,13 +28,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (the JIT's profiling run) gives the same bytes as later calls, and the same request run from three other Java
  * threads gives them too, for each of the four shipped modules (models/shapes, whatever version is there).
  *
- * <p>Known bug, not fixed yet: draw/refine intermittently return an all-black image (NaN inside the network, turned
- * into 0 by the uint8 conversion), most often on a module's first call, sometimes later or on another thread; reflect
- * then finds nothing in the image. Measured 2026-12-04 on CPU (2 threads, AVX-512): fails with the runtime as is and
- * with libtorch's NaN fill of uninitialized memory off; passed once with oneDNN off
- * ({@code setUserEnabledMkldnn(false)}), which costs 3-5x in draw at batch 16. Enable this test when that is fixed.
+ * <p>The bug this guards: on this CPU (2 threads, AVX-512) draw/refine intermittently returned an all-black image
+ * (NaN inside the network, turned into 0 by the uint8 conversion), most often on a module's first call, sometimes
+ * later or on another thread; reflect then found nothing in the image. It passed once with oneDNN off
+ * ({@code setUserEnabledMkldnn(false)}, 3-5x slower draw at batch 16). The runtime now computes a flat image again,
+ * alone ({@link TorchScriptStepModel#MAX_REDRAWS}), which this test checks end to end.
  */
-@Disabled("known bug: intermittent all-black draw/refine results (NaN on the oneDNN conv path?); see the class comment")
 class RuntimeDeterminismTest {
     private static final Path MODELS = Path.of("..", "models", "shapes");
     private static final String PROMPT = "a photo of a red circle left of a blue square";
