@@ -142,6 +142,7 @@ public abstract class ScriptTrainer implements StepTrainer {
             double lr = peak * Math.min(1.0, (step + 1) / warm) * (frac < 0.6 ? 1.0 : Math.max(0.05, (1 - frac) / 0.4));
             opt.param_groups().get(0).options().set_lr(lr);
             double lossValue;
+            boolean restored = false;
             try (PointerScope scope = new PointerScope()) {
                 IValueVector in = batch(rnd);
                 Tensor loss = m.get_method("loss").apply(in).toTensor();
@@ -151,10 +152,15 @@ public abstract class ScriptTrainer implements StepTrainer {
                 double gn = torch.clip_grad_norm_(params.vector(), 1.0, 2.0, false);
                 if (!guard.check(lossValue, gn)) {
                     opts.log().accept(name + ": non-finite loss at step " + step + ", restored weights");
-                    opt = new Adam(params.vector(), new AdamOptions(lr));
-                    continue;
+                    restored = true;
+                } else {
+                    opt.step();
                 }
-                opt.step();
+            }
+            if (restored) {
+                // a fresh optimizer, made outside the step's PointerScope so that closing the scope does not free it
+                opt = new Adam(params.vector(), new AdamOptions(lr));
+                continue;
             }
             if (!guard.applied()) {
                 opt = new Adam(params.vector(), new AdamOptions(lr));

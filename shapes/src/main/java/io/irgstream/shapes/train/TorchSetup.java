@@ -6,7 +6,7 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * Native settings every training JVM needs (FACTS.md): one OpenBLAS thread, an explicit libtorch thread count,
- * NNPACK off (it produced NaN at batch >= 16 on these machines).
+ * NNPACK off (it produced NaN at batch >= 16 on these machines), oneDNN off (NaN or wrong gradients now and then).
  */
 public final class TorchSetup {
     private static volatile int configuredThreads;
@@ -25,6 +25,9 @@ public final class TorchSetup {
                 // OPENBLAS_NUM_THREADS=1 in the environment does the same; the loader may not expose the call.
             }
             torch.globalContext().setUserEnabledNNPACK(false);
+            // oneDNN's float32 convolutions gave NaN or wrong gradients now and then on these CPUs (AVX-512): training
+            // takes libtorch's own kernels, slower but finite (inference keeps oneDNN and recomputes a NaN image)
+            torch.globalContext().setUserEnabledMkldnn(false);
         }
         if (configuredThreads != threads) {
             torch.set_num_threads(threads);
