@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * GenEval-style prompts (WORLD.md's six templates) paired with scenes that satisfy them, for training the painter's
+ * GenEval-style prompts (the six v1 templates of docs/shapes-world.md's first six categories) paired with scenes that satisfy them, for training the painter's
  * prompt-only (no-think) path and the prompt conditioning of its plan path.
  */
 public final class PromptTemplates {

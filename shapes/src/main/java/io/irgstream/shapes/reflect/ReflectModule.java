@@ -25,7 +25,7 @@ import java.util.Random;
  * "malformed"), color, center offset within the cell and box size) finds the objects of the image; TorchScript code
  * in the same module ({@code reflect_logic.py}, with the prompt grammar shared with think:
  * {@link io.irgstream.shapes.world.PromptGrammar}) parses the prompt and the thought, checks the prompt's requirement
- * against the detected objects exactly as WORLD.md states it, and writes the reflection in IRG's three sections with
+ * against the detected objects exactly as docs/shapes-world.md states it, and writes the reflection in IRG's three sections with
  * a corrected plan (objects that are right stay where they are; wrong ones are recolored, replaced, moved, added or
  * removed) and the verdict. No scene data reaches it: only the prompt, the thought and the pixels.
  */

@@ -6,7 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The TorchScript source of the shapes-world prompt grammar ({@code prompt_grammar.py}: WORLD.md's six prompt forms),
+ * The TorchScript source of the shapes-world prompt grammar ({@code prompt_grammar.py}: the prompt language v2 of docs/shapes-world.md),
  * shared by the think and reflect modules: both append {@link #source()} to their own source, so the prompt is parsed
  * by one parser. Methods: {@code parse_prompt(prompt)} (phrases, relations and a problem, "" when the prompt parses),
  * {@code prompt_problem(prompt)} ("" or the reason), {@code prompt_rejection(prompt)} (the reason with the prompt

@@ -248,7 +248,7 @@ class ReflectLogicTest {
 
     @Test
     void shouldSeparateObjectsThatTouchWhenThePromptIsOtherwiseMet() {
-        // a real failure of the shipped models: a plan 1 px short of WORLD.md's 2 px gap, drawn as one blob
+        // a real failure of the shipped models: a plan 1 px short of docs/shapes-world.md's 2 px gap, drawn as one blob
         String plan = "purple square at x 35 y 40 size 18 ; red circle at x 23 y 22 size 15";
         assertCorrects("a photo of a square and a circle", plan, plan,
                 "The red circle at x 23 y 22 touches the purple square at x 35 y 40",
