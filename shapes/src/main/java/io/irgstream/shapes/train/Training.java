@@ -79,18 +79,17 @@ public final class Training {
      * @return the result of each trained step (the no-think painter's is recorded in the manifest only)
      */
     public static Map<Step, TrainResult> run(Set<Step> steps, TrainOptions opts) {
-        return run(steps, steps.isEmpty(), opts);
+        return steps.isEmpty() ? run(EnumSet.allOf(Step.class), true, opts) : run(steps, false, opts);
     }
 
     /**
-     * Trains the chosen steps (all four when {@code steps} is empty and {@code noThink} is false) and, when
+     * Trains the given steps and, when
      * {@code noThink}, the no-think painter after draw (it starts from draw's UNet and is combined into
      * {@code <out>/draw.pt}), sharing the budget in proportion to the default shares (think 0.15, draw 0.45,
      * no-think {@value #NO_THINK_SHARE}, reflect 0.15, refine 0.25), then updates the manifest.
      */
     public static Map<Step, TrainResult> run(Set<Step> steps, boolean noThink, TrainOptions opts) {
-        Set<Step> chosen = steps.isEmpty() && !noThink ? EnumSet.allOf(Step.class)
-                : steps.isEmpty() ? EnumSet.noneOf(Step.class) : EnumSet.copyOf(steps);
+        Set<Step> chosen = steps.isEmpty() ? EnumSet.noneOf(Step.class) : EnumSet.copyOf(steps);
         Map<Step, Double> share = Map.of(Step.THINK, 0.15, Step.DRAW, 0.45, Step.REFLECT, 0.15, Step.REFINE, 0.25);
         double total = chosen.stream().mapToDouble(share::get).sum() + (noThink ? NO_THINK_SHARE : 0);
         Map<Step, TrainResult> results = new LinkedHashMap<>();
@@ -362,7 +361,7 @@ public final class Training {
         TrainOptions opts = new TrainOptions(out, work, seed, quick, Duration.ofSeconds((long) (minutes * 60)),
                 maxSteps, threads, log);
         boolean everything = all || (steps.isEmpty() && !noThink);
-        Map<Step, TrainResult> r = run(everything ? EnumSet.noneOf(Step.class) : steps, everything || noThink, opts);
+        Map<Step, TrainResult> r = run(everything ? EnumSet.allOf(Step.class) : steps, everything || noThink, opts);
         List<String> lines = new ArrayList<>();
         r.forEach((s, tr) -> lines.add(String.format("%s: %s, %d steps, %.0f s, loss %.4f -> %.4f", s.id(),
                 tr.modelPath(), tr.steps(), tr.seconds(), tr.firstLoss(), tr.finalLoss())));

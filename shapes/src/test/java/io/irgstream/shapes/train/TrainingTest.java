@@ -37,6 +37,8 @@ class TrainingTest {
     void shouldTrainAllStepsInOrderAndWriteManifestWhenQuick() throws Exception {
         assertThat(results.keySet()).containsExactly(Step.THINK, Step.DRAW, Step.REFLECT, Step.REFINE);
         JsonNode m = new ObjectMapper().readTree(dir.resolve("models/manifest.json").toFile());
+        assertThat(m.get("models").get("nothink").get("file").asText()).as("the no-think baseline is trained too,"
+                + " and draw.pt holds it").isEqualTo("draw.pt");
         assertThat(m.get("model_set").asText()).isEqualTo("shapes");
         for (Step s : Step.values()) {
             JsonNode e = m.get("models").get(s.id());
