@@ -251,21 +251,8 @@ public record PromptSpec(List<Phrase> phrases, List<RelationClause> relations) {
      * large >= 16).
      */
     public boolean passes(List<DetectedObject> objects) {
-        int n = objects.size();
-        Shape[] s = new Shape[n];
-        Color[] c = new Color[n];
-        int[] side = new int[n];
-        int[] cx = new int[n];
-        int[] cy = new int[n];
-        for (int i = 0; i < n; i++) {
-            DetectedObject o = objects.get(i);
-            s[i] = o.shape();
-            c[i] = o.color();
-            side[i] = o.size();
-            cx[i] = o.cx();
-            cy[i] = o.cy();
-        }
-        return new Matcher(this, s, c, side, side, side, cx, cy).satisfied();
+        return new Matcher(this, objects.stream().map(o -> new Seen(o.shape(), o.color(), o.size(), o.cx(), o.cy()))
+                .toList(), false).satisfied();
     }
 
     /**
@@ -274,58 +261,38 @@ public record PromptSpec(List<Phrase> phrases, List<RelationClause> relations) {
      * shape could measure as matching (small when its side is at most 15, large when at least 16).
      */
     public boolean satisfiedBy(List<SceneObject> plan) {
-        int n = plan.size();
-        Shape[] s = new Shape[n];
-        Color[] c = new Color[n];
-        int[] side = new int[n];
-        int[] cx = new int[n];
-        int[] cy = new int[n];
-        for (int i = 0; i < n; i++) {
-            SceneObject o = plan.get(i);
-            s[i] = o.shape();
-            c[i] = o.color();
-            side[i] = o.size();
-            cx[i] = o.centerX();
-            cy[i] = o.centerY();
-        }
-        return new Matcher(this, s, c, side, null, side, cx, cy).satisfied();
+        return new Matcher(this, plan.stream().map(o -> new Seen(o.shape(), o.color(), o.size(), o.centerX(),
+                o.centerY())).toList(), true).satisfied();
+    }
+
+    /** An object as the matcher sees it: shape (null when unrecognised), color, box side and center. */
+    private record Seen(Shape shape, Color color, int side, int cx, int cy) {
     }
 
     /** Backtracking assignment of objects to the prompt's slots. */
     private static final class Matcher {
         private final PromptSpec spec;
-        private final Shape[] shape;
-        private final Color[] color;
-        private final int[] requiredSide;
-        private final int[] judgedSide;
-        private final int[] countSide;
-        private final int[] cx;
-        private final int[] cy;
+        private final List<Seen> objs;
+        private final boolean plan;
         private final List<Integer> slots;
         private final int[] chosen;
         private final boolean[] used;
 
-        /** judgedSide null = plan mode (required sizes by plan ranges, counts by "could read as"). */
-        Matcher(PromptSpec spec, Shape[] shape, Color[] color, int[] requiredSide, int[] judgedSide, int[] countSide,
-                int[] cx, int[] cy) {
+        /** plan: required sizes by the plan ranges, exact counts by "could read as"; else sizes as judged. */
+        Matcher(PromptSpec spec, List<Seen> objs, boolean plan) {
             this.spec = spec;
-            this.shape = shape;
-            this.color = color;
-            this.requiredSide = requiredSide;
-            this.judgedSide = judgedSide;
-            this.countSide = countSide;
-            this.cx = cx;
-            this.cy = cy;
+            this.objs = objs;
+            this.plan = plan;
             this.slots = spec.slots();
             this.chosen = new int[slots.size()];
-            this.used = new boolean[shape.length];
+            this.used = new boolean[objs.size()];
         }
 
         boolean satisfied() {
             for (Phrase p : spec.phrases()) {
                 if (p.exact()) {
                     int k = 0;
-                    for (int i = 0; i < shape.length; i++) {
+                    for (int i = 0; i < objs.size(); i++) {
                         if (counts(p, i)) {
                             k++;
                         }
@@ -339,26 +306,28 @@ public record PromptSpec(List<Phrase> phrases, List<RelationClause> relations) {
         }
 
         private boolean counts(Phrase p, int i) {
-            if (shape[i] != p.shape() || (p.color() != null && color[i] != p.color())) {
+            Seen o = objs.get(i);
+            if (o.shape() != p.shape() || (p.color() != null && o.color() != p.color())) {
                 return false;
             }
             if (p.size() == null) {
                 return true;
             }
-            if (judgedSide != null) {
-                return p.size().judges(judgedSide[i]);
+            if (!plan) {
+                return p.size().judges(o.side());
             }
-            return p.size() == Size.SMALL ? countSide[i] <= 15 : countSide[i] >= 16;
+            return p.size() == Size.SMALL ? o.side() <= 15 : o.side() >= 16;
         }
 
         private boolean fits(Phrase p, int i) {
-            if (shape[i] != p.shape() || (p.color() != null && color[i] != p.color())) {
+            Seen o = objs.get(i);
+            if (o.shape() != p.shape() || (p.color() != null && o.color() != p.color())) {
                 return false;
             }
             if (p.size() == null) {
                 return true;
             }
-            return judgedSide != null ? p.size().judges(judgedSide[i]) : p.size().plans(requiredSide[i]);
+            return plan ? p.size().plans(o.side()) : p.size().judges(o.side());
         }
 
         private boolean assign(int k) {
@@ -366,7 +335,7 @@ public record PromptSpec(List<Phrase> phrases, List<RelationClause> relations) {
                 return true;
             }
             Phrase p = spec.phrases().get(slots.get(k));
-            for (int i = 0; i < shape.length; i++) {
+            for (int i = 0; i < objs.size(); i++) {
                 if (used[i] || !fits(p, i)) {
                     continue;
                 }
@@ -389,7 +358,9 @@ public record PromptSpec(List<Phrase> phrases, List<RelationClause> relations) {
             for (RelationClause r : spec.relations()) {
                 if (r.b() == phrase) {
                     int ka = slots.indexOf(r.a());
-                    if (!r.relation().holds(cx[chosen[ka]], cy[chosen[ka]], cx[chosen[k]], cy[chosen[k]])) {
+                    Seen a = objs.get(chosen[ka]);
+                    Seen b = objs.get(chosen[k]);
+                    if (!r.relation().holds(a.cx(), a.cy(), b.cx(), b.cy())) {
                         return false;
                     }
                 }
