@@ -13,7 +13,7 @@ import org.bytedeco.pytorch.global.torch;
  * {@link JitModule} and the network is written once as TorchScript source over them (functional ops), so the
  * module that is trained is the module that is served.
  *
- * <p>Architecture (FACTS.md prototype): channels c1/c2/c3 at 64/32/16 px, residual blocks with GroupNorm(8) and SiLU,
+ * <p>Architecture (the measured prototype painter, see docs/models.md): channels c1/c2/c3 at 64/32/16 px, residual blocks with GroupNorm(8) and SiLU,
  * a sinusoidal time embedding plus a prompt-token embedding applied to every block as FiLM scale/shift, stride-2 conv
  * down, 2x2 transposed conv up, skip connections, no attention. The input is the image channels (noisy image, plus the
  * draft for refine) concatenated with a 16-channel layout map. Parameters are read through {@code .float()} so an

@@ -1,7 +1,7 @@
 package io.irgstream.shapes.train;
 
 /**
- * Guards a training loop against the occasional NaN of CPU libtorch (FACTS.md): keeps a weight copy every
+ * Guards a training loop against the occasional NaN of CPU libtorch (docs/models.md, Determinism): keeps a weight copy every
  * {@code every} good steps and, on a non-finite loss or gradient norm, restores it. The caller then restarts its
  * optimizer (its moment estimates may hold NaN) and skips the batch.
  */

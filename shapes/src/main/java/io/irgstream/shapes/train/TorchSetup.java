@@ -5,7 +5,7 @@ import org.bytedeco.openblas.global.openblas_full;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * Native settings every training JVM needs (FACTS.md): one OpenBLAS thread, an explicit libtorch thread count,
+ * Native settings every training JVM needs (docs/models.md, Train and Determinism): one OpenBLAS thread, an explicit libtorch thread count,
  * NNPACK off (it produced NaN at batch >= 16 on these machines), oneDNN off (NaN or wrong gradients now and then).
  */
 public final class TorchSetup {
