@@ -5,12 +5,16 @@ import io.irgstream.model.Step;
 import io.irgstream.model.StepRequest;
 import io.irgstream.shapes.prompts.PromptSpec;
 import io.irgstream.shapes.think.PlanSampler;
+import io.irgstream.model.torch.TorchScriptStepModel;
+import io.irgstream.shapes.train.ModuleParams;
 import io.irgstream.shapes.train.TrainOptions;
+import io.irgstream.shapes.train.WeightCopy;
 import io.irgstream.shapes.world.Renderer;
 import io.irgstream.shapes.world.Scene;
 import io.irgstream.shapes.world.SceneObject;
 import io.irgstream.shapes.world.SceneSampler;
 import io.irgstream.shapes.world.ThoughtFormat;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +29,8 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * Trains the refine module ({@link RefineModel}) by flow matching on (draft, reflection, corrected image) triples.
  *
- * <p>Each row: a correct scene, a draft made from it with one injected mistake (two mistakes in 20% of rows, none in
+ * <p>Each row: a correct scene ({@value #V2_FRACTION} of the rendered ones the plan of a sampled v2 prompt, with the
+ * prompt as a user types it; the rest random scenes with a v1 prompt), a draft made from it with one injected mistake (two mistakes in 20% of rows, none in
  * 10%), the reflection written for that pair in the fixed format ({@link ReflectionText}), and the prompt. The
  * corrected plan reaches the network through the module's own reflection parser and layout map. Classifier-free
  * guidance: the text (plan + prompt) is dropped in 10% of rows and the draft image in 10%, independently.
@@ -41,12 +46,30 @@ public final class RefineTrainer extends FlowTrainer {
     /** Real drafts made before training (full runs; quick runs make a handful). */
     static final int REAL_DRAFTS = 320;
     static final int REAL_DRAFTS_QUICK = 16;
+    /**
+     * Fraction of the rendered rows whose target is a plan of a sampled v2 prompt (sizes, exact counts, colored
+     * relations, up to four objects; the prompt as a user types it); the others are random scenes with a v1 prompt.
+     */
+    static final double V2_FRACTION = 0.6;
+    /** Environment variable naming a refine module of the same size to start from (a fine-tune), instead of random weights. */
+    static final String INIT_ENV = "IRG_REFINE_INIT";
 
     /** One real-draft row: the draw model's image of a mistaken plan, that plan's objects, the target, the prompt. */
     record RealRow(RgbImage draft, List<SceneObject> drawn, Scene target, String prompt) {
     }
 
     private List<RealRow> real = List.of();
+    private String initFrom;
+    private Path initFile;
+
+    /**
+     * Starts a fresh run from the weights of an existing refine module of the same size (a fine-tune) instead of
+     * random ones; {@code null} (default) reads {@value #INIT_ENV}, and random weights when that is unset too.
+     */
+    public RefineTrainer withInitFrom(Path refineModule) {
+        this.initFile = refineModule;
+        return this;
+    }
 
     @Override
     public Step step() {
@@ -71,7 +94,46 @@ public final class RefineTrainer extends FlowTrainer {
         m.put("rows", "1 mistake 70%, 2 mistakes 20%, none 10%; text dropped 10%, image dropped 10%; with a draw model,"
                 + " " + Math.round(REAL_FRACTION * 100) + "% of rows are its real drafts of mistaken plans");
         m.put("real_drafts", real.size());
+        m.put("v2_fraction", V2_FRACTION);
+        if (initFrom != null) {
+            m.put("init", initFrom);
+        }
         return m;
+    }
+
+    @Override
+    void initialise(JitModule module, TrainOptions opts) {
+        Path from = initFile;
+        if (from == null) {
+            String env = System.getenv(INIT_ENV);
+            if (env == null || env.isBlank()) {
+                return;
+            }
+            from = Path.of(env);
+        }
+        if (!Files.isRegularFile(from)) {
+            throw new IllegalArgumentException("cannot start refine from " + from + " (" + INIT_ENV
+                    + "): no such file");
+        }
+        ModuleParams source = ModuleParams.of(torch.load(from.toString()));
+        ModuleParams target = ModuleParams.of(module);
+        if (!source.names().equals(target.names())) {
+            throw new IllegalArgumentException("cannot start refine from " + from + " (" + INIT_ENV
+                    + "): not a refine module of this size (" + source.names().size() + " tensors, expected "
+                    + target.names().size() + ")");
+        }
+        new WeightCopy(source).restoreInto(target);
+        initFrom = String.format(Locale.ROOT, "all weights from %s, sha256 %s", from.getFileName(),
+                TorchScriptStepModel.sha256(from));
+        opts.log().accept(name() + ": starting from " + initFrom);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    void resumedFrom(Map<String, Object> state) {
+        if (state.get("config") instanceof Map<?, ?> c && c.get("init") instanceof String s) {
+            initFrom = s;
+        }
     }
 
     @Override
@@ -140,14 +202,16 @@ public final class RefineTrainer extends FlowTrainer {
         float[] keep = new float[batch];
         for (int i = 0; i < batch; i++) {
             RealRow row = !real.isEmpty() && rnd.nextDouble() < REAL_FRACTION ? real.get(rnd.nextInt(real.size())) : null;
-            Scene target = row != null ? row.target() : SceneSampler.random(rnd);
+            PromptSpec spec = row == null && rnd.nextDouble() < V2_FRACTION ? PromptSpec.sample(rnd) : null;
+            Scene target = row != null ? row.target() : spec != null ? PlanSampler.sample(spec, rnd) : SceneSampler.random(rnd);
             List<SceneObject> drawn = row != null ? row.drawn() : mistaken(target, rnd, false);
             targets.add(Renderer.render(target));
             drafts.add(row != null ? row.draft() : Renderer.renderObjects(drawn));
             boolean dropText = rnd.nextDouble() < 0.1;
             keep[i] = rnd.nextDouble() < 0.1 ? 0f : 1f;
             String reflection = ReflectionText.between(drawn, target.objects());
-            prompts.add(dropText ? "" : row != null ? row.prompt() : PromptTemplates.describe(target, rnd));
+            prompts.add(dropText ? "" : row != null ? row.prompt() : spec != null ? spec.surface(rnd)
+                    : PromptTemplates.describe(target, rnd));
             plans.add(dropText ? "" : Jit.call(module, "final_plan", new IValue(reflection)).toStringRef().getString());
         }
         Tensor target = Jit.imagesToUnit(targets);

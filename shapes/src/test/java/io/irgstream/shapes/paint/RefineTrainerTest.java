@@ -1,9 +1,12 @@
 package io.irgstream.shapes.paint;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.irgstream.model.RgbImage;
+import io.irgstream.shapes.train.ModuleParams;
 import io.irgstream.shapes.train.QuickTrain;
+import io.irgstream.shapes.train.TrainOptions;
 import io.irgstream.shapes.train.TrainResult;
 import io.irgstream.shapes.world.Color;
 import io.irgstream.shapes.world.Renderer;
@@ -50,6 +53,30 @@ class RefineTrainerTest {
             List<RgbImage> back = Jit.bytesToImages(out);
             assertThat(back.get(0)).isEqualTo(draft);
         }
+    }
+
+    @Test
+    void shouldStartFromGivenModuleWeightsWhenFineTuning(@TempDir Path dir) {
+        TrainResult first = new RefineTrainer().train(QuickTrain.options(dir.resolve("a"), 5, 2, l -> { }));
+        List<String> lines = new ArrayList<>();
+        TrainResult tuned = new RefineTrainer().withInitFrom(first.modelPath())
+                .train(QuickTrain.options(dir.resolve("b"), 99, 2, lines::add).withMaxSteps(1));
+        assertThat(lines).anyMatch(l -> l.contains("refine: starting from all weights from refine.pt, sha256 "));
+        assertThat(tuned.config().get("init")).asString().startsWith("all weights from refine.pt");
+        // one step of lr 2e-3 from the first module's weights: close to them, far from a fresh module's (seed 99)
+        ModuleParams a = ModuleParams.of(torch.load(first.modelPath().toString()));
+        ModuleParams b = ModuleParams.of(torch.load(tuned.modelPath().toString()));
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < a.tensors().size(); i++) {
+            diff += a.tensors().get(i).sub(b.tensors().get(i)).abs().sum().item_double();
+            norm += a.tensors().get(i).abs().sum().item_double();
+        }
+        assertThat(diff / norm).isLessThan(0.1);
+
+        TrainOptions bad = QuickTrain.options(dir.resolve("c"), 5, 2, l -> { });
+        assertThatThrownBy(() -> new RefineTrainer().withInitFrom(dir.resolve("none.pt")).train(bad))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("none.pt").hasMessageContaining("no such file");
     }
 
     @Test
