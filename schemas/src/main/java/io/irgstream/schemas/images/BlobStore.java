@@ -7,10 +7,10 @@ import java.net.URI;
  * A content-addressed store for image bytes too large to travel inline in an event.
  *
  * <p>Implementations must be safe for concurrent use by several threads and processes: {@link #put} of the same
- * bytes twice is harmless and returns the same URI. The filesystem store is the default; an S3-compatible store
- * implements the same interface.
+ * bytes twice is harmless and returns the same URI. The filesystem store is the default; {@link S3BlobStore} keeps
+ * the blobs in an S3-compatible object store. {@link BlobStoreConfig} opens the one the settings name.
  */
-public interface BlobStore {
+public interface BlobStore extends AutoCloseable {
     /**
      * Stores {@code bytes} under their sha256 and returns where they live.
      *
@@ -24,4 +24,9 @@ public interface BlobStore {
 
     /** Whether this store can read {@code uri} (its scheme and location belong to it). */
     boolean handles(URI uri);
+
+    /** Releases the store's connections (none for the filesystem store). */
+    @Override
+    default void close() {
+    }
 }
