@@ -9,8 +9,11 @@ import io.irgstream.events.ReflectionProduced;
 import io.irgstream.events.SamplerParams;
 import io.irgstream.events.ThoughtProduced;
 import io.irgstream.events.TrajectoryContext;
+import io.irgstream.model.ModelOutputException;
+import io.irgstream.model.RgbImage;
 import io.irgstream.model.Sampling;
 import io.irgstream.model.Step;
+import io.irgstream.model.StepModel;
 import io.irgstream.model.StepRequest;
 import io.irgstream.model.StepResult;
 import io.irgstream.model.Verdict;
@@ -22,12 +25,15 @@ import io.irgstream.worker.images.Png;
 import org.apache.avro.specific.SpecificRecord;
 
 import java.io.IOException;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 
 /**
  * What one step reads and writes: it turns an input event into a {@link StepRequest} and a model result into the
- * output event. The worker loop is the same for every step; only the handler differs. Handlers know the event schemas,
- * not the model's domain.
+ * output event. The worker loop is the same for every step; only the handler differs (think also asks its model which
+ * prompts it rejects). Handlers know the event schemas, not the model's domain. A model result they cannot use throws
+ * {@link ModelOutputException}; an input they cannot use throws {@link BadInputException}.
  *
  * @param <I> input event type
  * @param <O> output event type
@@ -74,6 +80,14 @@ public abstract sealed class StepHandler<I extends SpecificRecord, O extends Spe
     /** The model request for {@code in}; reads (and verifies) input images. */
     public abstract StepRequest request(I in, long stepSeed, ImageStore images);
 
+    /**
+     * Which of {@code prompts} the model rejects, and why: one entry per prompt, {@code ""} where it is accepted (see
+     * {@link StepModel#rejections}). Only think asks its model; the other steps accept every prompt that reached them.
+     */
+    public List<String> rejections(StepModel model, List<String> prompts) {
+        return Collections.nCopies(prompts.size(), "");
+    }
+
     /** A result that needs no model call, or null. Refine keeps the judged image when the verdict is SATISFIED. */
     public StepResult withoutModel(I in, StepRequest request) {
         return null;
@@ -94,14 +108,31 @@ public abstract sealed class StepHandler<I extends SpecificRecord, O extends Spe
 
     static Sampling sampling(TrajectoryContext ctx) {
         SamplerParams p = ctx.getSampler();
-        return new Sampling(p.getTemperature(), p.getSteps(), p.getCfgText(), p.getCfgImage());
+        try {
+            return new Sampling(p.getTemperature(), p.getSteps(), p.getCfgText(), p.getCfgImage());
+        } catch (IllegalArgumentException outOfRange) {
+            throw new BadInputException("the sampler parameters are invalid: " + outOfRange.getMessage(), outOfRange);
+        }
     }
 
     static String requireText(StepResult r, Step step) {
         if (r.text() == null) {
-            throw new IllegalStateException(step.id() + " model returned no text");
+            throw new ModelOutputException(step.id() + " model returned no text");
         }
         return r.text();
+    }
+
+    static RgbImage requireImage(StepResult r, Step step) {
+        if (r.image() == null) {
+            throw new ModelOutputException(step.id() + " model returned no image");
+        }
+        return r.image();
+    }
+
+    /** {@code text} on one line, at most 300 characters, for a message that quotes a model's answer. */
+    static String shorten(String text) {
+        String line = text.replace('\n', ' ');
+        return line.length() <= 300 ? line : line.substring(0, 297) + "...";
     }
 
     /** think: PromptSubmitted -> ThoughtProduced. */
@@ -129,6 +160,16 @@ public abstract sealed class StepHandler<I extends SpecificRecord, O extends Spe
         public StepRequest request(PromptSubmitted in, long seed, ImageStore images) {
             TrajectoryContext c = in.getContext();
             return new StepRequest(c.getTrajectoryId(), seed, c.getPrompt(), null, null, null, sampling(c));
+        }
+
+        @Override
+        public List<String> rejections(StepModel model, List<String> prompts) {
+            List<String> reasons = model.rejections(prompts);
+            if (reasons == null || reasons.size() != prompts.size()) {
+                throw new ModelOutputException("think model returned " + (reasons == null ? "null" : reasons.size()
+                        + " answers") + " from its prompt check for " + prompts.size() + " prompts");
+            }
+            return reasons;
         }
 
         @Override
@@ -168,11 +209,8 @@ public abstract sealed class StepHandler<I extends SpecificRecord, O extends Spe
         @Override
         public DraftImageProduced output(ThoughtProduced in, StepResult r, Provenance p, ImageStore images)
                 throws IOException {
-            if (r.image() == null) {
-                throw new IllegalStateException("draw model returned no image");
-            }
             return DraftImageProduced.newBuilder().setContext(in.getContext()).setThought(in.getThought())
-                    .setImage(Png.store(images, r.image())).setProvenance(p).build();
+                    .setImage(Png.store(images, requireImage(r, Step.DRAW))).setProvenance(p).build();
         }
     }
 
@@ -228,7 +266,8 @@ public abstract sealed class StepHandler<I extends SpecificRecord, O extends Spe
         @Override
         public ReflectionProduced output(SpecificRecord in, StepResult r, Provenance p, ImageStore images) {
             String text = requireText(r, Step.REFLECT);
-            Verdict v = Verdict.of(text);
+            Verdict v = Verdict.find(text).orElseThrow(() -> new ModelOutputException("the reflection has no "
+                    + "'Verdict: SATISFIED|NEEDS_CHANGES' line: \"" + shorten(text) + "\""));
             return ReflectionProduced.newBuilder().setContext(context(in)).setRound(round(in)).setThought(thought(in))
                     .setImage(judged(in)).setReflection(text)
                     .setVerdict(io.irgstream.events.Verdict.valueOf(v.name())).setProvenance(p).build();
@@ -276,14 +315,12 @@ public abstract sealed class StepHandler<I extends SpecificRecord, O extends Spe
         @Override
         public FinalImageProduced output(ReflectionProduced in, StepResult r, Provenance p, ImageStore images)
                 throws IOException {
-            if (r.image() == null) {
-                throw new IllegalStateException("refine model returned no image");
-            }
+            RgbImage image = requireImage(r, Step.REFINE);
             boolean kept = in.getVerdict() == io.irgstream.events.Verdict.SATISFIED;
             return FinalImageProduced.newBuilder().setContext(in.getContext()).setRound(in.getRound())
                     .setThought(in.getThought()).setReflection(in.getReflection()).setVerdict(in.getVerdict())
                     .setSourceImage(in.getImage())
-                    .setImage(kept ? in.getImage() : Png.store(images, r.image()))
+                    .setImage(kept ? in.getImage() : Png.store(images, image))
                     .setProvenance(p).build();
         }
     }

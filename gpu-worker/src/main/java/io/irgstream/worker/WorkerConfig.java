@@ -1,6 +1,10 @@
 package io.irgstream.worker;
 
 import io.irgstream.model.Step;
+import io.irgstream.schemas.images.BlobStoreConfig;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -10,7 +14,11 @@ import org.apache.kafka.common.config.ConfigException;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -35,12 +43,22 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String BLOB_STORE_PATH = "blob.store.path";
     public static final String TRANSACTION_TIMEOUT_MS = "transaction.timeout.ms";
     public static final String POLL_TIMEOUT_MS = "poll.timeout.ms";
+    public static final String BATCH_TIMEOUT_MS = "batch.timeout.ms";
     public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
     public static final String RECOVERY_MAX_ATTEMPTS = "recovery.max.attempts";
     public static final String RECOVERY_BACKOFF_MS = "recovery.backoff.ms";
     public static final String RECOVERY_BACKOFF_MAX_MS = "recovery.backoff.max.ms";
 
-    private static final ConfigDef DEF = new ConfigDef(ModelConfig.configDef())
+    /**
+     * The worker's default {@code max.poll.interval.ms} (Kafka's own default): it bounds the poll thread's own work
+     * between two polls (routing, encoding, the commit), not the model call, during which the worker keeps polling;
+     * {@value #BATCH_TIMEOUT_MS} bounds the batch.
+     */
+    public static final long DEFAULT_MAX_POLL_INTERVAL_MS = 300_000L;
+    /** The worker's default {@code max.request.size}: 16 MiB (the topics are created to accept it). */
+    public static final int DEFAULT_MAX_REQUEST_SIZE = 16 * 1024 * 1024;
+
+    private static final ConfigDef DEF = BlobStoreConfig.define(new ConfigDef(ModelConfig.configDef()))
             .define(STEP, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
                     ConfigDef.ValidString.in("think", "draw", "reflect", "refine"), Importance.HIGH,
                     "The IRG step this worker performs: think, draw, reflect or refine.")
@@ -74,6 +92,14 @@ public final class WorkerConfig extends AbstractConfig {
                             + "comes back can hold back read_committed consumers.")
             .define(POLL_TIMEOUT_MS, Type.LONG, 100L, Range.between(1, 10_000), Importance.LOW,
                     "Longest time one poll waits when no batch is open.")
+            .define(BATCH_TIMEOUT_MS, Type.LONG, 600_000L, Range.between(1_000, 86_400_000), Importance.MEDIUM,
+                    "Longest time one batch (its model call, and the one-by-one re-run of a failed batch) may run. "
+                            + "While a batch runs on the worker's compute thread, its poll thread keeps polling with the "
+                            + "partitions paused, so a batch may take longer than the consumer's max.poll.interval.ms "
+                            + "without the group taking its partitions away. The one-by-one re-run starts no new call "
+                            + "after half of this time (the records it did not reach are retried). Past this time the "
+                            + "worker stops polling: the group then hands its partitions to another instance and the "
+                            + "batch's commit is refused, so its records are processed once, by the new owner.")
             .define(RETRY_BACKOFF_MS, Type.LIST, "1000,10000,60000", (name, value) -> {
                         @SuppressWarnings("unchecked")
                         java.util.List<String> v = (java.util.List<String>) value;
@@ -91,9 +117,9 @@ public final class WorkerConfig extends AbstractConfig {
                             }
                         }
                     }, Importance.MEDIUM,
-                    "Delays before each retry of a record whose step failed (model error, NaN output, blob store "
-                            + "unreachable, oversize output), in milliseconds; the record then goes to the dead "
-                            + "letters. One entry per retry, at most 3; empty: dead-letter at the first failure. A "
+                    "Delays before each retry of a record whose step failed (model error or timeout, unusable "
+                            + "model output, blob store or registry unreachable), in milliseconds; the record then goes "
+                            + "to the dead letters. One entry per retry, at most 3; empty: dead-letter at the first failure. A "
                             + "waiting record sits on irg.retry-<step>-<n> and never blocks its input partition.")
             .define(RECOVERY_MAX_ATTEMPTS, Type.INT, 10, Range.between(0, 1_000_000), Importance.MEDIUM,
                     "After a fatal Kafka client or transaction error (fenced or timed-out producer epoch, broker "
@@ -115,17 +141,15 @@ public final class WorkerConfig extends AbstractConfig {
         super(DEF, props);
         this.model = new ModelConfig(props);
         if (model.isOpenAi()) {
-            // A batch must finish within the consumer's poll interval, or the group takes its partitions away.
+            // A batch must finish within batch.timeout.ms, or the group takes its partitions away.
             int waves = (maxBatchSize() + model.maxConcurrency() - 1) / model.maxConcurrency();
             long worst = (long) waves * model.requestTimeoutMs();
-            Object v = consumerOverrides().get("max.poll.interval.ms");
-            long pollInterval = v == null ? 300_000L : Long.parseLong(v.toString().trim());
-            if (worst >= pollInterval) {
+            if (worst >= batchTimeoutMs()) {
                 throw new ConfigException(ModelConfig.REQUEST_TIMEOUT_MS, model.requestTimeoutMs(), "a batch of "
                         + maxBatchSize() + " (" + MAX_BATCH_SIZE + ") sent " + model.maxConcurrency() + " at a time ("
-                        + ModelConfig.MAX_CONCURRENCY + ") can take " + worst + " ms, not less than the consumer's "
-                        + "max.poll.interval.ms " + pollInterval + "; lower the timeout or the batch size, raise the "
-                        + "concurrency, or set consumer.max.poll.interval.ms");
+                        + ModelConfig.MAX_CONCURRENCY + ") can take " + worst + " ms, not less than "
+                        + BATCH_TIMEOUT_MS + " " + batchTimeoutMs() + "; lower the timeout or the batch size, raise "
+                        + "the concurrency, or raise " + BATCH_TIMEOUT_MS);
             }
         }
     }
@@ -196,6 +220,83 @@ public final class WorkerConfig extends AbstractConfig {
 
     public long pollTimeoutMs() {
         return getLong(POLL_TIMEOUT_MS);
+    }
+
+    /** Longest time one batch may run, in ms ({@value #BATCH_TIMEOUT_MS}). */
+    public long batchTimeoutMs() {
+        return getLong(BATCH_TIMEOUT_MS);
+    }
+
+    /**
+     * The consumer's {@code max.poll.interval.ms}: {@code consumer.max.poll.interval.ms} when given, else
+     * {@link #DEFAULT_MAX_POLL_INTERVAL_MS}.
+     */
+    public long maxPollIntervalMs() {
+        Object v = consumerOverrides().get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+        return v == null ? DEFAULT_MAX_POLL_INTERVAL_MS : Long.parseLong(v.toString().trim());
+    }
+
+    /**
+     * The largest record the worker's producer sends ({@code producer.max.request.size}, else
+     * {@link #DEFAULT_MAX_REQUEST_SIZE}); a larger output is dead-lettered with its size and this limit.
+     */
+    public int maxRequestSize() {
+        Object v = producerOverrides().get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        return v == null ? DEFAULT_MAX_REQUEST_SIZE : Integer.parseInt(v.toString().trim());
+    }
+
+    /** The transactional id of this worker's producer: {@code <group.id>-<worker.id>}. */
+    public String transactionalId() {
+        return groupId() + "-" + workerId();
+    }
+
+    /**
+     * The settings of this worker's consumer: the {@code consumer.*} overrides, then the worker's own settings (read
+     * committed, no auto-commit, static membership as {@code worker.id}), with defaults for the rest.
+     */
+    public Map<String, Object> consumerConfig() {
+        Map<String, Object> p = new HashMap<>(consumerOverrides());
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId());
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, transactionalId() + "-consumer");
+        // Static membership: a restarted instance (same worker.id) takes its partitions back at once instead of
+        // waiting for the group to time its old session out.
+        p.putIfAbsent(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, workerId());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxBatchSize());
+        p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, maxPollIntervalMs()));
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return p;
+    }
+
+    /** The settings of this worker's transactional, idempotent producer (after the {@code producer.*} overrides). */
+    public Map<String, Object> producerConfig() {
+        Map<String, Object> p = new HashMap<>(producerOverrides());
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, transactionalId() + "-producer");
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId());
+        p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, transactionTimeoutMs());
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxRequestSize());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        return p;
+    }
+
+    /** The settings of the admin client the worker describes its group with (the consumer's security settings). */
+    public Map<String, Object> adminConfig() {
+        Map<String, Object> p = new HashMap<>(consumerOverrides());
+        p.keySet().removeIf(k -> !k.startsWith("security.") && !k.startsWith("sasl.") && !k.startsWith("ssl."));
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        p.put(AdminClientConfig.CLIENT_ID_CONFIG, transactionalId() + "-admin");
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
+        return p;
     }
 
     /** Delay before each retry, in ms; the number of retries is its length. */

@@ -40,12 +40,12 @@ class ModelConfigTest {
     }
 
     @Test
-    void shouldFailNamingTheTimeoutWhenABatchCannotFinishWithinThePollInterval() {
+    void shouldFailNamingTheTimeoutWhenABatchCannotFinishWithinTheBatchTimeout() {
         assertThatThrownBy(() -> new WorkerConfig(worker(Map.of(ModelConfig.BACKEND, "openai",
-                ModelConfig.BASE_URL, "http://127.0.0.1:8090/v1", ModelConfig.REQUEST_TIMEOUT_MS, "120000",
+                ModelConfig.BASE_URL, "http://127.0.0.1:8090/v1", ModelConfig.REQUEST_TIMEOUT_MS, "160000",
                 WorkerConfig.MAX_BATCH_SIZE, "16", ModelConfig.MAX_CONCURRENCY, "4"))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("model.request.timeout.ms")
-                .hasMessageContaining("max.poll.interval.ms 300000");
+                .hasMessageContaining("batch.timeout.ms 600000");
     }
 
     @Test

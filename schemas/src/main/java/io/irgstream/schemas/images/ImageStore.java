@@ -45,7 +45,20 @@ public final class ImageStore {
         return ref.build();
     }
 
-    /** The verified encoded bytes of {@code ref}. */
+    /**
+     * This store with another inline limit (the same blob store): {@code withInlineMaxBytes(0)} puts every image in the
+     * blob store, e.g. for an event that would be too large with its images inline.
+     */
+    public ImageStore withInlineMaxBytes(int inlineMaxBytes) {
+        return new ImageStore(blobs, inlineMaxBytes);
+    }
+
+    /**
+     * The verified encoded bytes of {@code ref}.
+     *
+     * @throws ImageIntegrityException when the bytes do not match the reference's sha256 or the reference has none
+     * @throws ImageUnavailableException when the blob store cannot be read (a later read may succeed)
+     */
     public byte[] bytes(ImageRef ref) {
         byte[] bytes;
         if (ref.getInline() != null) {
@@ -57,7 +70,7 @@ public final class ImageStore {
             try {
                 bytes = blobs.get(uri);
             } catch (IOException e) {
-                throw new ImageIntegrityException("cannot read image " + ref.getSha256() + " from " + uri + ": " + e, e);
+                throw new ImageUnavailableException("cannot read image " + ref.getSha256() + " from " + uri + ": " + e, e);
             }
         } else {
             throw new ImageIntegrityException("image " + ref.getSha256() + " has neither inline bytes nor a uri");
