@@ -6,12 +6,18 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * Native settings every training JVM needs (docs/models.md, Train and Determinism): one OpenBLAS thread, an explicit libtorch thread count,
- * NNPACK off (it produced NaN at batch >= 16 on these machines), oneDNN off (NaN or wrong gradients now and then).
+ * NNPACK off (it produced NaN at batch >= 16 on these machines), oneDNN off (NaN or wrong gradients now and then)
+ * unless {@code IRG_TORCH_ONEDNN=true}.
  */
 public final class TorchSetup {
     private static volatile int configuredThreads;
 
     private TorchSetup() {
+    }
+
+    /** Whether training keeps oneDNN on: {@code IRG_TORCH_ONEDNN=true}; off by default (see the class comment). */
+    public static boolean oneDnn() {
+        return "true".equalsIgnoreCase(System.getenv("IRG_TORCH_ONEDNN"));
     }
 
     /** Loads the natives once and applies the settings; later calls only change the thread count. */
@@ -26,8 +32,10 @@ public final class TorchSetup {
             }
             torch.globalContext().setUserEnabledNNPACK(false);
             // oneDNN's float32 convolutions gave NaN or wrong gradients now and then on these CPUs (AVX-512): training
-            // takes libtorch's own kernels, slower but finite (inference keeps oneDNN and recomputes a NaN image)
-            torch.globalContext().setUserEnabledMkldnn(false);
+            // takes libtorch's own kernels, finite but 5-8x slower for the painters (inference keeps oneDNN and
+            // recomputes a NaN image); IRG_TORCH_ONEDNN=true keeps oneDNN on (the finite-loss guard then restores
+            // the last good weights after a NaN step)
+            torch.globalContext().setUserEnabledMkldnn(oneDnn());
         }
         if (configuredThreads != threads) {
             torch.set_num_threads(threads);

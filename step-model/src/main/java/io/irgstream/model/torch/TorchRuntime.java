@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>On first use it sets libtorch's intra-op threads ({@code IRG_TORCH_THREADS}, default: the number of cores),
  * pins OpenBLAS to one thread (its own pool otherwise fights libtorch's), disables NNPACK (it produced NaN at
- * batch >= 16 on CPU), asks for deterministic algorithms, and logs the device it uses: {@code cuda:0} when
+ * batch >= 16 on CPU), asks for deterministic algorithms, keeps oneDNN on unless {@code IRG_TORCH_ONEDNN=false} (off:
+ * no intermittent NaN convolutions on AVX-512 CPUs, see docs/models.md, but draw 5-8x slower), and logs the device it uses: {@code cuda:0} when
  * {@code cuda_is_available()}, {@code cpu} otherwise. Thread-safe; all methods are cheap after the first call.
  *
  * <p><b>One model call at a time per process.</b> Every model call runs under {@link #exclusive}, a fair
@@ -38,10 +39,14 @@ public final class TorchRuntime {
         torch.set_num_threads(threads);
         torch.globalContext().setUserEnabledNNPACK(false);
         torch.globalContext().setDeterministicAlgorithms(true, false);
+        if ("false".equalsIgnoreCase(System.getenv("IRG_TORCH_ONEDNN"))) {
+            torch.globalContext().setUserEnabledMkldnn(false);
+        }
         this.threads = threads;
         this.device = torch.cuda_is_available() ? "cuda:0" : "cpu";
-        LOG.info("libtorch ready in {} ms: device {}, {} intra-op threads, OpenBLAS 1 thread, NNPACK off",
-                (System.nanoTime() - t0) / 1_000_000, device, threads);
+        LOG.info("libtorch ready in {} ms: device {}, {} intra-op threads, OpenBLAS 1 thread, NNPACK off, oneDNN {}",
+                (System.nanoTime() - t0) / 1_000_000, device, threads,
+                torch.globalContext().userEnabledMkldnn() ? "on" : "off");
     }
 
     /** The runtime, initialised on first call. */
