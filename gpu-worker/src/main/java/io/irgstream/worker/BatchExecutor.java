@@ -13,6 +13,8 @@ import io.irgstream.model.StepRequest;
 import io.irgstream.model.StepResult;
 import io.irgstream.schemas.IrgAvroDeserializer;
 import io.irgstream.schemas.IrgAvroSerializer;
+import io.irgstream.schemas.SchemaRegistryClient;
+import io.irgstream.schemas.Topics;
 import io.irgstream.schemas.images.ImageStore;
 import io.irgstream.schemas.tracing.KafkaTracing;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -34,8 +36,10 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -115,6 +119,33 @@ final class BatchExecutor {
                 .publishPercentiles(0.5, 0.95, 0.99).register(metrics);
         this.compute = Timer.builder("irg.worker.compute").description("duration of one model call (one batch)")
                 .tags(tags).publishPercentiles(0.5, 0.95, 0.99).register(metrics);
+    }
+
+    /**
+     * The executor of {@code config}'s step: its handler, its input types read through {@code registry}, its output
+     * topic, the producer's {@code max.request.size} and half of {@code batch.timeout.ms} for the one-by-one re-run.
+     */
+    @SuppressWarnings("unchecked")
+    static BatchExecutor of(WorkerConfig config, StepModel model, SchemaRegistryClient registry, ImageStore images,
+                            Cancellations cancellations, WorkerStats stats, MeterRegistry metrics, Tags tags) {
+        StepHandler<SpecificRecord, SpecificRecord> handler =
+                (StepHandler<SpecificRecord, SpecificRecord>) StepHandler.of(config.step());
+        Topics all = Topics.withPrefix(config.topicPrefix());
+        Map<String, IrgAvroDeserializer<? extends SpecificRecord>> deserializers = new HashMap<>();
+        handler.inputs(all).forEach((topic, type) -> deserializers.put(topic, new IrgAvroDeserializer<>(registry, type)));
+        return new BatchExecutor(handler, model, images, deserializers, new IrgAvroSerializer<>(registry),
+                handler.output(all), cancellations, config.maxRequestSize(), config.batchTimeoutMs() / 2,
+                config.workerId(), stats, metrics, tags);
+    }
+
+    /** The topics the step reads (sorted) and the one it writes. */
+    List<String> inputTopics() {
+        return List.copyOf(new TreeSet<>(deserializers.keySet()));
+    }
+
+    /** The topic the step writes. */
+    String outputTopic() {
+        return outputTopic;
     }
 
     /** One record on its way through the batch. */

@@ -1,7 +1,6 @@
 package io.irgstream.worker;
 
 import io.irgstream.model.StepModel;
-import io.irgstream.schemas.IrgAvroDeserializer;
 import io.irgstream.schemas.IrgAvroSerializer;
 import io.irgstream.schemas.SchemaRegistryClient;
 import io.irgstream.schemas.Topics;
@@ -10,7 +9,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
@@ -25,10 +23,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -112,7 +107,6 @@ public final class StepWorker implements Runnable, AutoCloseable {
      * As {@link #StepWorker(WorkerConfig, StepModel, SchemaRegistryClient, ImageStore, Cancellations, MeterRegistry)},
      * with its Kafka clients from {@code clients}.
      */
-    @SuppressWarnings("unchecked")
     public StepWorker(WorkerConfig config, StepModel model, SchemaRegistryClient registry, ImageStore images,
                       Cancellations cancellations, MeterRegistry metrics, WorkerClients clients) {
         if (model.step() != config.step()) {
@@ -122,27 +116,19 @@ public final class StepWorker implements Runnable, AutoCloseable {
         this.config = config;
         this.model = model;
         this.clients = clients;
-        StepHandler<SpecificRecord, SpecificRecord> handler =
-                (StepHandler<SpecificRecord, SpecificRecord>) StepHandler.of(config.step());
         Topics all = Topics.withPrefix(config.topicPrefix());
-        Map<String, IrgAvroDeserializer<? extends SpecificRecord>> deserializers = new HashMap<>();
-        handler.inputs(all).forEach((topic, type) -> deserializers.put(topic, new IrgAvroDeserializer<>(registry, type)));
-        this.topics = new StepTopics(List.copyOf(new TreeSet<>(deserializers.keySet())), handler.output(all),
-                all.deadLetters().name());
         for (int tier = 1; tier <= Topics.RETRY_TIERS; tier++) {
             retryTopics.add(all.retry(config.step().id(), tier).name());
         }
         this.metrics = metrics != null ? metrics : new SimpleMeterRegistry();
         this.tags = Tags.of("step", config.step().id(), "worker", config.workerId());
         stats.bindTo(this.metrics, tags);
-        IrgAvroSerializer<SpecificRecord> serializer = new IrgAvroSerializer<>(registry);
+        this.executor = BatchExecutor.of(config, model, registry, images, cancellations, stats, this.metrics, tags);
+        this.topics = new StepTopics(executor.inputTopics(), executor.outputTopic(), all.deadLetters().name());
         this.accumulator = new BatchAccumulator(config.maxBatchSize(), config.maxBatchWaitMs(), config.pollTimeoutMs(),
                 retryTopics);
-        this.executor = new BatchExecutor(handler, model, images, deserializers, serializer, topics.output(),
-                cancellations, config.maxRequestSize(), config.batchTimeoutMs() / 2, config.workerId(), stats,
-                this.metrics, tags);
         this.router = new FailureRouter(config.step().id(), config.workerId(), retryTopics, config.retryBackoffMs(),
-                topics.deadLetters(), serializer, stats);
+                topics.deadLetters(), new IrgAvroSerializer<>(registry), stats);
         this.committer = new TransactionalCommitter(config.step().id(), topics.output(), stats);
         this.supervisor = new Supervisor(config, clients, stats, () -> running, stopRequested);
     }
