@@ -1,6 +1,8 @@
 package io.irgstream.topology;
 
 import io.irgstream.schemas.Topics;
+import io.irgstream.schemas.images.BlobStore;
+import io.irgstream.schemas.images.BlobStoreConfig;
 import java.io.File;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -72,7 +74,7 @@ public final class TopologyConfig extends AbstractConfig {
     /** Default stall timeout of every step: 5 minutes. */
     public static final long DEFAULT_STALL_TIMEOUT_MS = 300_000L;
 
-    private static final ConfigDef CONFIG = new ConfigDef()
+    private static final ConfigDef CONFIG = BlobStoreConfig.define(new ConfigDef())
             .define(APPLICATION_ID_CONFIG, Type.STRING, DEFAULT_APPLICATION_ID, new ConfigDef.NonEmptyString(),
                     Importance.HIGH, "Kafka Streams application id: the consumer group, the prefix of the internal "
                             + "changelog topics and of the transactional ids. Instances with the same id share the "
@@ -120,7 +122,7 @@ public final class TopologyConfig extends AbstractConfig {
             .define(BLOB_STORE_PATH_CONFIG, Type.STRING, "", Importance.MEDIUM,
                     "Root of the filesystem blob store the workers write large images to (their file: URIs point "
                             + "into it). Empty: only inline images and file: URIs that are readable from here are "
-                            + "served.");
+                            + "served. With blob.store.uri=s3://... images are read from S3 (the workers' settings).");
 
     /**
      * Parses and validates settings.
@@ -211,6 +213,15 @@ public final class TopologyConfig extends AbstractConfig {
     /** @return {@value #HTTP_SSE_WAIT_MS_CONFIG} */
     public Duration sseWait() {
         return Duration.ofMillis(getLong(HTTP_SSE_WAIT_MS_CONFIG));
+    }
+
+    /**
+     * The blob store the workers write to: S3 when {@value BlobStoreConfig#URI} names one (file: URIs are still read
+     * under {@value #BLOB_STORE_PATH_CONFIG}), else the filesystem store. Close it when done.
+     */
+    public BlobStore openBlobStore() {
+        Path dir = blobStorePath();
+        return new BlobStoreConfig(originals()).open(dir != null ? dir : Path.of("."));
     }
 
     /** @return {@value #BLOB_STORE_PATH_CONFIG}, or null when not set */

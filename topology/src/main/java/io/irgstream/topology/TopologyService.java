@@ -7,12 +7,10 @@ import io.irgstream.schemas.SchemaRegistryClient;
 import io.irgstream.schemas.Topic;
 import io.irgstream.schemas.Topics;
 import io.irgstream.schemas.client.TrajectoryClient;
-import io.irgstream.schemas.images.FileSystemBlobStore;
 import io.irgstream.schemas.images.ImageStore;
 import io.irgstream.topology.internals.TrajectoryApi;
 import io.irgstream.topology.internals.TrajectoryFeed;
 import io.irgstream.topology.internals.TrajectoryQueries;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -119,8 +117,7 @@ public final class TopologyService implements AutoCloseable {
                     topics.prefix(), "http"));
             TrajectoryFeed feed = add(new TrajectoryFeed(config.bootstrapServers(), topics.trajectories().name(),
                     IrgSerdes.forClass(Trajectory.class, registry, false).deserializer()));
-            Path blobs = config.blobStorePath() != null ? config.blobStorePath() : Path.of(".");
-            ImageStore images = new ImageStore(new FileSystemBlobStore(blobs), 0);
+            ImageStore images = new ImageStore(add(config.openBlobStore()), 0);
             TrajectoryApi api = new TrajectoryApi(submitter, feed, images, this::state,
                     config.sseMaxStreams(), config.sseWait());
             api.metrics(metricsScrape);

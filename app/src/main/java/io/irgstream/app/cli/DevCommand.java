@@ -40,15 +40,21 @@ public final class DevCommand implements Callable<Integer> {
     @Mixin
     BackendOptions backend;
 
+    @Mixin
+    SettingsOptions settings;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         java.util.function.Function<io.irgstream.model.Step, io.irgstream.model.StepModel> models =
                 backend.loader(cluster.modelDir);
         CountDownLatch stop = new CountDownLatch(1);
-        try (EmbeddedStack stack = EmbeddedStack.builder(cluster.dataDir).kafkaPort(kafkaPort).registryPort(registryPort)
+        EmbeddedStack.Builder builder = EmbeddedStack.builder(cluster.dataDir).kafkaPort(kafkaPort).registryPort(registryPort)
                 .layout(new TopicLayout(cluster.topicPrefix, partitions, TopicLayout.DEFAULT_RETENTION_MS))
-                .topology(httpPort).workersPerStep(workersPerStep).models(models).build().start()) {
+                .topology(httpPort).workersPerStep(workersPerStep).models(models);
+        // worker settings (docs/configuration.md); blob.store.* reach the topology too
+        settings.load().forEach(builder::workerSetting);
+        try (EmbeddedStack stack = builder.build().start()) {
             Thread hook = new Thread(() -> {
                 stop.countDown();
                 stack.close();
@@ -60,6 +66,7 @@ public final class DevCommand implements Callable<Integer> {
             out.println("metrics          " + stack.topology().url() + "/metrics  (docs/metrics.md)");
             out.println("workers          " + stack.workers().size() + " (" + workersPerStep + " per step)");
             out.println("data             " + cluster.dataDir.toAbsolutePath());
+            out.println("images           " + stack.blobStore());
             out.println("submit with: ./irg submit --bootstrap-servers " + stack.bootstrapServers()
                     + " --schema-registry " + stack.registryUrl() + " \"a photo of a red circle\"");
             out.println("Ctrl-C stops.");

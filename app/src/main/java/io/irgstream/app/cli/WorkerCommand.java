@@ -7,7 +7,8 @@ import io.irgstream.schemas.Topics;
 import io.irgstream.worker.Cancellations;
 import io.irgstream.worker.StepWorker;
 import io.irgstream.worker.WorkerConfig;
-import io.irgstream.schemas.images.FileSystemBlobStore;
+import io.irgstream.schemas.images.BlobStore;
+import io.irgstream.schemas.images.BlobStoreConfig;
 import io.irgstream.schemas.images.ImageStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,13 +48,14 @@ public final class WorkerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         WorkerConfig config = new WorkerConfig(props());
-        ImageStore images = new ImageStore(new FileSystemBlobStore(config.blobStorePath()), config.imageInlineMaxBytes());
-        try (ProcessMetrics metrics = new ProcessMetrics();
+        try (BlobStore blobs = new BlobStoreConfig(config.originals()).open(config.blobStorePath());
+             ProcessMetrics metrics = new ProcessMetrics();
              StepModel m = config.modelConfig().open(config.step());
              Cancellations cancellations = new Cancellations(config.bootstrapServers(), Topics.withPrefix(config.topicPrefix()))) {
             if (metricsPort >= 0) {
                 metrics.serve("0.0.0.0", metricsPort);
             }
+            ImageStore images = new ImageStore(blobs, config.imageInlineMaxBytes());
             StepWorker worker = new StepWorker(config, m, new HttpSchemaRegistryClient(config.schemaRegistryUrl()), images,
                     cancellations, metrics.registry());
             Runtime.getRuntime().addShutdownHook(new Thread(() -> worker.stop(Duration.ofSeconds(30)), "irg-worker-shutdown"));

@@ -13,7 +13,8 @@ import io.irgstream.topology.TopologyService;
 import io.irgstream.worker.Cancellations;
 import io.irgstream.worker.StepWorker;
 import io.irgstream.worker.WorkerConfig;
-import io.irgstream.schemas.images.FileSystemBlobStore;
+import io.irgstream.schemas.images.BlobStore;
+import io.irgstream.schemas.images.BlobStoreConfig;
 import io.irgstream.schemas.images.ImageStore;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -51,6 +52,7 @@ public final class EmbeddedStack implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private Cancellations cancellations;
     private TopologyService topology;
+    private BlobStore blobs;
     private final ProcessMetrics metrics = new ProcessMetrics();
 
     private EmbeddedStack(Builder b) {
@@ -72,6 +74,7 @@ public final class EmbeddedStack implements AutoCloseable {
                 registry = EmbeddedSchemaRegistry.builder().host(b.host).port(b.registryPort)
                         .storeFile(b.dataDir.resolve("registry").resolve("schemas.json")).build().start();
             }
+            blobs = new BlobStoreConfig(b.workerProps).open(blobStorePath());
             registryClient = new HttpSchemaRegistryClient(registryUrl());
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
                 TopicBootstrap.ensureTopics(admin, b.layout.specs(1));
@@ -87,10 +90,15 @@ public final class EmbeddedStack implements AutoCloseable {
                 t.put(TopologyConfig.HTTP_PORT_CONFIG, b.topologyHttpPort);
                 t.put(TopologyConfig.STATE_DIR_CONFIG, b.dataDir.resolve("streams").toString());
                 t.put(TopologyConfig.BLOB_STORE_PATH_CONFIG, blobStorePath().toString());
+                b.workerProps.forEach((k, v) -> {
+                    if (k.startsWith("blob.store.")) {
+                        t.put(k, v); // the topology reads the images where the workers write them
+                    }
+                });
                 t.putIfAbsent(TopologyConfig.APPLICATION_ID_CONFIG, b.layout.topics().prefix().replaceAll("[^A-Za-z0-9_-]", "-") + "topology");
                 topology = new TopologyService(t).metrics(metrics.registry(), metrics::scrape).start();
             }
-            ImageStore images = new ImageStore(new FileSystemBlobStore(blobStorePath()), b.inlineMaxBytes);
+            ImageStore images = new ImageStore(blobs, b.inlineMaxBytes);
             cancellations = new Cancellations(bootstrapServers(), b.layout.topics());
             for (Step step : b.steps) {
                 StepModel model = b.models.apply(step);
@@ -138,8 +146,14 @@ public final class EmbeddedStack implements AutoCloseable {
         return b.dataDir.resolve("blobs");
     }
 
+    /** Where the workers keep images too large to travel inline: {@code blob.store.uri}, else {@link #blobStorePath()}. */
+    public BlobStore blobStore() {
+        return blobs;
+    }
+
+    /** The workers' image store (while the stack runs). */
     public ImageStore imageStore() {
-        return new ImageStore(new FileSystemBlobStore(blobStorePath()), b.inlineMaxBytes);
+        return new ImageStore(blobs, b.inlineMaxBytes);
     }
 
     /** The process's meters (workers, JVM, native memory); served at /metrics of the topology's HTTP API. */
@@ -184,6 +198,10 @@ public final class EmbeddedStack implements AutoCloseable {
         if (cancellations != null) {
             cancellations.close();
             cancellations = null;
+        }
+        if (blobs != null) {
+            blobs.close();
+            blobs = null;
         }
         for (StepModel m : models.values()) {
             m.close();

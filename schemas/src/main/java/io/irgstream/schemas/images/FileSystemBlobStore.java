@@ -63,6 +63,11 @@ public final class FileSystemBlobStore implements BlobStore {
         return "file".equals(uri.getScheme());
     }
 
+    @Override
+    public String toString() {
+        return root.toString();
+    }
+
     private static String extension(String mediaType) {
         return switch (mediaType == null ? "" : mediaType) {
             case "image/png" -> ".png";
