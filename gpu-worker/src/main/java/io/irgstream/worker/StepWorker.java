@@ -283,12 +283,19 @@ public final class StepWorker implements Runnable, AutoCloseable {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            accumulator.drop(partitions);
+            taken(partitions);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            accumulator.drop(partitions);
+            taken(partitions);
+        }
+
+        private void taken(Collection<TopicPartition> partitions) {
+            if (!partitions.isEmpty()) {
+                stats.rebalances.incrementAndGet();
+                accumulator.drop(partitions);
+            }
         }
 
         @Override

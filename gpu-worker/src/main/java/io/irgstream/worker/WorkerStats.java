@@ -18,6 +18,12 @@ public final class WorkerStats {
     final AtomicLong cancelledSkips = new AtomicLong();
     final AtomicLong retries = new AtomicLong();
     final AtomicLong restarts = new AtomicLong();
+    final AtomicLong rebalances = new AtomicLong();
+
+    /** Times the worker's group took partitions from it (revoked or lost in a rebalance). */
+    public long rebalances() {
+        return rebalances.get();
+    }
 
     /** Times the worker re-created its Kafka clients after a fatal client or transaction error. */
     public long restarts() {
@@ -73,6 +79,7 @@ public final class WorkerStats {
         counter(registry, tags, "irg.worker.aborted.batches", "batches whose transaction was aborted and re-read", WorkerStats::abortedBatches);
         counter(registry, tags, "irg.worker.retries", "records sent to a retry tier after a failed attempt", WorkerStats::retries);
         counter(registry, tags, "irg.worker.restarts", "re-creations of the worker's Kafka clients after a fatal error", WorkerStats::restarts);
+        counter(registry, tags, "irg.worker.rebalances", "times the group took partitions from the worker (revoked or lost)", WorkerStats::rebalances);
         counter(registry, tags, "irg.worker.cancelled.skips", "input records skipped because the trajectory was cancelled", WorkerStats::cancelledSkips);
     }
 
@@ -83,6 +90,6 @@ public final class WorkerStats {
     @Override
     public String toString() {
         return "in=" + recordsIn() + " out=" + recordsOut() + " batches=" + batches() + " deadLetters="
-                + deadLetters() + " aborted=" + abortedBatches() + " restarts=" + restarts();
+                + deadLetters() + " aborted=" + abortedBatches() + " restarts=" + restarts() + " rebalances=" + rebalances();
     }
 }

@@ -305,6 +305,57 @@ class StepWorkerIT {
         }
     }
 
+    @Test
+    void shouldDeadLetterAnOversizeOutputWithItsSizeAndTheLimitAndCompleteTheRecordsAroundIt() throws Exception {
+        flaky = inner -> new io.irgstream.model.StepModel() {
+            public Step step() { return Step.THINK; }
+            public io.irgstream.model.ModelInfo info() { return inner.info(); }
+            public List<io.irgstream.model.StepResult> run(List<io.irgstream.model.StepRequest> batch) {
+                return batch.stream().map(r -> r.prompt().contains("verbose")
+                        ? io.irgstream.model.StepResult.text("a very long plan ".repeat(10_000))
+                        : inner.run(List.of(r)).get(0)).toList();
+            }
+            public void close() { }
+        };
+        try (Rig rig = new Rig("oversize", Map.of(WorkerConfig.MAX_BATCH_SIZE, 8, WorkerConfig.MAX_BATCH_WAIT_MS, 300L,
+                "producer.max.request.size", "65536"), 0)) {
+            rig.sendPrompts(2);
+            rig.sendPrompt("verbose-1", "a verbose circle");
+            rig.sendPrompts(2);
+            List<ConsumerRecord<String, byte[]>> thoughts = rig.read(rig.topics.thoughts().name(), 4);
+            assertThat(thoughts).extracting(ConsumerRecord::key).containsExactlyInAnyOrder("t-0", "t-1", "t-2", "t-3");
+            List<ConsumerRecord<String, byte[]>> dls = rig.read(rig.topics.deadLetters().name(), 1);
+            DeadLetter dl = new IrgAvroDeserializer<>(registry.client(), DeadLetter.class)
+                    .deserialize(dls.get(0).topic(), dls.get(0).value());
+            assertThat(dl.getTrajectoryId()).isEqualTo("verbose-1");
+            assertThat(dl.getErrorClass()).isEqualTo(OutputTooLargeException.class.getName());
+            assertThat(dl.getErrorMessage()).containsPattern("is \\d+ bytes, over the limit of 65536 bytes");
+            assertThat(dl.getAttempts()).as("no retry can make it smaller").isEqualTo(1);
+            assertThat(rig.worker.stats().abortedBatches()).as("the transaction was never aborted").isZero();
+            assertThat(rig.worker.stats().restarts()).isZero();
+        } finally {
+            flaky = null;
+        }
+    }
+
+    @Test
+    void shouldFinishABatchLongerThanMaxPollIntervalWithoutARebalanceOrADuplicate() throws Exception {
+        // each batch takes 5 s, more than twice the consumer's 2 s max.poll.interval.ms: the worker keeps polling
+        // (partitions paused) while the model runs, so its group never takes the partition away
+        try (Rig rig = new Rig("slow-batch", Map.of(WorkerConfig.MAX_BATCH_SIZE, 4, WorkerConfig.MAX_BATCH_WAIT_MS, 500L,
+                "consumer.max.poll.interval.ms", "2000"), 5000)) {
+            rig.sendPrompts(6);
+            List<ConsumerRecord<String, byte[]>> thoughts = rig.read(rig.topics.thoughts().name(), 6);
+            assertThat(thoughts).extracting(ConsumerRecord::key).containsExactlyInAnyOrder("t-0", "t-1", "t-2", "t-3", "t-4", "t-5");
+            assertThat(rig.model.batchSizes().stream().mapToInt(Integer::intValue).sum())
+                    .as("each record ran once (no batch ran again after a lost partition)").isEqualTo(6);
+            assertThat(rig.worker.stats().rebalances()).isZero();
+            assertThat(rig.worker.stats().abortedBatches()).isZero();
+            assertThat(rig.worker.stats().restarts()).isZero();
+            assertThat(rig.readFor(rig.topics.thoughts().name(), 3_000)).as("no duplicate committed later").hasSize(6);
+        }
+    }
+
     /** A think worker with a test-double model on its own topics. */
     final class Rig implements AutoCloseable {
         final Topics topics;
@@ -336,7 +387,7 @@ class StepWorkerIT {
         void awaitAssignment() {
             // once a first record has gone through, the worker owns its partition; the warm-up is not counted
             sendPrompt(WARMUP, "warm up");
-            assertThat(readKeys(topics.thoughts().name(), 1, true)).hasSize(1);
+            assertThat(readKeys(topics.thoughts().name(), 1, true, 30_000)).hasSize(1);
             model.batchSizes().clear();
         }
 
@@ -363,17 +414,22 @@ class StepWorkerIT {
         }
 
         List<ConsumerRecord<String, byte[]>> read(String topic, int n) {
-            return readKeys(topic, n, false);
+            return readKeys(topic, n, false, 30_000);
         }
 
-        private List<ConsumerRecord<String, byte[]>> readKeys(String topic, int n, boolean warmupOnly) {
+        /** Every committed record of {@code topic} (but the warm-up) that arrives within {@code ms}. */
+        List<ConsumerRecord<String, byte[]>> readFor(String topic, long ms) {
+            return readKeys(topic, Integer.MAX_VALUE, false, ms);
+        }
+
+        private List<ConsumerRecord<String, byte[]>> readKeys(String topic, int n, boolean warmupOnly, long timeoutMs) {
             Map<String, Object> props = KafkaFixture.consumerProps("reader-" + System.nanoTime());
             props.put("isolation.level", "read_committed");
             props.put("auto.offset.reset", "earliest");
             try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
                 c.subscribe(List.of(topic));
                 List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-                long deadline = System.currentTimeMillis() + 30_000;
+                long deadline = System.currentTimeMillis() + timeoutMs;
                 while (out.size() < n && System.currentTimeMillis() < deadline) {
                     for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
                         String key = new String(r.key(), StandardCharsets.UTF_8);
