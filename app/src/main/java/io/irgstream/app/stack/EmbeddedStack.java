@@ -24,7 +24,6 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,8 +33,8 @@ import java.util.function.Function;
  * The embedded default: one JVM running a real Kafka broker (KRaft, data under {@code <dataDir>/kafka}), a
  * Confluent-compatible schema registry (schemas kept in {@code <dataDir>/registry/schemas.json}), the topics,
  * optionally the trajectory topology with its HTTP API (state in {@code <dataDir>/streams}), and
- * {@code workersPerStep} workers for each of the four steps, each on its own thread with its own consumer and
- * transactional producer, exactly as separate processes would run them.
+ * {@code workersPerStep} workers for each of the four steps, each on its own thread with its own consumer,
+ * transactional producer and model instance, exactly as separate processes would run them.
  *
  * <p>Start order: broker, registry, topics, models, workers. {@link #close()} stops them in reverse order; every
  * worker finishes its open batch first.
@@ -47,7 +46,7 @@ public final class EmbeddedStack implements AutoCloseable {
     private EmbeddedKafkaBroker broker;
     private EmbeddedSchemaRegistry registry;
     private SchemaRegistryClient registryClient;
-    private final Map<Step, StepModel> models = new EnumMap<>(Step.class);
+    private final List<StepModel> models = new ArrayList<>();
     private final List<StepWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private Cancellations cancellations;
@@ -101,9 +100,10 @@ public final class EmbeddedStack implements AutoCloseable {
             ImageStore images = new ImageStore(blobs, b.inlineMaxBytes);
             cancellations = new Cancellations(bootstrapServers(), b.layout.topics());
             for (Step step : b.steps) {
-                StepModel model = b.models.apply(step);
-                models.put(step, model);
                 for (int i = 0; i < b.workersPerStep; i++) {
+                    // Each worker its own model: StepModel need not be thread-safe, and a second worker then adds compute.
+                    StepModel model = b.models.apply(step);
+                    models.add(model);
                     Map<String, Object> props = new HashMap<>(b.workerProps);
                     props.put(WorkerConfig.STEP, step.id());
                     props.put(WorkerConfig.BOOTSTRAP_SERVERS, bootstrapServers());
@@ -203,7 +203,9 @@ public final class EmbeddedStack implements AutoCloseable {
             blobs.close();
             blobs = null;
         }
-        for (StepModel m : models.values()) {
+        java.util.Set<StepModel> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        distinct.addAll(models);
+        for (StepModel m : distinct) {
             m.close();
         }
         models.clear();
@@ -287,7 +289,10 @@ public final class EmbeddedStack implements AutoCloseable {
             return this;
         }
 
-        /** How to get the model of each step (called once per step at start). */
+        /**
+         * How to get a model of each step: called once per worker at start, so each worker thread has its own
+         * instance (a model need not be thread-safe); every instance returned is closed with the stack.
+         */
         public Builder models(Function<Step, StepModel> models) {
             this.models = models;
             return this;
