@@ -6,8 +6,7 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * Native settings every training JVM needs (docs/models.md, Train and Determinism): one OpenBLAS thread, an explicit libtorch thread count,
- * NNPACK off (it produced NaN at batch >= 16 on these machines), oneDNN off (NaN or wrong gradients now and then)
- * unless {@code IRG_TORCH_ONEDNN=true}.
+ * NNPACK off (it produced NaN at batch >= 16 on these machines), oneDNN off unless {@code IRG_TORCH_ONEDNN=true}.
  */
 public final class TorchSetup {
     private static volatile int configuredThreads;
@@ -15,7 +14,7 @@ public final class TorchSetup {
     private TorchSetup() {
     }
 
-    /** Whether training keeps oneDNN on: {@code IRG_TORCH_ONEDNN=true}; off by default (see the class comment). */
+    /** Whether training keeps oneDNN on: only with {@code IRG_TORCH_ONEDNN=true} (see {@link #init}). */
     public static boolean oneDnn() {
         return "true".equalsIgnoreCase(System.getenv("IRG_TORCH_ONEDNN"));
     }
@@ -31,10 +30,10 @@ public final class TorchSetup {
                 // OPENBLAS_NUM_THREADS=1 in the environment does the same; the loader may not expose the call.
             }
             torch.globalContext().setUserEnabledNNPACK(false);
-            // oneDNN's float32 convolutions gave NaN or wrong gradients now and then on these CPUs (AVX-512): training
-            // takes libtorch's own kernels, finite but 5-8x slower for the painters (inference keeps oneDNN and
-            // recomputes a NaN image); IRG_TORCH_ONEDNN=true keeps oneDNN on (the finite-loss guard then restores
-            // the last good weights after a NaN step)
+            // oneDNN's float32 convolutions return NaN now and then on these CPUs (AVX-512); training a fresh module
+            // with it on met NaN at nearly every step (quick draw and refine runs, 2026-12-04), so training takes
+            // libtorch's own kernels: finite, 5-8x slower for the painters. IRG_TORCH_ONEDNN=true keeps oneDNN on
+            // (e.g. fine-tuning a trained painter; the finite-loss guard restores the last good weights after NaN).
             torch.globalContext().setUserEnabledMkldnn(oneDnn());
         }
         if (configuredThreads != threads) {
