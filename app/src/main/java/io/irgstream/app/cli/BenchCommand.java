@@ -34,8 +34,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--models", defaultValue = "${env:IRG_MODELS:-models/shapes}", description = "Model folder.")
     Path modelDir;
 
-    @Option(names = "--out", defaultValue = "bench.json", description = "Where to write the figures (default: ${DEFAULT-VALUE}).")
-    Path outFile;
+    @Option(names = "--out", defaultValue = "bench.json", paramLabel = "FILE|DIR", description = "Where to write the "
+            + "figures: a file ending in .json, or a folder (created if missing) that gets bench.json; checked before "
+            + "the bench starts (default: ${DEFAULT-VALUE}).")
+    Path out;
 
     @Override
     public Integer call() throws Exception {
@@ -43,6 +45,7 @@ public final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--prompts must be at least 1");
         }
         Models.requirePresent(modelDir);
+        Path outFile = benchFile(out); // before minutes of work: a wrong --out fails now
         List<String> prompts = new ArrayList<>();
         List<PromptSpec> specs = PromptSet.heldOut((n + 5) / 6);
         for (int i = 0; i < n; i++) {
@@ -61,5 +64,34 @@ public final class BenchCommand implements Callable<Integer> {
             io.irgstream.app.client.OutputWriter.deleteRecursively(work);
         }
         return 0;
+    }
+
+    /**
+     * The file {@code --out} names: {@code out} itself when it ends in {@code .json} (its folder created if missing),
+     * else {@code out/bench.json} (the folder created if missing). Checks that the file can be written, leaving no file
+     * behind that was not there.
+     *
+     * @throws IllegalArgumentException naming {@code --out} when it cannot be written
+     */
+    static Path benchFile(Path out) {
+        Path file = out.getFileName() != null && out.getFileName().toString().endsWith(".json") && !Files.isDirectory(out)
+                ? out : out.resolve("bench.json");
+        try {
+            Path dir = file.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            if (Files.isDirectory(file)) {
+                throw new IllegalArgumentException("--out " + out + ": " + file + " is a folder");
+            }
+            if (Files.exists(file)) {
+                if (!Files.isWritable(file)) {
+                    throw new IllegalArgumentException("--out " + out + ": " + file + " is not writable");
+                }
+            } else {
+                Files.delete(Files.createFile(file)); // can a file be created there?
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("--out " + out + ": cannot write " + file + ": " + e, e);
+        }
+        return file;
     }
 }
