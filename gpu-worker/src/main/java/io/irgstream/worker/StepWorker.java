@@ -34,7 +34,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * One instance of one IRG step: a transactional consume -> model -> produce loop with dynamic micro-batching. Its
- * loop ({@link #loop}) reads in five lines: the {@link BatchAccumulator} polls until a batch closes, the
+ * loop reads in five lines: the {@link BatchAccumulator} polls until a batch closes, the
  * {@link BatchExecutor} runs it through the step's {@link StepHandler} and model and says what became of each record
  * ({@link Outcome}), the {@link FailureRouter} turns that into output events, retries and dead letters, and the
  * {@link TransactionalCommitter} writes them and commits the input offsets in one transaction. The
@@ -77,6 +77,8 @@ public final class StepWorker implements Runnable, AutoCloseable {
     private final FailureRouter router;
     private final TransactionalCommitter committer;
     private final Supervisor supervisor;
+    /** The one thread that calls the model (its thread is started at the first batch). */
+    private final ExecutorService compute;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private volatile boolean running = true;
@@ -131,25 +133,27 @@ public final class StepWorker implements Runnable, AutoCloseable {
                 topics.deadLetters(), new IrgAvroSerializer<>(registry), stats);
         this.committer = new TransactionalCommitter(config.step().id(), topics.output(), stats);
         this.supervisor = new Supervisor(config, clients, stats, () -> running, stopRequested);
+        this.compute = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "irg-" + config.step().id() + "-" + config.workerId() + "-compute");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
+    /** The worker's counters. */
     public WorkerStats stats() {
         return stats;
     }
 
+    /** The topics the worker reads and writes. */
     public StepTopics topics() {
         return topics;
     }
 
     @Override
     public void run() {
-        ExecutorService compute = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "irg-" + config.step().id() + "-" + config.workerId() + "-compute");
-            t.setDaemon(true);
-            return t;
-        });
         try {
-            supervisor.supervise(life -> runLife(life, compute));
+            supervisor.supervise(this::runLife);
         } finally {
             compute.shutdown();
             consumer = null;
@@ -164,7 +168,7 @@ public final class StepWorker implements Runnable, AutoCloseable {
      * can and the buffer is dropped (nothing in it was committed, so the partitions' next reader, this worker's next
      * life or another instance, reads it again); then the error is thrown to the {@link Supervisor}.
      */
-    private void runLife(Supervisor.Life life, ExecutorService compute) {
+    private void runLife(Supervisor.Life life) {
         Consumer<byte[], byte[]> c = null;
         Producer<byte[], byte[]> producer = null;
         List<KafkaClientMetrics> clientMetrics = new ArrayList<>();
@@ -188,7 +192,7 @@ public final class StepWorker implements Runnable, AutoCloseable {
                     config.step().id(), config.workerId(), topics.inputs(), topics.output(), config.groupId(),
                     config.maxBatchSize(), config.maxBatchWaitMs(), model.info().name(),
                     shortSha(model.info().sha256()), model.info().device());
-            loop(c, producer, life, compute);
+            loop(c, producer, life);
             failed = false;
         } finally {
             if (failed) {
@@ -208,8 +212,7 @@ public final class StepWorker implements Runnable, AutoCloseable {
     }
 
     /** The worker's loop: poll until a batch closes, run it, route its outcomes, commit. */
-    private void loop(Consumer<byte[], byte[]> c, Producer<byte[], byte[]> producer, Supervisor.Life life,
-                      ExecutorService compute) {
+    private void loop(Consumer<byte[], byte[]> c, Producer<byte[], byte[]> producer, Supervisor.Life life) {
         while (running) {
             accumulator.fill(c);
             List<ConsumerRecord<byte[], byte[]>> batch = accumulator.take(!running);
@@ -217,7 +220,7 @@ public final class StepWorker implements Runnable, AutoCloseable {
                 continue;
             }
             ConsumerGroupMetadata group = c.groupMetadata(); // the generation the batch was read in (KIP-447)
-            List<Outcome> outcomes = executeWhilePolling(c, batch, compute);
+            List<Outcome> outcomes = executeWhilePolling(c, batch);
             committer.commit(producer, group, batch, router.route(outcomes));
             life.committed = true;
         }
@@ -230,8 +233,7 @@ public final class StepWorker implements Runnable, AutoCloseable {
      * batch's commit is then refused, and its records are processed by their new owner). A stop request during the
      * batch lets it finish.
      */
-    private List<Outcome> executeWhilePolling(Consumer<byte[], byte[]> c, List<ConsumerRecord<byte[], byte[]>> batch,
-                                              ExecutorService compute) {
+    private List<Outcome> executeWhilePolling(Consumer<byte[], byte[]> c, List<ConsumerRecord<byte[], byte[]>> batch) {
         Future<List<Outcome>> result = compute.submit(() -> executor.execute(batch));
         long keepAliveMs = Math.max(1, Math.min(1000, config.maxPollIntervalMs() / 4));
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.batchTimeoutMs());

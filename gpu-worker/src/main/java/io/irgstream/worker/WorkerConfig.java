@@ -60,7 +60,8 @@ public final class WorkerConfig extends AbstractConfig {
 
     private static final ConfigDef DEF = BlobStoreConfig.define(new ConfigDef(ModelConfig.configDef()))
             .define(STEP, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
-                    ConfigDef.ValidString.in("think", "draw", "reflect", "refine"), Importance.HIGH,
+                    ConfigDef.ValidString.in(java.util.Arrays.stream(Step.values()).map(Step::id).toArray(String[]::new)),
+                    Importance.HIGH,
                     "The IRG step this worker performs: think, draw, reflect or refine.")
             .define(BOOTSTRAP_SERVERS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
                     Importance.HIGH, "Kafka bootstrap servers, host:port[,host:port...].")

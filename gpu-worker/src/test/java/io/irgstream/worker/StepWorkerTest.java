@@ -43,41 +43,19 @@ class StepWorkerTest {
     @TempDir
     Path dir;
 
-    private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+    private static final TopicPartition PROMPTS = new TopicPartition("irg.prompts", 0);
+
+    private final MockConsumer<byte[], byte[]> consumer = feed(new MockConsumer<>("earliest"));
     private final MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(),
             new ByteArraySerializer());
+    private final DeterministicTestModel model = new DeterministicTestModel(Step.THINK, 0);
 
     @Test
     void shouldTurnPolledPromptsIntoThoughtsAndDeadLettersCommittedWithTheirOffsets() throws Exception {
-        TopicPartition prompts = new TopicPartition("irg.prompts", 0);
-        IrgAvroSerializer<PromptSubmitted> ser = new IrgAvroSerializer<>(registry.client());
-        consumer.schedulePollTask(() -> {
-            consumer.rebalance(List.of(prompts));
-            consumer.updateBeginningOffsets(Map.of(prompts, 0L));
-            for (int i = 0; i < 5; i++) {
-                String prompt = i == 2 ? "" : "a circle " + i;
-                PromptSubmitted p = PromptSubmitted.newBuilder().setContext(TrajectoryContext.newBuilder()
-                        .setTrajectoryId("t-" + i).setPrompt(prompt).setSeed(i).setRounds(1)
-                        .setSampler(SamplerParams.newBuilder().build()).setSubmittedAt(Instant.now()).build()).build();
-                consumer.addRecord(new ConsumerRecord<>("irg.prompts", 0, i, ("t-" + i).getBytes(StandardCharsets.UTF_8),
-                        ser.serialize("irg.prompts", p)));
-            }
-        });
-        Map<String, Object> p = new HashMap<>();
-        p.put(WorkerConfig.STEP, "think");
-        p.put(WorkerConfig.BOOTSTRAP_SERVERS, "unused:9092");
-        p.put(WorkerConfig.SCHEMA_REGISTRY_URL, registry.url());
-        p.put(WorkerConfig.WORKER_ID, "think-0");
-        p.put(WorkerConfig.MAX_BATCH_SIZE, 8);
-        DeterministicTestModel model = new DeterministicTestModel(Step.THINK, 0);
-        StepWorker worker = new StepWorker(new WorkerConfig(p), model, registry.client(),
-                new ImageStore(new FileSystemBlobStore(dir), 1024), null, null, new MockClients());
+        StepWorker worker = worker(new MockClients(List.of(consumer), List.of(producer)));
         Thread t = new Thread(worker, "worker-under-test");
         t.start();
-        long deadline = System.currentTimeMillis() + 20_000;
-        while (producer.commitCount() < 1 && System.currentTimeMillis() < deadline) {
-            Thread.sleep(10);
-        }
+        awaitCommit(producer);
         assertThat(worker.stop(Duration.ofSeconds(10))).isTrue();
 
         assertThat(producer.commitCount()).isEqualTo(1);
@@ -89,7 +67,7 @@ class StepWorkerTest {
         assertThat(first.getThought()).startsWith("plan for: a circle 0");
         assertThat(first.getProvenance().getBatchSize()).isEqualTo(4);
         assertThat(producer.consumerGroupOffsetsHistory()).containsExactly(
-                Map.of("dummy.group.id", Map.of(prompts, new OffsetAndMetadata(5))));
+                Map.of("dummy.group.id", Map.of(PROMPTS, new OffsetAndMetadata(5))));
         assertThat(model.batchSizes()).containsExactly(4);
         assertThat(worker.stats().recordsIn()).isEqualTo(5);
         assertThat(worker.stats().recordsOut()).isEqualTo(4);
@@ -98,18 +76,85 @@ class StepWorkerTest {
         assertThat(consumer.closed()).isTrue();
     }
 
-    /** Hands the worker the test's mock clients. */
-    private final class MockClients implements WorkerClients {
+    @Test
+    void shouldRecreateItsClientsAfterAFailedTransactionAndCommitTheBatchOnce() throws Exception {
+        producer.commitTransactionException = new org.apache.kafka.common.errors.TimeoutException("broker away");
+        MockConsumer<byte[], byte[]> second = feed(new MockConsumer<>("earliest"));
+        MockProducer<byte[], byte[]> secondProducer = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        StepWorker worker = worker(new MockClients(List.of(consumer, second), List.of(producer, secondProducer)));
+        Thread t = new Thread(worker, "worker-under-test");
+        t.start();
+        awaitCommit(secondProducer);
+        assertThat(worker.stop(Duration.ofSeconds(10))).isTrue();
+
+        assertThat(producer.transactionAborted()).as("the first transaction").isTrue();
+        assertThat(producer.history()).isEmpty();
+        assertThat(producer.closed() && consumer.closed()).as("the first clients were closed").isTrue();
+        assertThat(secondProducer.history()).hasSize(5);
+        assertThat(secondProducer.commitCount()).isEqualTo(1);
+        assertThat(worker.stats().abortedBatches()).isEqualTo(1);
+        assertThat(worker.stats().restarts()).isEqualTo(1);
+        assertThat(worker.stats().recordsIn()).isEqualTo(5);
+    }
+
+    private StepWorker worker(WorkerClients clients) {
+        Map<String, Object> p = new HashMap<>();
+        p.put(WorkerConfig.STEP, "think");
+        p.put(WorkerConfig.BOOTSTRAP_SERVERS, "unused:9092");
+        p.put(WorkerConfig.SCHEMA_REGISTRY_URL, registry.url());
+        p.put(WorkerConfig.WORKER_ID, "think-0");
+        p.put(WorkerConfig.MAX_BATCH_SIZE, 8);
+        p.put(WorkerConfig.RECOVERY_BACKOFF_MS, 1L);
+        return new StepWorker(new WorkerConfig(p), model, registry.client(),
+                new ImageStore(new FileSystemBlobStore(dir), 1024), null, null, clients);
+    }
+
+    /** {@code c} with a first poll that assigns it irg.prompts-0 holding 5 prompts (the third one empty). */
+    private static MockConsumer<byte[], byte[]> feed(MockConsumer<byte[], byte[]> c) {
+        IrgAvroSerializer<PromptSubmitted> ser = new IrgAvroSerializer<>(registry.client());
+        c.schedulePollTask(() -> {
+            c.rebalance(List.of(PROMPTS));
+            c.updateBeginningOffsets(Map.of(PROMPTS, 0L));
+            for (int i = 0; i < 5; i++) {
+                String prompt = i == 2 ? "" : "a circle " + i;
+                PromptSubmitted p = PromptSubmitted.newBuilder().setContext(TrajectoryContext.newBuilder()
+                        .setTrajectoryId("t-" + i).setPrompt(prompt).setSeed(i).setRounds(1)
+                        .setSampler(SamplerParams.newBuilder().build()).setSubmittedAt(Instant.now()).build()).build();
+                c.addRecord(new ConsumerRecord<>("irg.prompts", 0, i, ("t-" + i).getBytes(StandardCharsets.UTF_8),
+                        ser.serialize("irg.prompts", p)));
+            }
+        });
+        return c;
+    }
+
+    private static void awaitCommit(MockProducer<byte[], byte[]> p) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (p.commitCount() < 1 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+    }
+
+    /** Hands the worker the test's mock clients, one pair per client session, in order. */
+    private static final class MockClients implements WorkerClients {
+        private final java.util.Iterator<MockConsumer<byte[], byte[]>> consumers;
+        private final java.util.Iterator<MockProducer<byte[], byte[]>> producers;
+
+        MockClients(List<MockConsumer<byte[], byte[]>> consumers, List<MockProducer<byte[], byte[]>> producers) {
+            this.consumers = consumers.iterator();
+            this.producers = producers.iterator();
+        }
+
         @Override
         public Consumer<byte[], byte[]> consumer(Map<String, Object> config) {
             assertThat(config).containsEntry("isolation.level", "read_committed").containsEntry("group.instance.id", "think-0");
-            return consumer;
+            return consumers.next();
         }
 
         @Override
         public Producer<byte[], byte[]> producer(Map<String, Object> config) {
             assertThat(config).containsEntry("transactional.id", "irg-think-think-0");
-            return producer;
+            return producers.next();
         }
 
         @Override
