@@ -73,7 +73,9 @@ final class BatchExecutor {
     private final IrgAvroSerializer<SpecificRecord> serializer;
     private final String outputTopic;
     private final Cancellations cancellations;
-    private final long maxRecordBytes;
+    private final long maxRequestSize;
+    /** The largest record the output topic accepts, or 0 when not known. */
+    private volatile long topicMaxMessageBytes;
     private final long splitBudgetMs;
     private final WorkerStats stats;
     private final DistributionSummary batchSizes;
@@ -88,7 +90,8 @@ final class BatchExecutor {
      * @param serializer     the output event serializer
      * @param outputTopic    the step's output topic
      * @param cancellations  cancelled trajectories to skip, or null
-     * @param maxRecordBytes largest record the producer may send ({@code max.request.size})
+     * @param maxRecordBytes largest record the producer may send ({@code max.request.size}); see also
+     *                       {@link #topicMaxMessageBytes(long)}
      * @param splitBudgetMs  how long after a batch's start its one-by-one re-run may start a call
      * @param workerId       this worker's id, for provenance and spans
      * @param stats          counters (cancelled skips)
@@ -108,7 +111,7 @@ final class BatchExecutor {
         this.serializer = serializer;
         this.outputTopic = outputTopic;
         this.cancellations = cancellations;
-        this.maxRecordBytes = maxRecordBytes;
+        this.maxRequestSize = maxRecordBytes;
         this.splitBudgetMs = splitBudgetMs;
         this.workerId = workerId;
         this.stats = stats;
@@ -146,6 +149,15 @@ final class BatchExecutor {
     /** The topic the step writes. */
     String outputTopic() {
         return outputTopic;
+    }
+
+    /**
+     * The output topic's {@code max.message.bytes} (0: unknown), read by the worker at the start of each client
+     * session: an output over it, or over {@code max.request.size}, is dead-lettered instead of failing the
+     * transaction.
+     */
+    void topicMaxMessageBytes(long bytes) {
+        this.topicMaxMessageBytes = bytes;
     }
 
     /** One record on its way through the batch. */
@@ -376,12 +388,16 @@ final class BatchExecutor {
             Span span = span(it, p);
             KafkaTracing.inject(Context.root().with(span), headers);
             span.end();
+            long topicMax = topicMaxMessageBytes;
+            boolean topicBinds = topicMax > 0 && topicMax < maxRequestSize;
+            long limit = topicBinds ? topicMax : maxRequestSize;
             ProducerRecord<byte[], byte[]> out = encode(it, handler.output(it.input, it.result, p, images), headers);
-            if (size(out) > maxRecordBytes) {
+            if (size(out) > limit) {
                 // Too large with its images inline: the same event with every image it writes in the blob store.
                 out = encode(it, handler.output(it.input, it.result, p, blobImages), headers);
-                if (size(out) > maxRecordBytes) {
-                    throw new OutputTooLargeException(outputTopic, size(out), maxRecordBytes);
+                if (size(out) > limit) {
+                    throw new OutputTooLargeException(outputTopic, size(out), limit,
+                            topicBinds ? "max.message.bytes of " + outputTopic : "producer.max.request.size");
                 }
             }
             return new Outcome.Produced(it.record, out);

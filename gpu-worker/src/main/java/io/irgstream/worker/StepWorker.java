@@ -9,6 +9,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
@@ -16,6 +18,8 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -185,6 +189,7 @@ public final class StepWorker implements Runnable, AutoCloseable {
                 return;
             }
             producer.initTransactions();
+            executor.topicMaxMessageBytes(outputTopicMaxMessageBytes());
             List<String> subscription = new ArrayList<>(topics.inputs());
             subscription.addAll(retryTopics);
             c.subscribe(subscription, new Rebalances(c, life));
@@ -270,6 +275,28 @@ public final class StepWorker implements Runnable, AutoCloseable {
             if (paused) {
                 accumulator.resumeAll(c);
             }
+        }
+    }
+
+    /**
+     * The output topic's {@code max.message.bytes}, so that an output the broker would refuse is dead-lettered rather
+     * than failing its batch's transaction again and again; 0 when it cannot be read (then only
+     * {@code max.request.size} is checked).
+     */
+    private long outputTopicMaxMessageBytes() {
+        ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, topics.output());
+        try (Admin admin = clients.admin(config.adminConfig())) {
+            ConfigEntry e = admin.describeConfigs(List.of(topic)).all().get(10, TimeUnit.SECONDS).get(topic)
+                    .get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+            return e == null || e.value() == null ? 0 : Long.parseLong(e.value());
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            return 0;
+        } catch (Exception unknown) {
+            log.warn("{} worker {} could not read the max.message.bytes of {} (outputs are checked against"
+                            + " max.request.size only): {}", config.step().id(), config.workerId(), topics.output(),
+                    oneLine(unknown));
+            return 0;
         }
     }
 

@@ -22,7 +22,7 @@ class FailureKindTest {
         assertThat(FailureKind.of(new ImageIntegrityException("image integrity check failed"))).isEqualTo(FailureKind.BAD_INPUT);
         assertThat(FailureKind.of(new ImageUnavailableException("cannot read", new IOException("disk")))).isEqualTo(FailureKind.TRANSIENT);
         assertThat(FailureKind.of(new ModelOutputException("no verdict"))).isEqualTo(FailureKind.OUTPUT_INVALID);
-        assertThat(FailureKind.of(new OutputTooLargeException("t", 2, 1))).isEqualTo(FailureKind.OUTPUT_TOO_LARGE);
+        assertThat(FailureKind.of(new OutputTooLargeException("t", 2, 1, "producer.max.request.size"))).isEqualTo(FailureKind.OUTPUT_TOO_LARGE);
         assertThat(FailureKind.of(new ModelUnavailableException("429", null, null))).isEqualTo(FailureKind.TRANSIENT);
         assertThat(FailureKind.of(new IOException("blob store"))).isEqualTo(FailureKind.TRANSIENT);
         assertThat(FailureKind.of(new SchemaRegistryException("registry down", 503, 50301, null))).isEqualTo(FailureKind.TRANSIENT);

@@ -78,7 +78,7 @@ class FailureRouterTest {
     @Test
     void shouldDeadLetterAtOnceWithTheSizeAndTheLimitOfAnOversizeOutput() {
         List<ProducerRecord<byte[], byte[]>> routed = router.route(List.of(new Outcome.DeadLetter(input("prompts", 4),
-                new OutputTooLargeException("thoughts", 2_000_000, 1_048_576), FailureKind.OUTPUT_TOO_LARGE)));
+                new OutputTooLargeException("thoughts", 2_000_000, 1_048_576, "producer.max.request.size"), FailureKind.OUTPUT_TOO_LARGE)));
         DeadLetter dl = new IrgAvroDeserializer<>(registry.client(), DeadLetter.class).deserialize("dead", routed.get(0).value());
         assertThat(dl.getAttempts()).isEqualTo(1);
         assertThat(dl.getErrorClass()).isEqualTo(OutputTooLargeException.class.getName());

@@ -152,6 +152,9 @@ class StepWorkerIT {
 
     java.util.function.Function<DeterministicTestModel, io.irgstream.model.StepModel> flaky;
 
+    /** Topic settings of the rig's thoughts topic. */
+    Map<String, String> thoughtsTopicConfig = Map.of();
+
     @Test
     void shouldRetryAFailedRecordWithBackoffWithoutHoldingUpTheRecordsBehindIt() throws Exception {
         java.util.Map<String, Integer> tries = new java.util.concurrent.ConcurrentHashMap<>();
@@ -317,8 +320,10 @@ class StepWorkerIT {
             }
             public void close() { }
         };
-        try (Rig rig = new Rig("oversize", Map.of(WorkerConfig.MAX_BATCH_SIZE, 8, WorkerConfig.MAX_BATCH_WAIT_MS, 300L,
-                "producer.max.request.size", "65536"), 0)) {
+        // the thoughts topic takes records up to 64 KiB (the producer up to its default 16 MiB): the worker reads the
+        // topic's limit and dead-letters the 160 kB plan instead of failing the batch's transaction over and over
+        thoughtsTopicConfig = Map.of("max.message.bytes", "65536");
+        try (Rig rig = new Rig("oversize", Map.of(WorkerConfig.MAX_BATCH_SIZE, 8, WorkerConfig.MAX_BATCH_WAIT_MS, 300L), 0)) {
             rig.sendPrompts(2);
             rig.sendPrompt("verbose-1", "a verbose circle");
             rig.sendPrompts(2);
@@ -329,12 +334,13 @@ class StepWorkerIT {
                     .deserialize(dls.get(0).topic(), dls.get(0).value());
             assertThat(dl.getTrajectoryId()).isEqualTo("verbose-1");
             assertThat(dl.getErrorClass()).isEqualTo(OutputTooLargeException.class.getName());
-            assertThat(dl.getErrorMessage()).containsPattern("is \\d+ bytes, over the limit of 65536 bytes");
+            assertThat(dl.getErrorMessage()).containsPattern("is \\d+ bytes, over the limit of 65536 bytes \\(max.message.bytes of ");
             assertThat(dl.getAttempts()).as("no retry can make it smaller").isEqualTo(1);
             assertThat(rig.worker.stats().abortedBatches()).as("the transaction was never aborted").isZero();
             assertThat(rig.worker.stats().restarts()).isZero();
         } finally {
             flaky = null;
+            thoughtsTopicConfig = Map.of();
         }
     }
 
@@ -369,7 +375,11 @@ class StepWorkerIT {
 
         Rig(String name, Map<String, Object> settings, long delayMs) {
             topics = Topics.withPrefix(KafkaFixture.uniqueTopicPrefix(name));
-            KafkaFixture.createTopics(TopicSpec.of(topics.prompts().name(), 1), TopicSpec.of(topics.thoughts().name(), 1),
+            TopicSpec thoughts = TopicSpec.of(topics.thoughts().name(), 1);
+            for (Map.Entry<String, String> e : thoughtsTopicConfig.entrySet()) {
+                thoughts = thoughts.withConfig(e.getKey(), e.getValue());
+            }
+            KafkaFixture.createTopics(TopicSpec.of(topics.prompts().name(), 1), thoughts,
                     TopicSpec.of(topics.deadLetters().name(), 1), TopicSpec.of(topics.retry("think", 1).name(), 1),
                     TopicSpec.of(topics.retry("think", 2).name(), 1), TopicSpec.of(topics.retry("think", 3).name(), 1));
             Map<String, Object> p = new HashMap<>(settings);
