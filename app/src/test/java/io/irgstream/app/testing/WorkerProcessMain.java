@@ -15,8 +15,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * A step worker with a slow test-double model in its own JVM, so a test can kill it with SIGKILL mid-batch.
- * Args: bootstrap registryUrl topicPrefix step workerId blobDir delayMsPerBatch maxBatchSize [s3Endpoint]. With an
+ * A step worker with a test-double model in its own JVM, so a test can kill it with SIGKILL mid-batch.
+ * Args: bootstrap registryUrl topicPrefix step workerId blobDir model maxBatchSize [s3Endpoint], where model is a
+ * delay per batch in ms ({@link DeterministicTestModel}) or {@code block:N}: a {@link BlockingTestModel} whose N-th
+ * call prints {@value #BATCH_RUNNING} and the batch's trajectory ids (comma-separated) on one line, then blocks. With an
  * {@code s3://bucket/prefix} as blobDir and the endpoint of an S3 server (path-style; credentials from the SDK's
  * default chain, e.g. {@code -Daws.accessKeyId}), every image goes through that store.
  */
