@@ -10,6 +10,7 @@ import io.irgstream.events.DeadLetter;
 import io.irgstream.events.DraftImageProduced;
 import io.irgstream.events.FinalImageProduced;
 import io.irgstream.events.PromptSubmitted;
+import io.irgstream.events.ImageRef;
 import io.irgstream.events.ReflectionProduced;
 import io.irgstream.events.ThoughtProduced;
 import io.irgstream.app.client.TopicReader;
@@ -18,6 +19,10 @@ import io.irgstream.schemas.HttpSchemaRegistryClient;
 import io.irgstream.schemas.SchemaRegistryClient;
 import io.irgstream.schemas.client.Submission;
 import io.irgstream.schemas.client.TrajectoryClient;
+import io.irgstream.schemas.images.BlobStore;
+import io.irgstream.schemas.images.BlobStoreConfig;
+import io.irgstream.schemas.images.ImageStore;
+import io.irgstream.schemas.testing.S3Server;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.Test;
@@ -41,6 +46,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and restarted once; at the end every trajectory has exactly one committed event per step, none lost, none
  * duplicated, no dead letters. Scaled down here ({@code -Dirg.chaos.trajectories}, default 40; the full run,
  * scripts/chaos.sh, uses 200 and records its table in docs/reliability.md).
+ *
+ * <p>The S3 variant runs the same with every image in a real S3 server (s3proxy in this JVM; the workers reach it over
+ * HTTP with credentials from the AWS SDK's default chain) and adds an S3 outage of 1.5 s mid-run: the steps that could
+ * not store or read an image wait on their retry tiers, and still nothing is lost, duplicated or dead-lettered.
  */
 class ChaosIT {
     private static final List<String> STEPS = List.of("think", "draw", "reflect", "refine");
@@ -48,8 +57,22 @@ class ChaosIT {
     @TempDir
     Path dir;
 
+    private S3Server s3;
+
     @Test
     void shouldLoseAndDuplicateNothingUnderWorkerKillsAndABrokerRestart() throws Exception {
+        chaos(null);
+    }
+
+    @Test
+    void s3VariantShouldLoseNothingUnderKillsABrokerRestartAndAnS3Outage() throws Exception {
+        try (S3Server s3 = S3Server.start("irg-chaos")) {
+            chaos(s3);
+        }
+    }
+
+    private void chaos(S3Server s3) throws Exception {
+        this.s3 = s3;
         int n = Integer.getInteger("irg.chaos.trajectories", 40);
         int kills = Integer.getInteger("irg.chaos.kills", 6);
         long seed = Long.getLong("irg.chaos.seed", 7L);
@@ -73,6 +96,7 @@ class ChaosIT {
             int crashedAndRestarted = 0;
             boolean brokerRestarted = false;
             int doneAtBrokerRestart = -1;
+            int doneAtS3Outage = -1;
             Map<String, CollectedTrajectory> done;
             try (TrajectoryWatcher watcher = new TrajectoryWatcher(bootstrap, client, layout.prefix());
                  TrajectoryClient submit = new TrajectoryClient(bootstrap, client, layout.prefix(), "chaos")) {
@@ -102,6 +126,10 @@ class ChaosIT {
                         Thread.sleep(1500);
                         broker.start();
                         brokerRestarted = true;
+                    }
+                    if (s3 != null && doneAtS3Outage < 0 && watcher.doneCount(ids) >= Math.max(1, n / 4)) {
+                        doneAtS3Outage = watcher.doneCount(ids); // images are being written and read right now
+                        s3.outage(Duration.ofMillis(1500));
                     }
                     for (String step : STEPS) {
                         if (!workers.get(step).isAlive()) { // a worker that gave up during the broker outage
@@ -133,7 +161,7 @@ class ChaosIT {
                 }
             }
             double secs = (System.nanoTime() - t0) / 1e9;
-            System.out.printf("%nchaos run (seed %d)%n", seed);
+            System.out.printf("%nchaos run (seed %d%s)%n", seed, s3 == null ? "" : ", images in S3");
             System.out.println("| what | count |");
             System.out.println("|---|---|");
             System.out.printf("| trajectories submitted | %d |%n", n);
@@ -141,6 +169,9 @@ class ChaosIT {
             System.out.printf("| workers that exited on their own and were restarted | %d |%n", crashedAndRestarted);
             System.out.printf("| broker restarts (trajectories finished before it) | %d (%d) |%n", brokerRestarted ? 1 : 0,
                     doneAtBrokerRestart);
+            if (s3 != null) {
+                System.out.printf("| S3 outages of 1.5 s (trajectories finished before it) | 1 (%d) |%n", doneAtS3Outage);
+            }
             System.out.printf("| trajectories completed | %d |%n", done.values().stream().filter(t -> t.lastFinal() != null).count());
             System.out.printf("| committed thoughts / drafts / reflections / finals | %d / %d / %d / %d |%n", sum(thoughts),
                     sum(drafts), sum(reflections), sum(finals));
@@ -164,6 +195,7 @@ class ChaosIT {
             }
             reasons.stream().limit(8).forEach(r -> System.out.println("worker stop reason: " + r));
 
+
             assertThat(killed).isGreaterThanOrEqualTo(Math.min(kills, 5));
             assertThat(brokerRestarted).isTrue();
             assertThat(doneAtBrokerRestart).as("the broker restarted while trajectories were in flight").isLessThan(n);
@@ -172,6 +204,17 @@ class ChaosIT {
             assertThat(sum(deadLetters)).as("dead letters for valid input").isZero();
             assertThat(finals.keySet()).containsExactlyInAnyOrderElementsOf(done.keySet());
             assertThat(restarted).isEqualTo(killed);
+            if (s3 != null) {
+                assertThat(doneAtS3Outage).as("S3 went down while trajectories were in flight").isBetween(0, n - 1);
+                try (BlobStore blobs = new BlobStoreConfig(s3.settings("irg-chaos/run")).open(dir, S3Server.credentials())) {
+                    ImageStore images = new ImageStore(blobs, 0);
+                    for (CollectedTrajectory t : done.values()) {
+                        ImageRef image = t.lastFinal().getImage();
+                        assertThat(image.getUri()).startsWith("s3://irg-chaos/run/");
+                        images.bytes(image); // there, and verified against its sha256
+                    }
+                }
+            }
         }
     }
 
@@ -188,9 +231,16 @@ class ChaosIT {
 
     private Process start(String step, String bootstrap, String registryUrl) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                WorkerProcessMain.class.getName(), bootstrap, registryUrl, "irg.", step, step + "-chaos",
-                dir.resolve("blobs").toString(), "40", "4");
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path")));
+        if (s3 != null) { // the SDK's default chain reads these first
+            cmd.addAll(List.of("-Daws.accessKeyId=" + S3Server.ACCESS_KEY, "-Daws.secretAccessKey=" + S3Server.SECRET_KEY));
+        }
+        cmd.addAll(List.of(WorkerProcessMain.class.getName(), bootstrap, registryUrl, "irg.", step, step + "-chaos",
+                s3 != null ? "s3://irg-chaos/run" : dir.resolve("blobs").toString(), "40", "4"));
+        if (s3 != null) {
+            cmd.add(s3.endpoint());
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(step + "-worker.log").toFile()));
         return pb.start();

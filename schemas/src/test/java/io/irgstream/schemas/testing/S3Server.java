@@ -22,11 +22,13 @@ public final class S3Server implements AutoCloseable {
     public static final String SECRET_KEY = "irg-test-secret";
 
     private final BlobStore store;
-    private final S3Proxy proxy;
+    private final int port;
+    private volatile S3Proxy proxy;
 
     private S3Server(BlobStore store, S3Proxy proxy) {
         this.store = store;
         this.proxy = proxy;
+        this.port = proxy.getPort();
     }
 
     /** Starts a server with the given (empty) buckets. */
@@ -35,9 +37,13 @@ public final class S3Server implements AutoCloseable {
         for (String b : buckets) {
             store.createContainer(b);
         }
-        S3Proxy p = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:0"))
+        return new S3Server(store, serve(store, 0));
+    }
+
+    private static S3Proxy serve(BlobStore store, int port) throws Exception {
+        S3Proxy p = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:" + port))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
-                .jettyMaxThreads(16).build();
+                .jettyMaxThreads(16).stopTimeout(0).build(); // stop at once, open connections or not
         p.start();
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (!"STARTED".equals(p.getState())) {
@@ -46,12 +52,22 @@ public final class S3Server implements AutoCloseable {
             }
             Thread.sleep(10);
         }
-        return new S3Server(store, p);
+        return p;
+    }
+
+    /**
+     * An outage: the server stops listening for {@code down}, then serves the same objects on the same port again
+     * (clients see connection refused meanwhile).
+     */
+    public void outage(java.time.Duration down) throws Exception {
+        proxy.stop();
+        Thread.sleep(down.toMillis());
+        proxy = serve(store, port);
     }
 
     /** @return e.g. {@code http://127.0.0.1:41233} */
     public String endpoint() {
-        return "http://127.0.0.1:" + proxy.getPort();
+        return "http://127.0.0.1:" + port;
     }
 
     /** The server's store, to inspect or edit objects behind the S3 API (e.g. to corrupt one). */
