@@ -1,8 +1,10 @@
 # irg-stream image: the irg CLI (workers, topology, submit) with the shipped models.
 # CPU (default):  docker build -t irg-stream:latest .
-# GPU:            docker build -t irg-stream:gpu --build-arg MAVEN_PROFILES=cuda \
+# GPU:            docker build -f Dockerfile.cuda -t irg-stream:cuda .   (or with the build args below:)
+#                 docker build -t irg-stream:cuda --build-arg MAVEN_PROFILES=cuda \
 #                   --build-arg RUNTIME_IMAGE=nvidia/cuda:13.0.0-cudnn-runtime-ubuntu24.04 .
 #                 (libtorch's CUDA build needs CUDA 13.x, cuDNN 9 and NCCL 2 on the runtime image, plus a JRE.)
+# Kubernetes: deploy/k8s uses irg-stream:latest (CPU steps, topology) and irg-stream:cuda (draw, refine).
 ARG RUNTIME_IMAGE=eclipse-temurin:17-jre
 
 FROM eclipse-temurin:17-jdk AS build
