@@ -4,6 +4,7 @@ import io.irgstream.app.client.CollectedTrajectory;
 import io.irgstream.app.client.TrajectoryWatcher;
 import io.irgstream.app.stack.EmbeddedStack;
 import io.irgstream.app.stack.TopicLayout;
+import io.irgstream.app.testing.InProcessCli;
 import io.irgstream.app.testing.PipelineHarness;
 import io.irgstream.events.DeadLetter;
 import io.irgstream.events.PromptSubmitted;
@@ -109,6 +110,20 @@ class S3StoreIT {
             byte[] served = http.send(HttpRequest.newBuilder(URI.create(api + "/api/images/" + sha)).build(),
                     HttpResponse.BodyHandlers.ofByteArray()).body();
             assertThat(ImageStore.sha256(served)).isEqualTo(sha);
+
+            // ./irg replay reads the images from the same store (--blob-store), each verified: "ok", none TAMPERED
+            InProcessCli.Result replay = InProcessCli.run("replay", ids.get(0), "--bootstrap-servers",
+                    stack.bootstrapServers(), "--schema-registry", stack.registryUrl(), "--topic-prefix", layout.prefix(),
+                    "--data-dir", dir.resolve("client").toString(), "--blob-store", "blob.store.uri=s3://irg-images/dev",
+                    "--blob-store", "blob.store.s3.endpoint=" + s3.endpoint(), "--blob-store", "blob.store.s3.path.style=true");
+            assertThat(replay.exitCode()).as(replay.out() + replay.err()).isZero();
+            assertThat(replay.out().lines().filter(l -> l.startsWith("draw\t") || l.startsWith("refine\t")))
+                    .hasSize(2).allMatch(l -> l.contains("\tok\t"));
+            // without it, replay looks in the local filesystem store and says which image it could not read
+            InProcessCli.Result local = InProcessCli.run("replay", ids.get(0), "--bootstrap-servers",
+                    stack.bootstrapServers(), "--schema-registry", stack.registryUrl(), "--topic-prefix", layout.prefix(),
+                    "--data-dir", dir.resolve("client").toString());
+            assertThat(local.out()).contains("cannot read image", "s3://irg-images/dev/");
         }
     }
 

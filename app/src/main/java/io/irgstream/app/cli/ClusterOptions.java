@@ -1,8 +1,12 @@
 package io.irgstream.app.cli;
 
+import io.irgstream.schemas.images.BlobStore;
+import io.irgstream.schemas.images.BlobStoreConfig;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 
 /** Where the pipeline runs: the embedded default (no --bootstrap-servers) or an external cluster. */
 public final class ClusterOptions {
@@ -25,6 +29,22 @@ public final class ClusterOptions {
     @Option(names = "--models", defaultValue = "${env:IRG_MODELS:-models/shapes}", paramLabel = "DIR",
             description = "Folder with think.pt, draw.pt, reflect.pt and refine.pt (default: $IRG_MODELS, set by ./irg to the repository's models/shapes).")
     Path modelDir;
+
+    @Option(names = "--blob-store", paramLabel = "NAME=VALUE",
+            description = "Where the workers keep large images, as their settings: blob.store.uri=s3://bucket/prefix, "
+                    + "blob.store.s3.endpoint=URL, blob.store.s3.path.style=true, blob.store.s3.region=R (repeatable; "
+                    + "credentials from the AWS SDK's default chain). Default: the filesystem store under --data-dir/blobs.")
+    Map<String, String> blobStore = new HashMap<>();
+
+    /** The blob store {@code --blob-store} names (the filesystem store under {@code --data-dir/blobs} by default). */
+    BlobStore openBlobStore() {
+        for (String k : blobStore.keySet()) {
+            if (!k.startsWith("blob.store.")) {
+                throw new IllegalArgumentException("--blob-store takes blob.store.* settings, not " + k);
+            }
+        }
+        return new BlobStoreConfig(blobStore).open(dataDir.resolve("blobs"));
+    }
 
     boolean external() {
         return bootstrapServers != null;

@@ -54,6 +54,7 @@ public final class DevCommand implements Callable<Integer> {
                 .topology(httpPort).workersPerStep(workersPerStep).models(models);
         // worker settings (docs/configuration.md); blob.store.* reach the topology too
         settings.load().forEach(builder::workerSetting);
+        cluster.blobStore.forEach(builder::workerSetting); // --blob-store: the same settings
         try (EmbeddedStack stack = builder.build().start()) {
             Thread hook = new Thread(() -> {
                 stop.countDown();

@@ -9,7 +9,6 @@ import io.irgstream.app.stack.EmbeddedStack;
 import io.irgstream.events.PromptSubmitted;
 import io.irgstream.schemas.HttpSchemaRegistryClient;
 import io.irgstream.schemas.SchemaRegistryClient;
-import io.irgstream.schemas.images.FileSystemBlobStore;
 import io.irgstream.schemas.images.ImageStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -71,11 +70,13 @@ public final class GenerateCommand implements Callable<Integer> {
         if (cluster.external()) {
             cluster.requireExternal();
             SchemaRegistryClient registry = new HttpSchemaRegistryClient(cluster.schemaRegistry);
-            ImageStore images = new ImageStore(new FileSystemBlobStore(cluster.dataDir.resolve("blobs")), 256 * 1024);
+            ImageStore images = new ImageStore(cluster.openBlobStore(), 256 * 1024);
             return run(cluster.bootstrapServers, registry, cluster.topicPrefix, images, submissions, outw, err);
         }
-        try (EmbeddedStack stack = EmbeddedStack.builder(cluster.dataDir).kafkaPort(0).registryPort(0)
-                .models(backend.loader(cluster.modelDir)).build().start()) {
+        EmbeddedStack.Builder builder = EmbeddedStack.builder(cluster.dataDir).kafkaPort(0).registryPort(0)
+                .models(backend.loader(cluster.modelDir));
+        cluster.blobStore.forEach(builder::workerSetting); // --blob-store: where the workers keep large images
+        try (EmbeddedStack stack = builder.build().start()) {
             return run(stack.bootstrapServers(), stack.registryClient(), stack.layout().prefix(), stack.imageStore(),
                     submissions, outw, err);
         }

@@ -7,7 +7,6 @@ import io.irgstream.model.torch.StepModels;
 import io.irgstream.model.torch.TorchScriptStepModel;
 import io.irgstream.schemas.HttpSchemaRegistryClient;
 import io.irgstream.schemas.SchemaRegistryClient;
-import io.irgstream.schemas.images.FileSystemBlobStore;
 import io.irgstream.schemas.images.ImageStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -66,7 +65,7 @@ public final class RedriveCommand implements Callable<Integer> {
     int batchSize;
 
     @Option(names = "--image-inline-max-bytes", defaultValue = "262144",
-            description = "Larger output images go to the blob store under --data-dir/blobs (the workers' image.inline.max.bytes; default: ${DEFAULT-VALUE}).")
+            description = "Larger output images go to the blob store (--blob-store, else under --data-dir/blobs) (the workers' image.inline.max.bytes; default: ${DEFAULT-VALUE}).")
     int imageInlineMaxBytes;
 
     @Mixin
@@ -109,7 +108,7 @@ public final class RedriveCommand implements Callable<Integer> {
             if (plan.toRedrive().isEmpty()) {
                 return 0;
             }
-            ImageStore images = new ImageStore(new FileSystemBlobStore(cluster.dataDir.resolve("blobs")), imageInlineMaxBytes);
+            ImageStore images = new ImageStore(cluster.openBlobStore(), imageInlineMaxBytes);
             int[] failed = {0};
             List<Redrive.Result> results = Redrive.run(plan, cluster.bootstrapServers, registry, cluster.topicPrefix, m,
                     images, batchSize, workerId(s), r -> {

@@ -3,7 +3,6 @@ package io.irgstream.app.cli;
 import io.irgstream.app.client.CollectedTrajectory;
 import io.irgstream.app.client.Replay;
 import io.irgstream.schemas.HttpSchemaRegistryClient;
-import io.irgstream.schemas.images.FileSystemBlobStore;
 import io.irgstream.schemas.images.ImageStore;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -52,9 +51,9 @@ public final class TrajectoryTopicsOptions {
         return t;
     }
 
-    /** The image store the trajectory's images were written to: the blobs under {@code --data-dir}. */
+    /** The image store the trajectory's images were written to: {@code --blob-store}, else the blobs under {@code --data-dir}. */
     ImageStore images() {
-        return new ImageStore(new FileSystemBlobStore(cluster.dataDir.resolve("blobs")), 0);
+        return new ImageStore(cluster.openBlobStore(), 0);
     }
 
     /**
