@@ -48,7 +48,7 @@ public final class TorchScriptStepModel implements StepModel {
     public static final int CONTRACT_VERSION = 1;
     /** Length of a think/reflect uniforms row. */
     public static final int UNIFORMS = 96;
-    /** Times a flat (single-valued) image from draw or refine is computed again, alone, before it is accepted. */
+    /** Times a batch with a flat (single-valued) draw or refine image is computed again before the image is accepted. */
     public static final int MAX_REDRAWS = 4;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TorchScriptStepModel.class);
 
@@ -235,21 +235,33 @@ public final class TorchScriptStepModel implements StepModel {
     }
 
     /*
-     * Design note: on some CPUs libtorch's float32 oneDNN convolutions now and then return NaN for a whole call, which
-     * the module's uint8 conversion turns into an all-black image (docs/models.md, Determinism; RuntimeDeterminismTest).
-     * It is not reproducible: the same call again gives the model's real output. So an image whose every channel has
-     * one value is computed again, alone, up to MAX_REDRAWS times; a model that really paints a flat image gets it
-     * back after those tries. A row's result depends only on its own request, so this never changes a good result
-     * beyond the batch-size tolerance of the step contract.
+     * Design note: on some CPUs libtorch's float32 oneDNN convolutions now and then return NaN for a whole call or some
+     * rows of it, which the module's uint8 conversion turns into all-black images (docs/models.md, Determinism;
+     * RuntimeDeterminismTest). It is not reproducible: the same call again gives the model's real output. So when an
+     * image has one value in every channel, the same batch is computed again, up to MAX_REDRAWS times, and each flat
+     * row takes its value from the first re-run where it is not flat; a model that really paints a flat image gets it
+     * back after those tries. The re-run is the same batch, not the row alone, so the bytes are the ones the first call
+     * should have given: a result does not depend on whether NaN happened (two runs of one seed stay byte-identical).
      */
     private List<StepResult> redrawFlat(List<StepRequest> sub, Sampling s, List<StepResult> res) {
         List<StepResult> out = new ArrayList<>(res);
-        for (int i = 0; i < out.size(); i++) {
-            for (int t = 1; t <= MAX_REDRAWS && flat(out.get(i).image()); t++) {
-                StepRequest r = sub.get(i);
-                LOG.warn("model {} returned a flat image for trajectory {} (NaN inside the network?); computing it"
-                        + " again alone ({} of {})", info.name(), r.trajectoryId(), t, MAX_REDRAWS);
-                out.set(i, TorchRuntime.get().exclusive(() -> runGroup(List.of(r), s)).get(0));
+        for (int t = 1; t <= MAX_REDRAWS; t++) {
+            List<String> flatRows = new ArrayList<>();
+            for (int i = 0; i < out.size(); i++) {
+                if (flat(out.get(i).image())) {
+                    flatRows.add(sub.get(i).trajectoryId());
+                }
+            }
+            if (flatRows.isEmpty()) {
+                break;
+            }
+            LOG.warn("model {} returned a flat image for trajectories {} (NaN inside the network?); computing the batch"
+                    + " of {} again ({} of {})", info.name(), flatRows, sub.size(), t, MAX_REDRAWS);
+            List<StepResult> again = TorchRuntime.get().exclusive(() -> runGroup(sub, s));
+            for (int i = 0; i < out.size(); i++) {
+                if (flat(out.get(i).image())) {
+                    out.set(i, again.get(i));
+                }
             }
         }
         return out;

@@ -31,8 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <p>The bug this guards: on this CPU (2 threads, AVX-512) draw/refine intermittently returned an all-black image
  * (NaN inside the network, turned into 0 by the uint8 conversion), most often on a module's first call, sometimes
  * later or on another thread; reflect then found nothing in the image. It passed once with oneDNN off
- * ({@code setUserEnabledMkldnn(false)}, 3-5x slower draw at batch 16). The runtime now computes a flat image again,
- * alone ({@link TorchScriptStepModel#MAX_REDRAWS}), which this test checks end to end.
+ * ({@code setUserEnabledMkldnn(false)}, 3-5x slower draw at batch 16). The runtime now computes a batch with a flat
+ * image again ({@link TorchScriptStepModel#MAX_REDRAWS}), which this test checks end to end.
  */
 class RuntimeDeterminismTest {
     private static final Path MODELS = Path.of("..", "models", "shapes");
