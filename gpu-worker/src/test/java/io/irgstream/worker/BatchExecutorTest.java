@@ -7,7 +7,6 @@ import io.irgstream.events.Provenance;
 import io.irgstream.events.SamplerParams;
 import io.irgstream.events.ThoughtProduced;
 import io.irgstream.events.TrajectoryContext;
-import io.irgstream.model.ModelInfo;
 import io.irgstream.model.ModelOutputException;
 import io.irgstream.model.ModelRequestRejectedException;
 import io.irgstream.model.ModelUnavailableException;
@@ -23,6 +22,7 @@ import io.irgstream.schemas.images.FileSystemBlobStore;
 import io.irgstream.schemas.images.ImageStore;
 import io.irgstream.schemas.testing.SchemaRegistryExtension;
 import io.irgstream.worker.images.Png;
+import io.irgstream.worker.testing.DelegatingTestModel;
 import io.irgstream.worker.testing.DeterministicTestModel;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -96,7 +96,7 @@ class BatchExecutorTest {
 
     @Test
     void shouldRetryAReflectionWithoutAVerdictAsInvalidOutputQuotingIt() {
-        StepModel model = new Wrapper(new DeterministicTestModel(Step.REFLECT, 0)) {
+        StepModel model = new DelegatingTestModel(new DeterministicTestModel(Step.REFLECT, 0)) {
             @Override
             public List<StepResult> run(List<StepRequest> batch) {
                 return batch.stream().map(r -> StepResult.text("The image looks fine to me.")).toList();
@@ -128,7 +128,7 @@ class BatchExecutorTest {
 
     @Test
     void shouldDeadLetterAnOversizeOutputWithItsSizeAndTheLimitAndProduceTheRecordsAroundIt() {
-        StepModel model = new Wrapper(new DeterministicTestModel(Step.THINK, 0)) {
+        StepModel model = new DelegatingTestModel(new DeterministicTestModel(Step.THINK, 0)) {
             @Override
             public List<StepResult> run(List<StepRequest> batch) {
                 return batch.stream().map(r -> StepResult.text(r.prompt().contains("huge") ? "x".repeat(200_000)
@@ -150,7 +150,7 @@ class BatchExecutorTest {
 
     @Test
     void shouldPutTheImagesOfAnOutputTooLargeInlineInTheBlobStore() {
-        StepModel model = new Wrapper(new DeterministicTestModel(Step.DRAW, 0)) {
+        StepModel model = new DelegatingTestModel(new DeterministicTestModel(Step.DRAW, 0)) {
             @Override
             public List<StepResult> run(List<StepRequest> batch) {
                 return batch.stream().map(r -> StepResult.image(noise(128, r.stepSeed()))).toList();
@@ -174,7 +174,7 @@ class BatchExecutorTest {
     @Test
     void shouldStopRunningAFailedBatchOneByOneAfterItsBudgetAndRetryTheRest() {
         List<Integer> calls = new ArrayList<>();
-        StepModel model = new Wrapper(new DeterministicTestModel(Step.THINK, 0)) {
+        StepModel model = new DelegatingTestModel(new DeterministicTestModel(Step.THINK, 0)) {
             @Override
             public List<StepResult> run(List<StepRequest> batch) {
                 calls.add(batch.size());
@@ -204,7 +204,7 @@ class BatchExecutorTest {
     @Test
     void shouldKeepTheSuccessesOfAPartialBatchWithoutRunningThemAgain() {
         List<Integer> calls = new ArrayList<>();
-        StepModel model = new Wrapper(new DeterministicTestModel(Step.THINK, 0)) {
+        StepModel model = new DelegatingTestModel(new DeterministicTestModel(Step.THINK, 0)) {
             @Override
             public List<StepResult> run(List<StepRequest> batch) {
                 calls.add(batch.size());
@@ -226,7 +226,7 @@ class BatchExecutorTest {
     @Test
     void shouldDeadLetterAPromptTheThinkModelRejectsWithoutRunningIt() {
         List<String> ran = new ArrayList<>();
-        StepModel model = new Wrapper(new DeterministicTestModel(Step.THINK, 0)) {
+        StepModel model = new DelegatingTestModel(new DeterministicTestModel(Step.THINK, 0)) {
             @Override
             public List<String> rejections(List<String> prompts) {
                 return prompts.stream().map(p -> p.contains("unicorn") ? "no unicorns here" : "").toList();
@@ -356,7 +356,7 @@ class BatchExecutorTest {
 
     /** A model whose requests fail with {@code failure.apply(request)} where not null (the whole call fails). */
     private static StepModel failing(Step step, Function<StepRequest, RuntimeException> failure) {
-        return new Wrapper(new DeterministicTestModel(step, 0)) {
+        return new DelegatingTestModel(new DeterministicTestModel(step, 0)) {
             @Override
             public List<StepResult> run(List<StepRequest> batch) {
                 for (StepRequest r : batch) {
@@ -368,33 +368,5 @@ class BatchExecutorTest {
                 return super.run(batch);
             }
         };
-    }
-
-    /** A test double that delegates to another one; tests override what they change. */
-    private static class Wrapper implements StepModel {
-        private final StepModel inner;
-
-        Wrapper(StepModel inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public Step step() {
-            return inner.step();
-        }
-
-        @Override
-        public ModelInfo info() {
-            return inner.info();
-        }
-
-        @Override
-        public List<StepResult> run(List<StepRequest> batch) {
-            return inner.run(batch);
-        }
-
-        @Override
-        public void close() {
-        }
     }
 }

@@ -1,8 +1,6 @@
 package io.irgstream.worker.testing;
 
-import io.irgstream.model.ModelInfo;
 import io.irgstream.model.Step;
-import io.irgstream.model.StepModel;
 import io.irgstream.model.StepRequest;
 import io.irgstream.model.StepResult;
 
@@ -16,8 +14,7 @@ import java.util.function.Consumer;
  * {@code onBlocked} the trajectory ids of its batch and then blocks until {@link #release()}: a test acts while a batch
  * is provably running (e.g. kills the worker's JVM), not after a sleep it hopes is long enough.
  */
-public final class BlockingTestModel implements StepModel {
-    private final DeterministicTestModel inner;
+public final class BlockingTestModel extends DelegatingTestModel {
     private final int blockOnCall;
     private final Consumer<List<String>> onBlocked;
     private final AtomicInteger calls = new AtomicInteger();
@@ -29,7 +26,7 @@ public final class BlockingTestModel implements StepModel {
      * @param onBlocked   told the trajectory ids of the blocked batch, from the model's thread, before it blocks
      */
     public BlockingTestModel(Step step, int blockOnCall, Consumer<List<String>> onBlocked) {
-        this.inner = new DeterministicTestModel(step, 0);
+        super(new DeterministicTestModel(step, 0));
         this.blockOnCall = blockOnCall;
         this.onBlocked = onBlocked;
     }
@@ -37,16 +34,6 @@ public final class BlockingTestModel implements StepModel {
     /** Lets the blocked call (and any later one) go on. */
     public void release() {
         release.countDown();
-    }
-
-    @Override
-    public Step step() {
-        return inner.step();
-    }
-
-    @Override
-    public ModelInfo info() {
-        return inner.info();
     }
 
     @Override
@@ -60,11 +47,12 @@ public final class BlockingTestModel implements StepModel {
                 throw new IllegalStateException("interrupted while blocked", e);
             }
         }
-        return inner.run(batch);
+        return super.run(batch);
     }
 
     @Override
     public void close() {
         release();
+        super.close();
     }
 }
