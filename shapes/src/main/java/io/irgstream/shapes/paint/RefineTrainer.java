@@ -129,7 +129,6 @@ public final class RefineTrainer extends FlowTrainer {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     void resumedFrom(Map<String, Object> state) {
         if (state.get("config") instanceof Map<?, ?> c && c.get("init") instanceof String s) {
             initFrom = s;

@@ -246,22 +246,21 @@ public final class TorchScriptStepModel implements StepModel {
     private List<StepResult> redrawFlat(List<StepRequest> sub, Sampling s, List<StepResult> res) {
         List<StepResult> out = new ArrayList<>(res);
         for (int t = 1; t <= MAX_REDRAWS; t++) {
-            List<String> flatRows = new ArrayList<>();
+            List<Integer> flatRows = new ArrayList<>();
             for (int i = 0; i < out.size(); i++) {
                 if (flat(out.get(i).image())) {
-                    flatRows.add(sub.get(i).trajectoryId());
+                    flatRows.add(i);
                 }
             }
             if (flatRows.isEmpty()) {
                 break;
             }
             LOG.warn("model {} returned a flat image for trajectories {} (NaN inside the network?); computing the batch"
-                    + " of {} again ({} of {})", info.name(), flatRows, sub.size(), t, MAX_REDRAWS);
+                    + " of {} again ({} of {})", info.name(), flatRows.stream().map(i -> sub.get(i).trajectoryId()).toList(),
+                    sub.size(), t, MAX_REDRAWS);
             List<StepResult> again = TorchRuntime.get().exclusive(() -> runGroup(sub, s));
-            for (int i = 0; i < out.size(); i++) {
-                if (flat(out.get(i).image())) {
-                    out.set(i, again.get(i));
-                }
+            for (int i : flatRows) {
+                out.set(i, again.get(i));
             }
         }
         return out;
