@@ -153,7 +153,7 @@ abstract class FlowTrainer implements StepTrainer {
                 name(), params.count(), hp.batch(), hp.lr(), maxSteps, opts.budget().toSeconds(), opts.effectiveThreads()));
         TensorVector pv = params.vector();
         Adam adam = new Adam(pv, new AdamOptions(hp.lr()));
-        FiniteLossGuard guard = new FiniteLossGuard(params, 50);
+        FiniteLossGuard guard = new FiniteLossGuard(params, 50, opts.log());
         LossWindow window = new LossWindow();
         long lastCkpt = System.nanoTime();
         long windowStart = System.nanoTime();
@@ -224,6 +224,9 @@ abstract class FlowTrainer implements StepTrainer {
         cfg.put("seed", opts.seed());
         cfg.put("trainSeconds", Math.round(priorSeconds + seconds));
         cfg.put("weights", halfExport && !opts.quick() ? "float16 (computed in float32)" : "float32");
+        cfg.put("onednn", guard.switchedOneDnnOff() ? "on, switched off after " + FiniteLossGuard.ONEDNN_OFF_AFTER
+                + " non-finite steps in a row" : org.bytedeco.pytorch.global.torch.globalContext().userEnabledMkldnn() ? "on" : "off");
+        cfg.put("guard_restores", guard.restores());
         return new TrainResult(out, window.first(), window.last(), step, seconds, cfg);
     }
 

@@ -130,7 +130,7 @@ public abstract class ScriptTrainer implements StepTrainer {
         double peak = peakLr(opts.quick());
         opts.log().accept(name + ": " + describe(params, done, maxSteps));
         Adam opt = new Adam(params.vector(), new AdamOptions(peak));
-        FiniteLossGuard guard = new FiniteLossGuard(params, 100);
+        FiniteLossGuard guard = new FiniteLossGuard(params, 100, opts.log());
         Random rnd = new Random(opts.seed() * seedFactor + done);
         LossWindow window = new LossWindow();
         int logEvery = opts.quick() ? 10 : 100;

@@ -6,7 +6,13 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * Native settings every training JVM needs (docs/models.md, Train and Determinism): one OpenBLAS thread, an explicit libtorch thread count,
- * NNPACK off (it produced NaN at batch >= 16 on these machines), oneDNN off unless {@code IRG_TORCH_ONEDNN=true}.
+ * NNPACK off (it produced NaN at batch >= 16 on these machines), oneDNN on unless {@code IRG_TORCH_ONEDNN=false}.
+ *
+ * <p>Design note: oneDNN makes the painters' convolutions 3-8x faster on these CPUs, and on some hosts its float32
+ * convolutions return NaN now and then (docs/models.md, Determinism). Training therefore keeps it on and relies on the
+ * {@link FiniteLossGuard}: a non-finite step is skipped and the last good weights restored, and a run that meets
+ * {@link FiniteLossGuard#ONEDNN_OFF_AFTER} non-finite steps in a row switches oneDNN off for the rest of the JVM
+ * (finite, slower) and says so in its log.
  */
 public final class TorchSetup {
     private static volatile int configuredThreads;
@@ -14,9 +20,9 @@ public final class TorchSetup {
     private TorchSetup() {
     }
 
-    /** Whether training keeps oneDNN on: only with {@code IRG_TORCH_ONEDNN=true} (see {@link #init}). */
+    /** Whether training starts with oneDNN on: unless {@code IRG_TORCH_ONEDNN=false} (see {@link #init}). */
     public static boolean oneDnn() {
-        return "true".equalsIgnoreCase(System.getenv("IRG_TORCH_ONEDNN"));
+        return !"false".equalsIgnoreCase(System.getenv("IRG_TORCH_ONEDNN"));
     }
 
     /** Loads the natives once and applies the settings; later calls only change the thread count. */
@@ -30,10 +36,6 @@ public final class TorchSetup {
                 // OPENBLAS_NUM_THREADS=1 in the environment does the same; the loader may not expose the call.
             }
             torch.globalContext().setUserEnabledNNPACK(false);
-            // oneDNN's float32 convolutions return NaN now and then on these CPUs (AVX-512); training a fresh module
-            // with it on met NaN at nearly every step (quick draw and refine runs, 2026-12-04), so training takes
-            // libtorch's own kernels: finite, 5-8x slower for the painters. IRG_TORCH_ONEDNN=true keeps oneDNN on
-            // (e.g. fine-tuning a trained painter; the finite-loss guard restores the last good weights after NaN).
             torch.globalContext().setUserEnabledMkldnn(oneDnn());
         }
         if (configuredThreads != threads) {

@@ -89,6 +89,7 @@ public final class Training {
      * no-think {@value #NO_THINK_SHARE}, reflect 0.15, refine 0.25), then updates the manifest.
      */
     public static Map<Step, TrainResult> run(Set<Step> steps, boolean noThink, TrainOptions opts) {
+        Instant started = Instant.now();
         Set<Step> chosen = steps.isEmpty() ? EnumSet.noneOf(Step.class) : EnumSet.copyOf(steps);
         Map<Step, Double> share = Map.of(Step.THINK, 0.15, Step.DRAW, 0.45, Step.REFLECT, 0.15, Step.REFINE, 0.25);
         double total = chosen.stream().mapToDouble(share::get).sum() + (noThink ? NO_THINK_SHARE : 0);
@@ -109,7 +110,41 @@ public final class Training {
             results.put(s, r);
             updateManifest(opts.outDir(), s, r, null);
         }
+        recordRun(opts, chosen, noThink, started);
         return results;
+    }
+
+    /**
+     * Records the run as a whole under the manifest's {@code training_run}: what it trained, its budget, when it
+     * started and ended and its wall time (the figure "all models in at most N minutes" is read from).
+     */
+    private static void recordRun(TrainOptions opts, Set<Step> chosen, boolean noThink, Instant started) {
+        Instant ended = Instant.now();
+        Map<String, Object> run = new LinkedHashMap<>();
+        List<String> trained = new ArrayList<>();
+        for (Step s : List.of(Step.THINK, Step.DRAW, Step.REFLECT, Step.REFINE)) {
+            if (chosen.contains(s)) {
+                trained.add(s.id());
+            }
+        }
+        if (noThink) {
+            trained.add(NO_THINK);
+        }
+        run.put("trained", trained);
+        run.put("budget_minutes", opts.budget().toSeconds() / 60.0);
+        run.put("started", started.toString());
+        run.put("ended", ended.toString());
+        run.put("wall_seconds", Duration.between(started, ended).toSeconds());
+        run.put("threads", opts.effectiveThreads());
+        run.put("cpus", Runtime.getRuntime().availableProcessors());
+        run.put("quick", opts.quick());
+        run.put("seed", opts.seed());
+        Map<String, Object> manifest = readManifest(opts.outDir());
+        manifest.put("training_run", run);
+        writeManifest(opts.outDir(), manifest);
+        opts.log().accept(String.format(java.util.Locale.ROOT, "trained %s in %d min %d s (budget %.0f min)",
+                String.join(", ", trained), Duration.between(started, ended).toMinutes(),
+                Duration.between(started, ended).toSecondsPart(), opts.budget().toSeconds() / 60.0));
     }
 
     private static TrainOptions budgeted(TrainOptions opts, long nanos) {

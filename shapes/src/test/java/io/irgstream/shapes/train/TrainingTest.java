@@ -47,6 +47,13 @@ class TrainingTest {
             assertThat(e.get("contract_version").asInt()).isEqualTo(1);
             assertThat(e.get("training").get("steps").asLong()).isPositive();
         }
+        JsonNode run = m.get("training_run");
+        assertThat(run.get("trained")).extracting(JsonNode::asText)
+                .containsExactly("think", "draw", "reflect", "refine", "nothink");
+        assertThat(run.get("wall_seconds").asLong()).isNotNegative();
+        assertThat(java.time.Instant.parse(run.get("ended").asText()))
+                .isAfterOrEqualTo(java.time.Instant.parse(run.get("started").asText()));
+        assertThat(m.get("models").get("draw").get("training").get("onednn").asText()).isIn("on", "off");
     }
 
     @Test
