@@ -6,6 +6,7 @@ import org.bytedeco.pytorch.QualifiedName;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 
@@ -36,6 +37,9 @@ public final class ThinkModule {
      * {@code satisfies}, with drawing slack) accepts; later tries read other uniforms, at temperature >= 0.3.
      */
     public static final int TRIES = 4;
+    /** Each layer's parameters ({@code l<i>_<name>}), in the order {@code block} takes them. */
+    static final List<String> LAYER_PARAMS = List.of("ln1w", "ln1b", "wqkv", "bqkv", "wo", "bo", "ln2w", "ln2b", "w1",
+            "b1", "w2", "b2");
 
     private ThinkModule() {
     }
@@ -77,6 +81,65 @@ public final class ThinkModule {
         m.register_buffer("grammar", Tensors.floats(grammar(), 11, v));
         m.define(source(cfg));
         return m;
+    }
+
+    /**
+     * Stores the module's parameters in float16 (its code reads them through {@code weights()}, in float32): half the
+     * file size, measured to keep its plans valid (docs/models.md). Buffers (grammar masks, number values) stay float32.
+     */
+    public static void storeHalf(JitModule m) {
+        io.irgstream.shapes.train.ModuleParams p = io.irgstream.shapes.train.ModuleParams.of(m);
+        for (int i = 0; i < p.names().size(); i++) {
+            m.register_parameter(p.names().get(i), p.tensors().get(i).detach().to(torch.ScalarType.Half), false);
+        }
+    }
+
+    /**
+     * Re-exports a think module: the current module source ({@link Config#FULL}) with the weights of {@code from},
+     * stored in float16 ({@link #storeHalf}), saved to {@code to} through a temporary file. Reads the file back and
+     * checks every parameter against the source's within float16 rounding.
+     *
+     * @return the largest absolute change of a weight (float16 rounding)
+     * @throws IllegalStateException when a saved weight differs from the source's by more than float16 rounding
+     */
+    public static double reexport(Path from, Path to) {
+        Path tmp = to.resolveSibling(to.getFileName() + ".tmp");
+        JitModule src = torch.load(from.toString());
+        JitModule fresh = create(Config.FULL, 1);
+        try {
+            io.irgstream.shapes.reflect.Weights.copy(src, fresh);
+            storeHalf(fresh);
+            fresh.save(tmp.toString());
+        } finally {
+            fresh.close();
+        }
+        JitModule back = torch.load(tmp.toString());
+        double worst = 0;
+        try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+            io.irgstream.shapes.train.ModuleParams a = io.irgstream.shapes.train.ModuleParams.of(src);
+            io.irgstream.shapes.train.ModuleParams b = io.irgstream.shapes.train.ModuleParams.of(back);
+            for (int i = 0; i < a.tensors().size(); i++) {
+                Tensor x = a.tensors().get(i).detach().to(torch.ScalarType.Float);
+                Tensor y = b.tensors().get(i).detach().to(torch.ScalarType.Float);
+                double diff = x.sub(y).abs().max().item_double();
+                double bound = x.abs().max().item_double() / 1024.0 + 1e-7;
+                if (!(diff <= bound)) {
+                    throw new IllegalStateException("parameter " + a.names().get(i) + " changed by " + diff
+                            + " in the re-export (float16 rounding allows " + bound + ")");
+                }
+                worst = Math.max(worst, diff);
+            }
+        } finally {
+            back.close();
+            src.close();
+        }
+        try {
+            java.nio.file.Files.move(tmp, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot move " + tmp + " to " + to, e);
+        }
+        return worst;
     }
 
     private static void param(JitModule m, String name, float[] data, long... shape) {
@@ -142,22 +205,20 @@ public final class ThinkModule {
         }
         StringBuilder layers = new StringBuilder();
         StringBuilder cached = new StringBuilder();
+        StringBuilder weights = new StringBuilder("    return [self.tok_emb.float(), self.pos_emb.float(), self.wnum.float(),"
+                + " self.lnf_w.float(), self.lnf_b.float()");
         for (int l = 0; l < cfg.layers(); l++) {
-            String p = "self.l" + l + "_";
+            StringBuilder args = new StringBuilder();
+            for (int i = 0; i < LAYER_PARAMS.size(); i++) {
+                args.append(", W[").append(5 + l * LAYER_PARAMS.size() + i).append(']');
+                weights.append(", self.l").append(l).append('_').append(LAYER_PARAMS.get(i)).append(".float()");
+            }
             cached.append("    x, k, v = self.block_cached(x, mask, ks[").append(l).append("], vs[").append(l)
-                    .append("], ").append(p).append("ln1w, ").append(p).append("ln1b, ").append(p).append("wqkv, ")
-                    .append(p).append("bqkv, ").append(p).append("wo, ").append(p).append("bo, ").append(p)
-                    .append("ln2w, ").append(p).append("ln2b, ").append(p).append("w1, ").append(p).append("b1, ")
-                    .append(p).append("w2, ").append(p).append("b2)\n")
+                    .append(']').append(args).append(")\n")
                     .append("    ks[").append(l).append("] = k\n    vs[").append(l).append("] = v\n");
+            layers.append("    x = self.block(x, mask").append(args).append(")\n");
         }
-        for (int l = 0; l < cfg.layers(); l++) {
-            String p = "self.l" + l + "_";
-            layers.append("    x = self.block(x, mask, ").append(p).append("ln1w, ").append(p).append("ln1b, ")
-                    .append(p).append("wqkv, ").append(p).append("bqkv, ").append(p).append("wo, ").append(p)
-                    .append("bo, ").append(p).append("ln2w, ").append(p).append("ln2b, ").append(p).append("w1, ")
-                    .append(p).append("b1, ").append(p).append("w2, ").append(p).append("b2)\n");
-        }
+        weights.append("]\n");
         return """
                 def contract_version(self) -> int:
                     return 1
@@ -183,18 +244,24 @@ public final class ThinkModule {
                     h = torch.layer_norm(x, [D], ln2w, ln2b, 1e-5)
                     h = torch.relu(torch.matmul(h, w1) + b1)
                     return x + torch.matmul(h, w2) + b2
+                # The parameters in float32, in the order the code below indexes them: tok_emb, pos_emb, wnum, lnf_w,
+                # lnf_b, then each layer's twelve. The shipped file stores them in float16; think() converts them once
+                # per call (while training they are float32 and .float() returns them as they are).
+                def weights(self) -> List[Tensor]:
+                %WEIGHTS%
                 def logits(self, tokens: Tensor) -> Tensor:
+                    W = self.weights()
                     B = tokens.size(0)
                     L = tokens.size(1)
-                    D = self.tok_emb.size(1)
+                    D = W[0].size(1)
                     flat = tokens.reshape(-1)
-                    x = self.tok_emb.index_select(0, flat).reshape(B, L, D)
-                    x = x + self.pos_emb[0:L].unsqueeze(0)
-                    x = x + self.numv.index_select(0, flat).reshape(B, L, 1) * self.wnum
+                    x = W[0].index_select(0, flat).reshape(B, L, D)
+                    x = x + W[1][0:L].unsqueeze(0)
+                    x = x + self.numv.index_select(0, flat).reshape(B, L, 1) * W[2]
                     mask = torch.triu(torch.ones([L, L], device=tokens.device), 1) * -1e9
                 %LAYERS%
-                    x = torch.layer_norm(x, [D], self.lnf_w, self.lnf_b, 1e-5)
-                    return torch.matmul(x, self.tok_emb.t())
+                    x = torch.layer_norm(x, [D], W[3], W[4], 1e-5)
+                    return torch.matmul(x, W[0].t())
                 def block_cached(self, x: Tensor, mask: Tensor, kc: Tensor, vc: Tensor, ln1w: Tensor, ln1b: Tensor, wqkv: Tensor, bqkv: Tensor, wo: Tensor, bo: Tensor, ln2w: Tensor, ln2b: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
                     B = x.size(0)
                     L = x.size(1)
@@ -215,18 +282,18 @@ public final class ThinkModule {
                     return x + torch.matmul(h, w2) + b2, k, v
                 # Logits of the last position for new tokens at positions start.. given the keys and values of the
                 # earlier positions (ks, vs per layer, updated in place): decoding reads each token once.
-                def logits_cached(self, tokens: Tensor, start: int, ks: List[Tensor], vs: List[Tensor]) -> Tensor:
+                def logits_cached(self, tokens: Tensor, start: int, ks: List[Tensor], vs: List[Tensor], W: List[Tensor]) -> Tensor:
                     B = tokens.size(0)
                     L = tokens.size(1)
-                    D = self.tok_emb.size(1)
+                    D = W[0].size(1)
                     flat = tokens.reshape(-1)
-                    x = self.tok_emb.index_select(0, flat).reshape(B, L, D)
-                    x = x + self.pos_emb[start:start + L].unsqueeze(0)
-                    x = x + self.numv.index_select(0, flat).reshape(B, L, 1) * self.wnum
+                    x = W[0].index_select(0, flat).reshape(B, L, D)
+                    x = x + W[1][start:start + L].unsqueeze(0)
+                    x = x + self.numv.index_select(0, flat).reshape(B, L, 1) * W[2]
                     mask = torch.triu(torch.ones([L, start + L], device=tokens.device), start + 1) * -1e9
                 %CACHED%
-                    x = torch.layer_norm(x[:, L - 1:L], [D], self.lnf_w, self.lnf_b, 1e-5)
-                    return torch.matmul(x, self.tok_emb.t())[0, 0]
+                    x = torch.layer_norm(x[:, L - 1:L], [D], W[3], W[4], 1e-5)
+                    return torch.matmul(x, W[0].t())[0, 0]
                 def loss(self, tokens: Tensor, targets: Tensor, weights: Tensor) -> Tensor:
                     lp = torch.log_softmax(self.logits(tokens), -1)
                     nll = -lp.gather(2, targets.unsqueeze(2)).squeeze(2)
@@ -241,13 +308,13 @@ public final class ThinkModule {
                                 out.append(%UNK%)
                     out.append(%SEP%)
                     return out
-                def decode(self, prompt: str, ids: Dict[str, int], voc: List[str], uniforms: Tensor, b: int, offset: int, temperature: float) -> str:
+                def decode(self, prompt: str, ids: Dict[str, int], voc: List[str], uniforms: Tensor, b: int, offset: int, temperature: float, W: List[Tensor]) -> str:
                     semi = ids[";"]
                     seq = self.encode_prompt(prompt, ids)
                     words: List[str] = []
                     state = 0
                     nobj = 0
-                    D = self.tok_emb.size(1)
+                    D = W[0].size(1)
                     hd = D // %HEADS%
                     ks: List[Tensor] = []
                     vs: List[Tensor] = []
@@ -257,7 +324,7 @@ public final class ThinkModule {
                     fed = 0
                     for t in range(%MAXPLAN% + 1):
                         x = torch.tensor([seq[fed:]], device=uniforms.device)
-                        lg = self.logits_cached(x, fed, ks, vs)
+                        lg = self.logits_cached(x, fed, ks, vs, W)
                         fed = len(seq)
                         row = state
                         if state == 9 and nobj == 4:
@@ -297,9 +364,10 @@ public final class ThinkModule {
                     ids: Dict[str, int] = {}
                     for i in range(len(voc)):
                         ids[voc[i]] = i
+                    W = self.weights()
                     out: List[str] = []
                     for b in range(len(prompts)):
-                        text = self.decode(prompts[b], ids, voc, uniforms, b, 0, temperature)
+                        text = self.decode(prompts[b], ids, voc, uniforms, b, 0, temperature, W)
                         phrases, relations, problem = self.parse_prompt(prompts[b])
                         if len(problem) == 0:
                             attempt = 1
@@ -307,7 +375,7 @@ public final class ThinkModule {
                                 t2 = temperature
                                 if t2 < 0.3:
                                     t2 = 0.3
-                                cand = self.decode(prompts[b], ids, voc, uniforms, b, 29 * attempt, t2)
+                                cand = self.decode(prompts[b], ids, voc, uniforms, b, 29 * attempt, t2, W)
                                 if self.plan_ok(phrases, relations, cand):
                                     text = cand
                                 attempt += 1
@@ -323,6 +391,7 @@ public final class ThinkModule {
                 """.replace("%VOCAB%", vocab).replace("%HEADS%", Integer.toString(cfg.heads()))
                 .replace("%LAYERS%\n", layers.toString())
                 .replace("%CACHED%\n", cached.toString())
+                .replace("%WEIGHTS%\n", weights.toString())
                 .replace("%NLAYERS%", Integer.toString(cfg.layers()))
                 .replace("%BOS%", Integer.toString(ThinkVocab.BOS)).replace("%SEP%", Integer.toString(ThinkVocab.SEP))
                 .replace("%UNK%", Integer.toString(ThinkVocab.UNK)).replace("%EOS%", Integer.toString(ThinkVocab.EOS))

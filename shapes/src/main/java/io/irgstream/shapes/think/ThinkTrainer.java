@@ -81,10 +81,24 @@ public final class ThinkTrainer extends ScriptTrainer {
                 validity(m, 120, 0.3, 99, 1));
     }
 
+    /** Full runs write the weights in float16 ({@link ThinkModule#storeHalf}); quick runs in float32. */
+    @Override
+    protected JitModule forExport(JitModule trained, TrainOptions opts) {
+        if (opts.quick()) {
+            return trained;
+        }
+        JitModule fresh = ThinkModule.create(cfg, opts.seed());
+        io.irgstream.shapes.reflect.Weights.copy(trained, fresh);
+        ThinkModule.storeHalf(fresh);
+        return fresh;
+    }
+
+    /** Measures the file as written (float16 weights in full runs), not the module in training. */
     @Override
     protected TrainResult finish(TrainOptions opts, Trained run) {
-        lastValidity = validity(run.module(), opts.quick() ? 12 : 500, 0.3, 12345, ThinkModule.TRIES);
-        double firstSample = validity(run.module(), opts.quick() ? 12 : 500, 0.3, 12345, 1);
+        JitModule saved = org.bytedeco.pytorch.global.torch.load(run.modelPath().toString());
+        lastValidity = validity(saved, opts.quick() ? 12 : 500, 0.3, 12345, ThinkModule.TRIES);
+        double firstSample = validity(saved, opts.quick() ? 12 : 500, 0.3, 12345, 1);
         double secs = run.seconds();
         opts.log().accept(String.format("think: wrote %s after %d steps (%.0f s), loss %.4f -> %.4f, validity at"
                 + " T=0.3 %.3f (first sample %.3f)", run.modelPath(), run.steps(), secs, run.firstLoss(), run.lastLoss(),
@@ -100,6 +114,7 @@ public final class ThinkTrainer extends ScriptTrainer {
         config.put("seed", opts.seed());
         config.put("validity_t0.3", lastValidity);
         config.put("validity_first_sample_t0.3", firstSample);
+        config.put("weights", opts.quick() ? "float32" : "float16 (computed in float32)");
         return run.result(secs, config);
     }
 

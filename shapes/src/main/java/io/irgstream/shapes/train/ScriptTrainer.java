@@ -73,6 +73,11 @@ public abstract class ScriptTrainer implements StepTrainer {
     /** What a checkpoint's progress line says after {@code "checkpoint at step N, "}. */
     protected abstract String checkpointNote(JitModule module);
 
+    /** The module to write as the step's file (the trained one unless a trainer stores it differently). */
+    protected JitModule forExport(JitModule trained, TrainOptions opts) {
+        return trained;
+    }
+
     /** The {@code String.format} pattern of the training speed in progress lines. */
     protected String rateFormat() {
         return "%.1f";
@@ -183,7 +188,7 @@ public abstract class ScriptTrainer implements StepTrainer {
             saveCheckpoint(m, ckpt, stateFile, step);
         }
         Path out = opts.outDir().resolve(name + ".pt");
-        m.save(out.toString());
+        forExport(m, opts).save(out.toString());
         return finish(opts, new Trained(m, params, out, step, window.first(), window.last(), t0));
     }
 

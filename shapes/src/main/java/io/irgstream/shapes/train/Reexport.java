@@ -1,11 +1,13 @@
-package io.irgstream.shapes.reflect;
+package io.irgstream.shapes.train;
 
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.irgstream.model.torch.TorchScriptStepModel;
-import io.irgstream.shapes.train.TorchSetup;
+import io.irgstream.model.Step;
+import io.irgstream.shapes.reflect.ReflectModule;
+import io.irgstream.shapes.think.ThinkModule;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,45 +19,53 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Re-exports a reflect module after a change of its TorchScript code ({@code reflect_logic.py} or the prompt grammar):
- * the current source with the detector weights of a saved module, unchanged ({@link ReflectModule#reexport}), and the
- * change recorded in the folder's {@code manifest.json} under {@code models.reflect}: new sha256 and size, and
- * {@code reexport} (when, why, from which file and sha256, weights unchanged); the training entry stays.
+ * Re-exports a think or reflect module after a change of its TorchScript code (decoding, {@code reflect_logic.py},
+ * the prompt grammar) or of how its weights are stored: the current source with the weights of a saved module
+ * (reflect: unchanged, {@link ReflectModule#reexport}; think: stored in float16, {@link ThinkModule#reexport}), and
+ * the change recorded in the folder's {@code manifest.json} under {@code models.<step>}: new sha256 and size, and
+ * {@code reexport} (when, why, from which file and sha256, what happened to the weights); the training entry stays.
  *
  * <pre>
- * java -cp ... io.irgstream.shapes.reflect.ReflectReexport [--from FILE] [--out DIR] --why "what changed"
+ * java -cp ... io.irgstream.shapes.train.Reexport --step think|reflect [--from FILE] [--out DIR] --why "what changed"
  * </pre>
- * {@code --from} defaults to {@code <out>/reflect.pt}, {@code --out} to {@code models/shapes}.
+ * {@code --from} defaults to {@code <out>/<step>.pt}, {@code --out} to {@code models/shapes}.
  */
-public final class ReflectReexport {
+public final class Reexport {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Two-space indents and {@code "key": value}, as the committed manifest is written. */
     private static final DefaultPrettyPrinter PRETTY = new DefaultPrettyPrinter(Separators.createDefaultInstance()
             .withObjectFieldValueSpacing(Separators.Spacing.AFTER))
             .withArrayIndenter(DefaultIndenter.SYSTEM_LINEFEED_INSTANCE);
 
-    private ReflectReexport() {
+    private Reexport() {
     }
 
     /**
-     * Re-exports {@code from} to {@code outDir/reflect.pt} and records it in {@code outDir/manifest.json}.
+     * Re-exports {@code from} to {@code outDir/<step>.pt} and records it in {@code outDir/manifest.json}.
      *
      * @return the manifest's new {@code reexport} entry
      */
     @SuppressWarnings("unchecked")
-    public static Map<String, Object> run(Path from, Path outDir, String why) {
+    public static Map<String, Object> run(Step step, Path from, Path outDir, String why) {
         if (!Files.isRegularFile(from)) {
-            throw new IllegalArgumentException("no reflect module " + from + " to re-export");
+            throw new IllegalArgumentException("no " + step.id() + " module " + from + " to re-export");
         }
         String fromSha = TorchScriptStepModel.sha256(from);
-        Path to = outDir.resolve("reflect.pt");
-        long params = ReflectModule.reexport(from, to);
+        Path to = outDir.resolve(step.id() + ".pt");
+        String weights = switch (step) {
+            case REFLECT -> "unchanged: " + ReflectModule.reexport(from, to)
+                    + " detector parameters copied by name and checked equal after saving";
+            case THINK -> String.format(java.util.Locale.ROOT, "stored in float16 (computed in float32): every"
+                    + " parameter copied by name, largest change %.2e (float16 rounding)", ThinkModule.reexport(from, to));
+            default -> throw new IllegalArgumentException("only think and reflect are re-exported this way, not "
+                    + step.id());
+        };
         Map<String, Object> manifest = read(outDir);
         Map<String, Object> models = (Map<String, Object>) manifest.computeIfAbsent("models",
                 k -> new LinkedHashMap<String, Object>());
-        Map<String, Object> old = (Map<String, Object>) models.get("reflect");
+        Map<String, Object> old = (Map<String, Object>) models.get(step.id());
         Map<String, Object> entry = new LinkedHashMap<>();
-        entry.put("file", "reflect.pt");
+        entry.put("file", step.id() + ".pt");
         entry.put("sha256", TorchScriptStepModel.sha256(to));
         entry.put("contract_version", TorchScriptStepModel.CONTRACT_VERSION);
         try {
@@ -75,12 +85,12 @@ public final class ReflectReexport {
         re.put("why", why);
         re.put("from_file", from.toString());
         re.put("from_sha256", fromSha);
-        re.put("weights", "unchanged: " + params + " detector parameters copied by name and checked equal after saving");
+        re.put("weights", weights);
         if (old != null && old.get("reexport") != null) {
             re.put("previous", old.get("reexport"));
         }
         entry.put("reexport", re);
-        models.put("reflect", entry);
+        models.put(step.id(), entry);
         write(outDir, manifest);
         return re;
     }
@@ -111,26 +121,31 @@ public final class ReflectReexport {
         }
     }
 
-    /** {@code [--from FILE] [--out DIR] --why TEXT}. */
+    /** {@code --step think|reflect [--from FILE] [--out DIR] --why TEXT}. */
     public static void main(String[] args) {
+        Step step = null;
         Path out = Path.of("models/shapes");
         Path from = null;
         String why = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--step" -> step = Step.parse(args[++i]);
                 case "--from" -> from = Path.of(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 case "--why" -> why = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument '" + args[i]
-                        + "': expected --from FILE, --out DIR or --why TEXT");
+                        + "': expected --step think|reflect, --from FILE, --out DIR or --why TEXT");
             }
+        }
+        if (step == null) {
+            throw new IllegalArgumentException("--step think|reflect is required");
         }
         if (why == null || why.isBlank()) {
             throw new IllegalArgumentException("--why TEXT is required: say what changed in the module's code");
         }
         TorchSetup.init(1);
-        Path src = from != null ? from : out.resolve("reflect.pt");
-        Map<String, Object> re = run(src, out, why);
-        System.out.println("re-exported " + src + " to " + out.resolve("reflect.pt") + ": " + re);
+        Path src = from != null ? from : out.resolve(step.id() + ".pt");
+        Map<String, Object> re = run(step, src, out, why);
+        System.out.println("re-exported " + src + " to " + out.resolve(step.id() + ".pt") + ": " + re);
     }
 }
