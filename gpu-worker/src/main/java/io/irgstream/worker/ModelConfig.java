@@ -1,11 +1,9 @@
 package io.irgstream.worker;
 
+import io.irgstream.model.ModelInfo;
 import io.irgstream.model.Step;
 import io.irgstream.model.StepModel;
-import io.irgstream.model.openai.ApiKey;
-import io.irgstream.model.openai.OpenAiSettings;
-import io.irgstream.model.openai.OpenAiStepModel;
-import io.irgstream.model.torch.StepModels;
+import io.irgstream.model.StepModelProviders;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -15,10 +13,10 @@ import org.apache.kafka.common.config.ConfigException;
 
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Which model a step runs and how to reach it, declared once: a TorchScript file run in-process
@@ -28,30 +26,48 @@ import java.util.Map;
  * {@link ConfigException} naming the setting.
  */
 public final class ModelConfig extends AbstractConfig {
-    public static final String BACKEND = OpenAiSettings.BACKEND;
+    public static final String BACKEND = "model.backend";
     public static final String MODEL_PATH = "model.path";
-    public static final String BASE_URL = OpenAiSettings.BASE_URL;
-    public static final String MODEL_NAME = OpenAiSettings.MODEL_NAME;
-    public static final String API_KEY_ENV = OpenAiSettings.API_KEY_ENV;
-    public static final String API_KEY_FILE = OpenAiSettings.API_KEY_FILE;
-    public static final String CONNECT_TIMEOUT_MS = OpenAiSettings.CONNECT_TIMEOUT_MS;
-    public static final String REQUEST_TIMEOUT_MS = OpenAiSettings.REQUEST_TIMEOUT_MS;
-    public static final String MAX_CONCURRENCY = OpenAiSettings.MAX_CONCURRENCY;
-    public static final String TEMPLATES_DIR = OpenAiSettings.TEMPLATES_DIR;
-    public static final String IMAGE_SIZE = OpenAiSettings.IMAGE_SIZE;
-    public static final String SAMPLING_FIELDS = OpenAiSettings.SAMPLING_FIELDS;
+    public static final String BASE_URL = "model.base.url";
+    public static final String MODEL_NAME = "model.name";
+    public static final String API_KEY_ENV = "model.api.key.env";
+    public static final String API_KEY_FILE = "model.api.key.file";
+    public static final String CONNECT_TIMEOUT_MS = "model.connect.timeout.ms";
+    public static final String REQUEST_TIMEOUT_MS = "model.request.timeout.ms";
+    public static final String MAX_CONCURRENCY = "model.max.concurrency";
+    public static final String TEMPLATES_DIR = "model.templates.dir";
+    public static final String IMAGE_SIZE = "model.image.size";
+    public static final String SAMPLING_FIELDS = "model.sampling.fields";
 
     /** The backend that runs a TorchScript file in-process. */
     public static final String TORCHSCRIPT = io.irgstream.model.ModelInfo.TORCHSCRIPT;
     /** The backend that calls a server over the OpenAI-compatible APIs. */
-    public static final String OPENAI = OpenAiSettings.OPENAI;
+    public static final String OPENAI = "openai";
+
+    /** Any engine found on the class path ({@link StepModelProviders}); the error lists the ones there are. */
+    private static final ConfigDef.Validator ENGINE = new ConfigDef.Validator() {
+        @Override
+        public void ensureValid(String name, Object value) {
+            List<String> engines = StepModelProviders.available();
+            if (value == null || !engines.contains(value.toString())) {
+                throw new ConfigException(name, value, "no step-model engine of that name on the class path; engines"
+                        + " found: " + engines);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "an engine on the class path, e.g. " + TORCHSCRIPT + " or " + OPENAI;
+        }
+    };
 
     private static final ConfigDef DEF = new ConfigDef()
-            .define(BACKEND, Type.STRING, TORCHSCRIPT, ConfigDef.ValidString.in(TORCHSCRIPT, OPENAI), Importance.HIGH,
+            .define(BACKEND, Type.STRING, TORCHSCRIPT, ENGINE, Importance.HIGH,
                     "What runs the step: torchscript (the TorchScript file model.path, in-process on libtorch) or "
                             + "openai (the model model.name on the server model.base.url, over the OpenAI-compatible "
                             + "APIs: chat completions for think and reflect, image generations for draw, image edits "
-                            + "for refine).")
+                            + "for refine), or the name of another engine on the class path (a jar that provides "
+                            + "io.irgstream.model.StepModelProvider; the worker needs no change).")
             .define(MODEL_PATH, Type.STRING, "", Importance.HIGH,
                     "TorchScript file of the step model (backend torchscript). Empty: models/shapes/<step>.pt.")
             .define(BASE_URL, Type.STRING, "", Importance.HIGH,
@@ -138,7 +154,7 @@ public final class ModelConfig extends AbstractConfig {
     /** The model name on the server: {@code model.name}, or the name the torchscript backend gives the file. */
     public String modelName(Step step) {
         String n = getString(MODEL_NAME);
-        return n.isBlank() ? StepModels.defaultName(modelPath(step)) : n.trim();
+        return n.isBlank() ? ModelInfo.nameOf(modelPath(step)) : n.trim();
     }
 
     public int requestTimeoutMs() {
@@ -150,43 +166,33 @@ public final class ModelConfig extends AbstractConfig {
     }
 
     /**
-     * How to reach the model of {@code step} on its server, the key read from {@code env} or the key file.
-     *
-     * @throws ConfigException naming the setting when the key's variable is unset or its file unreadable
+     * The {@code model.*} settings an engine reads, as strings keyed by full name: every setting defined here (its
+     * value or default; {@code model.path} resolved to {@link #modelPath}) and any other {@code model.*} setting as
+     * given, for engines with settings of their own.
      */
-    public OpenAiSettings openAiSettings(Step step, Map<String, String> env) {
-        ApiKey key = null;
-        try {
-            if (!getString(API_KEY_ENV).isBlank()) {
-                key = ApiKey.fromEnv(getString(API_KEY_ENV).trim(), env);
-            } else if (!getString(API_KEY_FILE).isBlank()) {
-                key = ApiKey.fromFile(Path.of(getString(API_KEY_FILE).trim()));
+    public Map<String, String> settings(Step step) {
+        Map<String, String> out = new TreeMap<>();
+        originalsStrings().forEach((k, v) -> {
+            if (k.startsWith("model.")) {
+                out.put(k, v);
             }
-        } catch (IllegalArgumentException e) {
-            String name = getString(API_KEY_ENV).isBlank() ? API_KEY_FILE : API_KEY_ENV;
-            throw new ConfigException(name, getString(name), e.getMessage());
+        });
+        for (String name : DEF.names()) {
+            Object v = get(name);
+            out.put(name, v == null ? "" : v.toString());
         }
-        String dir = getString(TEMPLATES_DIR);
-        return new OpenAiSettings(URI.create(getString(BASE_URL).trim()), modelName(step), key,
-                Duration.ofMillis(getInt(CONNECT_TIMEOUT_MS)), Duration.ofMillis(getInt(REQUEST_TIMEOUT_MS)),
-                getInt(MAX_CONCURRENCY), dir.isBlank() ? null : Path.of(dir), getString(IMAGE_SIZE),
-                getBoolean(SAMPLING_FIELDS));
+        out.put(MODEL_PATH, modelPath(step).toString());
+        return out;
     }
 
     /**
-     * Opens the model of {@code step}: loads its TorchScript file, or connects to its server and checks that the
-     * server answers, accepts the key and serves the model.
+     * Opens the model of {@code step} with the engine {@code model.backend} names, found on the class path
+     * ({@link StepModelProviders}): loads its TorchScript file, or connects to its server and checks that the server
+     * answers, accepts the key and serves the model.
      *
      * @throws IllegalArgumentException or {@link ConfigException} with one line naming the setting at fault
      */
     public StepModel open(Step step) {
-        if (isOpenAi()) {
-            return OpenAiStepModel.connect(step, openAiSettings(step, System.getenv()));
-        }
-        Path file = modelPath(step);
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("model file " + file + " does not exist (setting " + MODEL_PATH + ")");
-        }
-        return StepModels.load(step, file);
+        return StepModelProviders.find(backend()).open(step, settings(step), System.getenv());
     }
 }

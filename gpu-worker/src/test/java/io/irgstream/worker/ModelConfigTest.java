@@ -34,9 +34,27 @@ class ModelConfigTest {
     }
 
     @Test
-    void shouldFailNamingTheBackendWhenItIsUnknown() {
+    void shouldFailNamingTheBackendAndTheEnginesFoundWhenItIsUnknown() {
         assertThatThrownBy(() -> new WorkerConfig(worker(Map.of(ModelConfig.BACKEND, "triton"))))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("model.backend");
+                .isInstanceOf(ConfigException.class).hasMessageContaining("model.backend")
+                .hasMessageContaining("[torchscript, openai]");
+    }
+
+    @Test
+    void shouldFindTheEnginesOnTheClassPathAndOpenTheTorchScriptFileThroughOne() {
+        assertThat(io.irgstream.model.StepModelProviders.available()).containsExactly("torchscript", "openai");
+        WorkerConfig c = new WorkerConfig(worker(Map.of(ModelConfig.MODEL_PATH, "no/such/reflect.pt")));
+        assertThatThrownBy(() -> c.modelConfig().open(Step.REFLECT))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no/such/reflect.pt")
+                .hasMessageContaining("model.path");
+    }
+
+    @Test
+    void shouldPassTheEngineItsOwnModelSettingsAsGiven() {
+        WorkerConfig c = new WorkerConfig(worker(Map.of("model.triton.url", "grpc://gpu:8001")));
+        assertThat(c.modelConfig().settings(Step.DRAW)).containsEntry("model.triton.url", "grpc://gpu:8001")
+                .containsEntry(ModelConfig.MODEL_PATH, "models/shapes/draw.pt")
+                .containsEntry(ModelConfig.BACKEND, "torchscript");
     }
 
     @Test
@@ -60,8 +78,8 @@ class ModelConfigTest {
     void shouldNameTheVariableWhenTheKeyVariableIsUnset() {
         WorkerConfig c = new WorkerConfig(worker(Map.of(ModelConfig.BACKEND, "openai",
                 ModelConfig.BASE_URL, "http://127.0.0.1:8090/v1", ModelConfig.API_KEY_ENV, "IRG_TEST_NO_SUCH_KEY")));
-        assertThatThrownBy(() -> c.modelConfig().openAiSettings(Step.REFLECT, Map.of()))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("IRG_TEST_NO_SUCH_KEY")
+        assertThatThrownBy(() -> OpenAiSettings.from(Step.REFLECT, c.modelConfig().settings(Step.REFLECT), Map.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("IRG_TEST_NO_SUCH_KEY")
                 .hasMessageContaining("model.api.key.env");
     }
 
@@ -69,7 +87,7 @@ class ModelConfigTest {
     void shouldReadTheKeyFromTheVariableAndNameTheModelAfterTheFileWhenNoNameIsGiven() {
         WorkerConfig c = new WorkerConfig(worker(Map.of(ModelConfig.BACKEND, "openai",
                 ModelConfig.BASE_URL, "http://127.0.0.1:8090/v1/", ModelConfig.API_KEY_ENV, "K")));
-        OpenAiSettings s = c.modelConfig().openAiSettings(Step.REFLECT, Map.of("K", "sk-abc"));
+        OpenAiSettings s = OpenAiSettings.from(Step.REFLECT, c.modelConfig().settings(Step.REFLECT), Map.of("K", "sk-abc"));
         assertThat(s.model()).isEqualTo("shapes-reflect");
         assertThat(s.baseUrl()).hasToString("http://127.0.0.1:8090/v1");
         assertThat(s.apiKey()).isNotNull();

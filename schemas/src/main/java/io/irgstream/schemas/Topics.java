@@ -47,8 +47,8 @@ public final class Topics {
     private final Map<String, List<Topic<SpecificRecord>>> retries = new LinkedHashMap<>();
     private final List<Topic<?>> all;
 
-    /** The steps, as named in retry topics. */
-    public static final List<String> STEPS = List.of("think", "draw", "reflect", "refine");
+    /** The steps, as named in retry topics ({@link io.irgstream.model.Step#IDS}). */
+    public static final List<String> STEPS = io.irgstream.model.Step.IDS;
 
     /** Retry tiers per step: a failed record waits on tier 1, then 2, ... before each further attempt. */
     public static final int RETRY_TIERS = 3;

@@ -179,13 +179,11 @@ public final class TopologyConfig extends AbstractConfig {
      * @throws IllegalArgumentException naming the step when it is none of those
      */
     public Duration stallTimeout(String pendingStep) {
-        String key = switch (pendingStep) {
-            case "think" -> STALL_TIMEOUT_THINK_MS_CONFIG;
-            case "draw" -> STALL_TIMEOUT_DRAW_MS_CONFIG;
-            case "reflect" -> STALL_TIMEOUT_REFLECT_MS_CONFIG;
-            case "refine" -> STALL_TIMEOUT_REFINE_MS_CONFIG;
-            default -> throw new IllegalArgumentException("unknown step '" + pendingStep
-                    + "': expected think, draw, reflect or refine");
+        String key = switch (io.irgstream.model.Step.parse(pendingStep)) {
+            case THINK -> STALL_TIMEOUT_THINK_MS_CONFIG;
+            case DRAW -> STALL_TIMEOUT_DRAW_MS_CONFIG;
+            case REFLECT -> STALL_TIMEOUT_REFLECT_MS_CONFIG;
+            case REFINE -> STALL_TIMEOUT_REFINE_MS_CONFIG;
         };
         return Duration.ofMillis(getLong(key));
     }

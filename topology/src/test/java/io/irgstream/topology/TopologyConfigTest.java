@@ -71,6 +71,6 @@ class TopologyConfigTest {
     void shouldRejectAnUnknownStepWhenAskedForItsStallTimeout() {
         assertThatThrownBy(() -> new TopologyConfig(required()).stallTimeout("paint"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("unknown step 'paint': expected think, draw, reflect or refine");
+                .hasMessage("unknown step 'paint': expected one of think, draw, reflect, refine");
     }
 }

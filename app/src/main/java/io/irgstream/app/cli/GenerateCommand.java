@@ -7,6 +7,7 @@ import io.irgstream.schemas.client.TrajectoryClient;
 import io.irgstream.app.client.TrajectoryWatcher;
 import io.irgstream.app.stack.EmbeddedStack;
 import io.irgstream.events.PromptSubmitted;
+import io.irgstream.events.TrajectoryStatus;
 import io.irgstream.schemas.HttpSchemaRegistryClient;
 import io.irgstream.schemas.SchemaRegistryClient;
 import io.irgstream.schemas.images.ImageStore;
@@ -105,7 +106,7 @@ public final class GenerateCommand implements Callable<Integer> {
             for (int i = 0; i < ids.size(); i++) {
                 CollectedTrajectory t = done.get(ids.get(i));
                 Path folder = writer.write(t);
-                String status = t.failed() ? "FAILED" : "COMPLETED";
+                String status = (t.failed() ? TrajectoryStatus.FAILED : TrajectoryStatus.COMPLETED).name();
                 if (t.failed()) {
                     failed++;
                     err.println("trajectory " + t.id() + " failed at step " + t.deadLetters().get(0).getStep() + ": "

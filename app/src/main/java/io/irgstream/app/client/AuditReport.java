@@ -9,6 +9,7 @@ import io.irgstream.events.Provenance;
 import io.irgstream.events.ReflectionProduced;
 import io.irgstream.events.ThoughtProduced;
 import io.irgstream.events.TrajectoryContext;
+import io.irgstream.model.Step;
 import io.irgstream.schemas.images.ImageIntegrityException;
 import io.irgstream.schemas.images.ImageStore;
 import org.apache.avro.specific.SpecificRecord;
@@ -48,17 +49,17 @@ public final class AuditReport {
                         : t.isDone() ? "COMPLETED" : "INCOMPLETE").append("</td></tr></table>");
         for (SpecificRecord e : t.events()) {
             if (e instanceof ThoughtProduced th) {
-                section(h, "think", th.getProvenance());
+                section(h, Step.THINK.id(), th.getProvenance());
                 h.append("<pre>").append(esc(th.getThought())).append("</pre>");
             } else if (e instanceof DraftImageProduced d) {
-                section(h, "draw", d.getProvenance());
+                section(h, Step.DRAW.id(), d.getProvenance());
                 image(h, images, d.getImage(), "draft");
             } else if (e instanceof ReflectionProduced r) {
-                section(h, "reflect, round " + r.getRound() + ": " + r.getVerdict(), r.getProvenance());
+                section(h, Step.REFLECT.id() + ", round " + r.getRound() + ": " + r.getVerdict(), r.getProvenance());
                 image(h, images, r.getImage(), "judged image");
                 h.append("<pre>").append(esc(r.getReflection())).append("</pre>");
             } else if (e instanceof FinalImageProduced f) {
-                section(h, "refine, round " + f.getRound(), f.getProvenance());
+                section(h, Step.REFINE.id() + ", round " + f.getRound(), f.getProvenance());
                 image(h, images, f.getImage(), "final");
             } else if (e instanceof DeadLetter dl) {
                 h.append("<h2 class=bad>dead letter: ").append(esc(dl.getStep())).append("</h2><p>")

@@ -76,6 +76,75 @@ public record OpenAiSettings(URI baseUrl, String model, ApiKey apiKey, Duration 
         baseUrl = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
     }
 
+    /**
+     * The settings of {@code step} from the worker's {@code model.*} settings (strings keyed by full name; absent or
+     * empty ones take the defaults of {@link #of}), the API key read from the variable {@link #API_KEY_ENV} names in
+     * {@code env} or from the file {@link #API_KEY_FILE}. {@link #MODEL_NAME} empty: {@code model.path}'s model name
+     * ({@link io.irgstream.model.ModelInfo#nameOf}), the name {@code ./irg serve-models} serves that file under.
+     *
+     * @throws IllegalArgumentException naming the setting at fault
+     */
+    public static OpenAiSettings from(io.irgstream.model.Step step, java.util.Map<String, String> settings,
+                                      java.util.Map<String, String> env) {
+        String url = get(settings, BASE_URL);
+        if (url.isEmpty()) {
+            throw new IllegalArgumentException(BASE_URL + " is required when " + BACKEND + "=" + OPENAI);
+        }
+        String keyEnv = get(settings, API_KEY_ENV);
+        String keyFile = get(settings, API_KEY_FILE);
+        if (!keyEnv.isEmpty() && !keyFile.isEmpty()) {
+            throw new IllegalArgumentException("give the API key with " + API_KEY_ENV + " or " + API_KEY_FILE
+                    + ", not both");
+        }
+        ApiKey key;
+        try {
+            key = !keyEnv.isEmpty() ? ApiKey.fromEnv(keyEnv, env) : !keyFile.isEmpty() ? ApiKey.fromFile(Path.of(keyFile))
+                    : null;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException((keyEnv.isEmpty() ? API_KEY_FILE + "=" + keyFile : API_KEY_ENV + "="
+                    + keyEnv) + ": " + e.getMessage(), e);
+        }
+        String name = get(settings, MODEL_NAME);
+        if (name.isEmpty()) {
+            String path = get(settings, "model.path");
+            name = io.irgstream.model.ModelInfo.nameOf(Path.of(path.isEmpty() ? "models/shapes/" + step.id() + ".pt" : path));
+        }
+        String dir = get(settings, TEMPLATES_DIR);
+        String size = get(settings, IMAGE_SIZE);
+        String fields = get(settings, SAMPLING_FIELDS);
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException(BASE_URL + "=" + url + ": not a URL: " + e.getReason(), e);
+        }
+        return new OpenAiSettings(uri, name, key, Duration.ofMillis(number(settings, CONNECT_TIMEOUT_MS, 10_000)),
+                Duration.ofMillis(number(settings, REQUEST_TIMEOUT_MS, 60_000)),
+                (int) number(settings, MAX_CONCURRENCY, 4), dir.isEmpty() ? null : Path.of(dir),
+                size.isEmpty() ? null : size, fields.isEmpty() || Boolean.parseBoolean(fields));
+    }
+
+    private static String get(java.util.Map<String, String> settings, String key) {
+        String v = settings.get(key);
+        return v == null ? "" : v.trim();
+    }
+
+    private static long number(java.util.Map<String, String> settings, String key, long dflt) {
+        String v = get(settings, key);
+        if (v.isEmpty()) {
+            return dflt;
+        }
+        try {
+            long n = Long.parseLong(v);
+            if (n < 1) {
+                throw new IllegalArgumentException(key + "=" + v + ": must be at least 1");
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + "=" + v + ": not a whole number", e);
+        }
+    }
+
     /** Settings with the defaults for the rest: no key, 10 s to connect, 60 s per answer, 4 in flight. */
     public static OpenAiSettings of(URI baseUrl, String model) {
         return new OpenAiSettings(baseUrl, model, null, Duration.ofSeconds(10), Duration.ofSeconds(60), 4, null, null,

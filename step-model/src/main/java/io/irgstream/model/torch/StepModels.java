@@ -28,13 +28,6 @@ public final class StepModels {
 
     /** The name a model file is loaded under: {@code <folder>-<file name without extension>}, e.g. {@code shapes-draw}. */
     public static String defaultName(Path file) {
-        Path abs = file.toAbsolutePath().normalize();
-        String base = abs.getFileName().toString();
-        int dot = base.lastIndexOf('.');
-        if (dot > 0) {
-            base = base.substring(0, dot);
-        }
-        Path parent = abs.getParent();
-        return parent == null || parent.getFileName() == null ? base : parent.getFileName() + "-" + base;
+        return io.irgstream.model.ModelInfo.nameOf(file);
     }
 }

@@ -19,6 +19,7 @@ import io.irgstream.events.TrajectoryStatus;
 import io.irgstream.events.TrajectoryStep;
 import io.irgstream.schemas.Revisions;
 import io.irgstream.schemas.RoundControl;
+import io.irgstream.model.Step;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -50,14 +51,14 @@ import org.apache.avro.specific.SpecificRecord;
  */
 public final class TrajectoryFold {
 
-    /** The think step. */
-    public static final String THINK = "think";
-    /** The draw step. */
-    public static final String DRAW = "draw";
-    /** The reflect step. */
-    public static final String REFLECT = "reflect";
-    /** The refine step. */
-    public static final String REFINE = "refine";
+    /** The think step's name in the trajectory record. */
+    public static final String THINK = Step.THINK.id();
+    /** The draw step's name. */
+    public static final String DRAW = Step.DRAW.id();
+    /** The reflect step's name. */
+    public static final String REFLECT = Step.REFLECT.id();
+    /** The refine step's name. */
+    public static final String REFINE = Step.REFINE.id();
 
     static {
         AvroClassTrust.install();
@@ -403,15 +404,9 @@ public final class TrajectoryFold {
                 .orElse(null);
     }
 
-    /** 0 prompt, 1 think, 2 draw, then reflect r = 1 + 2r and refine r = 2 + 2r. */
+    /** The stage order of {@link Step#stage}: 0 prompt, 1 think, 2 draw, then reflect r = 1 + 2r and refine r = 2 + 2r. */
     private static int stage(String step, int round) {
-        return switch (step) {
-            case THINK -> 1;
-            case DRAW -> 2;
-            case REFLECT -> 1 + 2 * round;
-            case REFINE -> 2 + 2 * round;
-            default -> throw new IllegalArgumentException("unknown step '" + step + "'");
-        };
+        return Step.parse(step).stage(round);
     }
 
     private static int furthestStage(List<TrajectoryStep> steps) {
@@ -432,12 +427,7 @@ public final class TrajectoryFold {
     }
 
     private static String pendingAfter(int stage) {
-        return switch (stage) {
-            case 0 -> THINK;
-            case 1 -> DRAW;
-            case 2 -> REFLECT;
-            default -> stage % 2 == 1 ? REFINE : REFLECT;
-        };
+        return Step.after(stage).id();
     }
 
     private static void fillThought(Trajectory t, String thought) {

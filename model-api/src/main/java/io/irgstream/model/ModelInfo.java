@@ -18,4 +18,19 @@ public record ModelInfo(String name, String sha256, int contractVersion, String 
     public ModelInfo(String name, String sha256, int contractVersion, String device) {
         this(name, sha256, contractVersion, device, TORCHSCRIPT);
     }
+
+    /**
+     * The name a model file is known under: {@code <folder>-<file name without extension>}, e.g. {@code shapes-draw}
+     * for {@code models/shapes/draw.pt}.
+     */
+    public static String nameOf(java.nio.file.Path file) {
+        java.nio.file.Path abs = file.toAbsolutePath().normalize();
+        String base = abs.getFileName().toString();
+        int dot = base.lastIndexOf('.');
+        if (dot > 0) {
+            base = base.substring(0, dot);
+        }
+        java.nio.file.Path parent = abs.getParent();
+        return parent == null || parent.getFileName() == null ? base : parent.getFileName() + "-" + base;
+    }
 }
