@@ -458,11 +458,18 @@ public final class ShapesEval {
         return sb.toString();
     }
 
-    /** Writes the contact sheet: per row the prompt, a thought excerpt, the draft, the verdict and the final image. */
+    /**
+     * Writes the contact sheet: per row the prompt, a thought excerpt, the draft, the verdict and the final image; per
+     * category the trajectories where IRG had something to do (a failed draft or final, or a NEEDS_CHANGES verdict)
+     * first, then the others in prompt order.
+     */
     static void writeSheet(Path file, List<Trajectory> runs, int perCategory) throws IOException {
         List<Trajectory> rows = new ArrayList<>();
         for (Category c : Category.values()) {
-            runs.stream().filter(t -> t.prompt().category() == c).limit(perCategory).forEach(rows::add);
+            runs.stream().filter(t -> t.prompt().category() == c)
+                    .sorted(java.util.Comparator.comparing((Trajectory t) -> t.draftPass() && t.finalPass()
+                            && t.verdict() == Verdict.SATISFIED))
+                    .limit(perCategory).forEach(rows::add);
         }
         int scale = 2;
         int img = 64 * scale;

@@ -8,7 +8,8 @@
 # break an exact count are removed, and objects are moved so that relations hold with 10 px slack and boxes keep
 # 4 px (at least 2 px) apart. The plan satisfies the prompt with plan slack (satisfies(..., plan=True)) or, as a
 # last resort, is a fresh plan of the prompt's objects at free places. Objects are [shape, color, cx, cy, side] rows
-# (shape 5 = a malformed blob the detector sees but that matches no shape).
+# (shape 5 = a malformed blob the detector sees but that matches no shape). measure() reads each detection's color,
+# center, size and shape from its pixels as the pixels-only evaluator does (shape by IoU with the ideal shapes).
 def contract_version(self) -> int:
     return 1
 def step_name(self) -> str:
@@ -139,6 +140,16 @@ def measure(self, images: Tensor, dets: List[List[List[int]]]) -> List[List[List
     side = torch.where(edge, torch.full_like(bw, 99), torch.maximum(bw, bh))
     meas = torch.stack([color, x0 + bw // 2, y0 + bh // 2, side, area, comp.sum([1, 2, 3]).long()], 1).cpu()
     rows_out: List[List[int]] = meas.tolist()
+    wy0: List[int] = rows.argmax(1).tolist()
+    wx0: List[int] = cols.argmax(1).tolist()
+    for i in range(n):
+        r = rows_out[i]
+        shp = -2
+        if r[5] > 0 and r[4] >= 20 and r[3] <= 20:
+            bhi = int(bh[i].item())
+            bwi = int(bw[i].item())
+            shp = self.shape_of(core[i, wy0[i]:wy0[i] + bhi, wx0[i]:wx0[i] + bwi])
+        rows_out[i].append(shp)
     out: List[List[List[int]]] = []
     drop: List[List[bool]] = []
     for b in range(len(dets)):
@@ -156,7 +167,10 @@ def measure(self, images: Tensor, dets: List[List[List[int]]]) -> List[List[List
         if r[5] > 0 and r[4] < 20:
             drop[b][k] = True
         elif r[5] > 0 and r[3] <= 20:
-            out[b][k] = [out[b][k][0], r[0], r[1], r[2], r[3]]
+            # the shape as the evaluator reads it from the pixels (best IoU with an ideal shape, 5 when none
+            # reaches 0.6): a small diamond painted round is a circle to a pixels-only judge, whatever the
+            # detector's shape head says
+            out[b][k] = [r[6] if r[6] >= 0 else 5, r[0], r[1], r[2], r[3]]
     res: List[List[List[int]]] = []
     for b in range(len(dets)):
         row2: List[List[int]] = []
@@ -165,6 +179,71 @@ def measure(self, images: Tensor, dets: List[List[List[int]]]) -> List[List[List
                 row2.append(out[b][k])
         res.append(row2)
     return res
+# An ideal shape of docs/shapes-world.md in a box of side s (pixel centers at +0.5), cropped to its own bounding box:
+# 0 circle, 1 square, 2 triangle, 3 diamond, 4 cross.
+def ideal(self, shape: int, s: int, like: Tensor) -> Tensor:
+    dev = like.device
+    c = torch.arange(s, device=dev).double() + 0.5 - s / 2.0
+    dx = c.view(1, s)
+    dy = c.view(s, 1)
+    r = s / 2.0
+    m = torch.ones([s, s], device=dev) > 0.0
+    if shape == 0:
+        m = dx * dx + dy * dy <= r * r
+    elif shape == 2:
+        yy = torch.arange(s, device=dev).double().view(s, 1) + 0.5
+        m = dx.abs() <= yy / s * r
+    elif shape == 3:
+        m = dx.abs() + dy.abs() <= r
+    elif shape == 4:
+        arm = max(2, (s + 1) // 3)
+        lo = (s - arm) // 2
+        idx = torch.arange(s, device=dev)
+        band = (idx >= lo) & (idx < lo + arm)
+        m = band.view(1, s) | band.view(s, 1)
+    m = m.expand(s, s)
+    ys = torch.nonzero(m.any(1)).view(-1)
+    xs = torch.nonzero(m.any(0)).view(-1)
+    return m[int(ys[0].item()):int(ys[-1].item()) + 1, int(xs[0].item()):int(xs[-1].item()) + 1]
+# The shape of an object's mask (cropped to its bounding box) as the evaluator reads it: holes the outside cannot
+# reach filled, then the best intersection over union with the ideal shapes of the box's side and one more, both
+# aligned at their top-left corners; -1 when no shape reaches 0.6.
+def shape_of(self, mask: Tensor) -> int:
+    h = mask.size(0)
+    w = mask.size(1)
+    free = ~mask
+    border = torch.zeros_like(mask)
+    border[0, :] = True
+    border[h - 1, :] = True
+    border[:, 0] = True
+    border[:, w - 1] = True
+    out = border & free
+    for it in range(h * w):
+        q = torch.constant_pad_nd(out.long(), [1, 1, 1, 1], 0)
+        grow = ((q[1:h + 1, 0:w] + q[1:h + 1, 2:w + 2] + q[0:h, 1:w + 1] + q[2:h + 2, 1:w + 1]) > 0) & free
+        nxt = out | grow
+        if bool(torch.equal(nxt, out)):
+            break
+        out = nxt
+    filled = mask | (free & ~out)
+    area = int(filled.sum().item())
+    side = max(h, w)
+    best = -1
+    best_iou = 0.0
+    for shape in range(5):
+        for s in range(side, side + 2):
+            t = self.ideal(shape, s, mask)
+            th = min(h, t.size(0))
+            tw = min(w, t.size(1))
+            inter = int((filled[0:th, 0:tw] & t[0:th, 0:tw]).sum().item())
+            tarea = int(t.sum().item())
+            iou = inter / float(area + tarea - inter)
+            if iou > best_iou:
+                best_iou = iou
+                best = shape
+    if best_iou >= 0.6:
+        return best
+    return -1
 # The objects of each image: the detector's, measured on the pixels.
 def see(self, images: Tensor) -> List[List[List[int]]]:
     return self.measure(images, self.detect(images))
