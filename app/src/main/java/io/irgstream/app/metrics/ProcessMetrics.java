@@ -1,6 +1,5 @@
 package io.irgstream.app.metrics;
 
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -10,13 +9,11 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import org.bytedeco.javacpp.Pointer;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.BindException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The Prometheus registry of one irg process: JVM meters (memory, GC, threads, CPU), native memory (the process's
@@ -26,7 +23,7 @@ import java.nio.charset.StandardCharsets;
 public final class ProcessMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
-    private HttpServer server;
+    private HTTPServer server;
 
     public ProcessMetrics() {
         new JvmMemoryMetrics().bindTo(registry);
@@ -52,29 +49,24 @@ public final class ProcessMetrics implements AutoCloseable {
         return registry.scrape();
     }
 
-    /** Serves {@link #scrape()} at {@code http://host:port/metrics}; returns the bound port (0 picks a free one). */
+    /**
+     * Serves the meters at {@code http://host:port/metrics} with the Prometheus client's own HTTP exporter (text or
+     * protobuf format as the scraper asks, gzip, {@code /-/healthy}); returns the bound port (0 picks a free one).
+     */
     public int serve(String host, int port) throws IOException {
         try {
-            server = HttpServer.create(new InetSocketAddress(host, port), 0);
+            server = HTTPServer.builder().hostname(host).port(port).registry(registry.getPrometheusRegistry())
+                    .buildAndStart();
         } catch (BindException e) {
             throw new IllegalArgumentException("metrics port " + port + " on " + host + " is already in use: pick another with --metrics-port");
         }
-        server.createContext("/metrics", ex -> {
-            byte[] body = scrape().getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-            ex.sendResponseHeaders(200, body.length);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(body);
-            }
-        });
-        server.start();
-        return server.getAddress().getPort();
+        return server.getPort();
     }
 
     @Override
     public void close() {
         if (server != null) {
-            server.stop(0);
+            server.close();
         }
         gc.close();
         registry.close();
