@@ -2,7 +2,7 @@ package io.irgstream.app.bench;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.irgstream.app.client.AvroJson;
+import io.irgstream.schemas.AvroJson;
 import io.irgstream.app.client.CollectedTrajectory;
 import io.irgstream.app.client.TrajectoryWatcher;
 import io.irgstream.app.stack.EmbeddedStack;

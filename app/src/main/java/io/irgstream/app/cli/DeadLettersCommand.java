@@ -1,6 +1,6 @@
 package io.irgstream.app.cli;
 
-import io.irgstream.app.client.AvroJson;
+import io.irgstream.schemas.AvroJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,7 +1,7 @@
 package io.irgstream.app.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.irgstream.app.client.AvroJson;
+import io.irgstream.schemas.AvroJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.irgstream.events.DraftImageProduced;
 import io.irgstream.events.FinalImageProduced;
 import io.irgstream.events.ReflectionProduced;
+import io.irgstream.schemas.AvroJson;
 import io.irgstream.schemas.images.ImageStore;
 import org.apache.avro.specific.SpecificRecord;
 
