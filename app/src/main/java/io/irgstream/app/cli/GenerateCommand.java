@@ -30,14 +30,16 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code irg generate}: run prompts through IRG and write each trajectory to a folder. */
-@Command(name = "generate", description = "Run a prompt (or a file of prompts) through think -> draw -> reflect -> refine "
+@Command(name = "generate", description = "Run prompts (or a file of prompts) through think -> draw -> reflect -> refine "
         + "and write each trajectory to DIR/<trajectoryId>/.", mixinStandardHelpOptions = true)
 public final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "PROMPT", description = "The prompt, e.g. \"a photo of a red circle and a blue square\".")
-    String prompt;
+    @Parameters(arity = "0..*", paramLabel = "PROMPT", description = "One or more prompts, each in quotes, e.g. "
+            + "\"a red circle left of a blue square\" \"two yellow crosses\"; all are submitted at once (with --seed, "
+            + "seed+i for the i-th).")
+    List<String> prompts = new ArrayList<>();
 
     @Option(names = "--prompts-file", paramLabel = "FILE", description = "One prompt per line; all are submitted at once. Blank lines and lines starting with # are skipped.")
     Path promptsFile;
@@ -132,11 +134,20 @@ public final class GenerateCommand implements Callable<Integer> {
     }
 
     private List<Submission> submissions() throws IOException {
-        if ((prompt == null) == (promptsFile == null)) {
-            throw new IllegalArgumentException("give either a PROMPT or --prompts-file FILE");
+        if (prompts.isEmpty() == (promptsFile == null)) {
+            throw new IllegalArgumentException("give either PROMPT... or --prompts-file FILE");
         }
-        if (prompt != null) {
-            return List.of(new Submission(prompt, seed, rounds, samplingOptions.sampler()));
+        if (!prompts.isEmpty()) {
+            List<Submission> out = new ArrayList<>();
+            for (String p : prompts) {
+                try {
+                    out.add(new Submission(p, seed == null ? null : seed + out.size(), rounds, samplingOptions.sampler()));
+                } catch (IllegalArgumentException e) {
+                    throw prompts.size() == 1 ? e
+                            : new IllegalArgumentException("prompt " + (out.size() + 1) + ": " + e.getMessage(), e);
+                }
+            }
+            return out;
         }
         if (!Files.isReadable(promptsFile)) {
             throw new IllegalArgumentException("cannot read prompts file " + promptsFile);

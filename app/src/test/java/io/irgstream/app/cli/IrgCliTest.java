@@ -58,7 +58,15 @@ class IrgCliTest {
         Path f = dir.resolve("p.txt");
         Files.writeString(f, "a photo of a cross\n");
         assertThat(run("generate", "a photo of a cross", "--prompts-file", f.toString())).isEqualTo(2);
-        assertThat(err.toString()).contains("either a PROMPT or --prompts-file");
+        assertThat(err.toString()).contains("either PROMPT... or --prompts-file");
+    }
+
+    @Test
+    void shouldNameWhichOfSeveralPromptsIsBad() {
+        assertThat(run("generate", "a red circle left of a blue square", "  ", "--out", dir.resolve("out").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("irg generate: prompt 2: the prompt is empty" + System.lineSeparator());
+        assertThat(dir.resolve("out")).doesNotExist();
     }
 
     @Test
