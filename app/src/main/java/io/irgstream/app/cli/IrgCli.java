@@ -8,7 +8,7 @@ import java.io.PrintWriter;
 /** The {@code irg} command. */
 @Command(name = "irg", mixinStandardHelpOptions = true, version = "irg-stream 0.1.0",
         description = "Interleaving Reasoning Generation (think -> draw -> reflect -> refine) as a Kafka stream.",
-        subcommands = {GenerateCommand.class, DevCommand.class, SubmitCommand.class, WorkerCommand.class, ServeModelsCommand.class, TopicsCommand.class, TopologyCommand.class, TrainCommand.class, EvalCommand.class, BenchCommand.class, DeadLettersCommand.class, RetryDeadLettersCommand.class, ReplayCommand.class, RedriveCommand.class, AuditCommand.class, GetCommand.class, WatchCommand.class,
+        subcommands = {GenerateCommand.class, DevCommand.class, SubmitCommand.class, WorkerCommand.class, ServeModelsCommand.class, TopicsCommand.class, TopologyCommand.class, TrainCommand.class, EvalCommand.class, BenchCommand.class, DeadLettersCommand.class, RetryDeadLettersCommand.class, ReplayCommand.class, RedriveCommand.class, AuditCommand.class, ExportCommand.class, GetCommand.class, WatchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class IrgCli implements Runnable {
     @CommandLine.Spec
