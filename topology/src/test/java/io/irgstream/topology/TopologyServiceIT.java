@@ -8,6 +8,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.irgstream.embedded.TopicSpec;
+import io.irgstream.events.DraftImageProduced;
+import io.irgstream.events.FinalImageProduced;
+import io.irgstream.events.ImageRef;
+import io.irgstream.events.ReflectionProduced;
 import io.irgstream.embedded.testing.KafkaFixture;
 import io.irgstream.schemas.IrgAvroSerializer;
 import io.irgstream.schemas.SchemaRegistryClient;
@@ -136,6 +140,7 @@ class TopologyServiceIT {
             HttpResponse<byte[]> image = HTTP.send(request(url).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
             assertThat(image.statusCode()).as(url).isEqualTo(200);
             assertThat(image.headers().firstValue("Content-Type")).contains("image/png");
+            assertThat(image.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
             assertThat(ImageStore.sha256(image.body())).isEqualTo(url.substring(url.lastIndexOf('/') + 1));
         }
 
@@ -225,9 +230,55 @@ class TopologyServiceIT {
     }
 
     @Test
+    void shouldServeOnlyImagesInTheBlobStoreWhenAnEventPointsElsewhere() throws Exception {
+        Path secret = Files.writeString(dir.resolve("secret-" + System.nanoTime() + ".html"),
+                "<script>alert('irg')</script>");
+        byte[] secretBytes = Files.readAllBytes(secret);
+        String secretSha = ImageStore.sha256(secretBytes);
+        byte[] other = "bytes that hash to something else".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        URI wrongHash = new FileSystemBlobStore(dir.resolve("blobs")).put(ImageStore.sha256(other), "image/png", other);
+        String wrongSha = "f".repeat(63) + "0";
+        byte[] html = ("<html>" + System.nanoTime() + "</html>").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String htmlSha = ImageStore.sha256(html);
+        URI htmlUri = new FileSystemBlobStore(dir.resolve("blobs")).put(htmlSha, "text/html", html);
+
+        Events e = new Events("it-images-" + System.nanoTime(), 1, blobImages);
+        work(e.id, e.prompt(), e.thought(),
+                DraftImageProduced.newBuilder(e.draft()).setImage(blobRef(secretSha, "image/png", secret.toUri())).build(),
+                ReflectionProduced.newBuilder(e.reflection(1, SATISFIED))
+                        .setImage(blobRef(wrongSha, "image/png", wrongHash)).build(),
+                FinalImageProduced.newBuilder(e.finalImage(1, SATISFIED))
+                        .setSourceImage(blobRef(wrongSha, "image/png", wrongHash))
+                        .setImage(blobRef(htmlSha, "text/html", htmlUri)).build());
+        awaitStatus(e.id, "COMPLETED");
+
+        for (String sha : List.of(secretSha, wrongSha, htmlSha)) {
+            HttpResponse<String> r = get("/api/images/" + sha);
+            assertThat(r.statusCode()).as(sha).isEqualTo(502);
+            assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v)
+                    .startsWith("application/json"));
+            assertThat(r.body()).doesNotContain(dir.toString()).doesNotContain("file:").doesNotContain(secretSha)
+                    .doesNotContain(wrongSha).doesNotContain(ImageStore.sha256(other)).doesNotContain(htmlSha)
+                    .doesNotContain("<script>").doesNotContain("<html>");
+        }
+        String outside = get("/api/images/" + secretSha).body();
+        Files.delete(secret);
+        assertThat(get("/api/images/" + secretSha).body()).as("a missing file answers as an existing one")
+                .isEqualTo(outside);
+        String mismatched = get("/api/images/" + wrongSha).body();
+        Files.delete(Path.of(wrongHash));
+        assertThat(get("/api/images/" + wrongSha).body()).isEqualTo(mismatched);
+    }
+
+    private static ImageRef blobRef(String sha, String mediaType, URI uri) {
+        return ImageRef.newBuilder().setSha256(sha).setMediaType(mediaType).setWidth(8).setHeight(8).setSizeBytes(10)
+                .setInline(null).setUri(uri.toString()).build();
+    }
+
+    @Test
     void shouldAnswer404ForUnknownTrajectoriesAndImages() throws Exception {
         assertError(get("/api/trajectories/no-such-id"), 404, "unknown trajectory no-such-id");
-        assertError(get("/api/images/" + "0".repeat(64)), 404, "unknown image " + "0".repeat(64));
+        assertError(get("/api/images/" + "0".repeat(64)), 404, "unknown image: no trajectory references it");
         assertError(get("/api/images/not-a-hash"), 400, "'not-a-hash' is not a lower-case hex sha256");
     }
 

@@ -22,7 +22,11 @@ public interface BlobStore extends AutoCloseable {
     /** Reads the bytes at {@code uri}; the caller verifies the hash. */
     byte[] get(URI uri) throws IOException;
 
-    /** Whether this store can read {@code uri} (its scheme and location belong to it). */
+    /**
+     * Whether this store can read {@code uri}: its scheme and location belong to it (under the store's root, or its
+     * bucket and prefix). {@link ImageStore} reads no uri a store does not handle, so an event cannot point a reader
+     * at any other file or object.
+     */
     boolean handles(URI uri);
 
     /** Releases the store's connections (none for the filesystem store). */

@@ -123,7 +123,14 @@ public final class BlobStoreConfig extends AbstractConfig {
 
         @Override
         public byte[] get(java.net.URI uri) throws IOException {
-            return primary.handles(uri) || !files.handles(uri) ? primary.get(uri) : files.get(uri);
+            if (primary.handles(uri)) {
+                return primary.get(uri);
+            }
+            if (files.handles(uri)) {
+                return files.get(uri);
+            }
+            throw new IOException("blob " + uri + " is neither in the blob store " + primary
+                    + " nor in the filesystem store at " + files);
         }
 
         @Override

@@ -11,6 +11,10 @@ import java.nio.file.StandardCopyOption;
 /**
  * Blob store on a local or shared filesystem: {@code <root>/<sha[0..2]>/<sha>.<ext>}. Writes go to a temporary file
  * first and are moved into place atomically, so a reader never sees a half-written blob.
+ *
+ * <p>Reads are confined to the root: a {@code file:} URI that names a path outside it (directly, through
+ * {@code ..}, or through a symbolic link) is not this store's, so an event cannot make a reader open any other
+ * local file.
  */
 public final class FileSystemBlobStore implements BlobStore {
     private final Path root;
@@ -52,15 +56,36 @@ public final class FileSystemBlobStore implements BlobStore {
 
     @Override
     public byte[] get(URI uri) throws IOException {
-        if (!handles(uri)) {
+        Path path = resolve(uri);
+        if (path == null) {
             throw new IOException("blob " + uri + " is not in the filesystem store at " + root);
         }
-        return Files.readAllBytes(Path.of(uri));
+        Path real = path.toRealPath();
+        Path realRoot = root.toRealPath();
+        if (!real.startsWith(realRoot) || real.equals(realRoot)) {
+            throw new IOException("blob " + uri + " leads out of the filesystem store at " + root
+                    + " through a symbolic link");
+        }
+        return Files.readAllBytes(real);
     }
 
+    /** Whether {@code uri} is a {@code file:} URI of a path under the root (symbolic links are checked on read). */
     @Override
     public boolean handles(URI uri) {
-        return "file".equals(uri.getScheme());
+        return resolve(uri) != null;
+    }
+
+    private Path resolve(URI uri) {
+        if (!"file".equalsIgnoreCase(uri.getScheme()) || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            return null;
+        }
+        Path path;
+        try {
+            path = Path.of(uri).toAbsolutePath().normalize();
+        } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+            return null;
+        }
+        return path.startsWith(root) && !path.equals(root) ? path : null;
     }
 
     @Override

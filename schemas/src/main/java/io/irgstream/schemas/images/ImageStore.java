@@ -56,7 +56,8 @@ public final class ImageStore {
     /**
      * The verified encoded bytes of {@code ref}.
      *
-     * @throws ImageIntegrityException when the bytes do not match the reference's sha256 or the reference has none
+     * @throws ImageIntegrityException when the bytes do not match the reference's sha256, the reference has none, or
+     *     its uri lies outside the blob store (outside its root or bucket/prefix: never read)
      * @throws ImageUnavailableException when the blob store cannot be read (a later read may succeed)
      */
     public byte[] bytes(ImageRef ref) {
@@ -66,7 +67,16 @@ public final class ImageStore {
             bytes = new byte[b.remaining()];
             b.get(bytes);
         } else if (ref.getUri() != null) {
-            URI uri = URI.create(ref.getUri());
+            URI uri;
+            try {
+                uri = URI.create(ref.getUri());
+            } catch (IllegalArgumentException e) {
+                throw new ImageIntegrityException("image " + ref.getSha256() + " has a malformed uri: " + e.getMessage());
+            }
+            if (!blobs.handles(uri)) {
+                throw new ImageIntegrityException("image " + ref.getSha256() + " refers to " + uri
+                        + ", which is outside the blob store " + blobs + "; it is not read");
+            }
             try {
                 bytes = blobs.get(uri);
             } catch (IOException e) {

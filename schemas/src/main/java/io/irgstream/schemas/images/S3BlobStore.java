@@ -155,9 +155,28 @@ public final class S3BlobStore implements BlobStore {
         }
     }
 
+    /**
+     * Whether {@code uri} names an object of this store: {@code s3://<bucket>/<prefix>...}, with no {@code .} or
+     * {@code ..} segments, empty segments, query or fragment. Objects of the same bucket outside the prefix are not
+     * this store's.
+     */
     @Override
     public boolean handles(URI uri) {
-        return "s3".equalsIgnoreCase(uri.getScheme()) && bucket.equals(uri.getHost());
+        if (!"s3".equalsIgnoreCase(uri.getScheme()) || !bucket.equals(uri.getHost()) || uri.getRawQuery() != null
+                || uri.getRawFragment() != null || uri.getUserInfo() != null || uri.getPort() != -1
+                || uri.getPath() == null || !uri.getPath().startsWith("/")) {
+            return false;
+        }
+        String key = uri.getPath().substring(1);
+        if (!key.startsWith(prefix) || key.length() == prefix.length()) {
+            return false;
+        }
+        for (String segment : key.split("/", -1)) {
+            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

@@ -154,6 +154,29 @@ class S3BlobStoreTest {
     }
 
     @Test
+    void shouldReadOnlyObjectsUnderItsBucketAndPrefixWhenAnEventNamesAnotherObject() throws Exception {
+        byte[] secret = bytes(3000, 9);
+        String sha = ImageStore.sha256(secret);
+        try (BlobStore other = open(server.settings("images/other"), dir);
+             BlobStore s3 = open(server.settings("images/run-2"), dir)) {
+            URI outside = other.put(sha, "image/png", secret);
+            ImageRef ref = ImageRef.newBuilder().setSha256(sha).setMediaType("image/png").setWidth(8).setHeight(8)
+                    .setSizeBytes(secret.length).setInline(null).setUri(outside.toString()).build();
+
+            assertThat(s3.handles(outside)).isFalse();
+            assertThat(s3.handles(URI.create("s3://images/run-2/../other/" + sha.substring(0, 2) + "/" + sha + ".png")))
+                    .isFalse();
+            assertThat(s3.handles(URI.create("s3://images/run-2/%2e%2e/other/x.png"))).isFalse();
+            assertThat(s3.handles(URI.create("s3://images/run-2"))).isFalse();
+            assertThat(s3.handles(URI.create("s3://elsewhere/run-2/ab/x.png"))).isFalse();
+            assertThat(s3.handles(URI.create("s3://images/run-2/ab/x.png"))).isTrue();
+            assertThatThrownBy(() -> new ImageStore(s3, 0).bytes(ref))
+                    .isExactlyInstanceOf(ImageIntegrityException.class).hasMessageContaining("outside the blob store");
+            assertThatThrownBy(() -> s3.get(outside)).isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
     void settingsAreCheckedAtStart() {
         Map<String, Object> p = new HashMap<>();
         p.put(BlobStoreConfig.URI, "gs://bucket");

@@ -22,6 +22,8 @@ import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -51,8 +53,13 @@ public final class TrajectoryApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TrajectoryApi.class);
     private static final Duration HEARTBEAT = Duration.ofSeconds(15);
     private static final Duration POLL = Duration.ofSeconds(1);
-    private static final Set<String> SUBMIT_FIELDS = Set.of("prompt", "seed", "rounds");
+    private static final Set<String> SUBMIT_FIELDS = Set.of("prompt", "seed", "rounds", "deadline", "ttlSeconds");
     private static final String JSON = "application/json";
+    private static final String IMAGE_NOT_SERVED = "the image cannot be served: it is missing from the blob store, "
+            + "unreadable, outside the store, not of an image type or does not match its hash (the server log says "
+            + "which)";
+    /** The media types the image route serves; an image of any other type is refused (502), never sent. */
+    static final Set<String> IMAGE_TYPES = Set.of("image/png", "image/jpeg", "image/gif", "image/webp");
 
     private final TrajectoryClient submitter;
     private final TrajectoryFeed feed;
@@ -169,7 +176,7 @@ public final class TrajectoryApi implements AutoCloseable {
         for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!SUBMIT_FIELDS.contains(f)) {
-                throw new ApiException(400, "unknown field '" + f + "': expected prompt, seed, rounds");
+                throw new ApiException(400, "unknown field '" + f + "': expected prompt, seed, rounds, deadline, ttlSeconds");
             }
         }
         JsonNode prompt = body.path("prompt");
@@ -194,9 +201,31 @@ public final class TrajectoryApi implements AutoCloseable {
             }
             rounds = r.asInt();
         }
+        Instant deadline = null;
+        JsonNode d = body.path("deadline");
+        if (!d.isMissingNode() && !d.isNull()) {
+            try {
+                deadline = Instant.parse(d.asText());
+            } catch (DateTimeParseException e) {
+                deadline = null;
+            }
+            if (!d.isTextual() || deadline == null) {
+                throw new ApiException(400, "deadline must be an ISO-8601 UTC timestamp such as "
+                        + "\"2026-12-05T08:00:00Z\", got " + d);
+            }
+        }
+        Long ttlSeconds = null;
+        JsonNode ttl = body.path("ttlSeconds");
+        if (!ttl.isMissingNode() && !ttl.isNull()) {
+            if (!ttl.isIntegralNumber() || !ttl.canConvertToLong()) {
+                throw new ApiException(400, "ttlSeconds must be an integer number of seconds, got " + ttl);
+            }
+            ttlSeconds = ttl.asLong();
+        }
         Submission submission;
         try {
-            submission = new Submission(prompt.asText(), seed, rounds, null);
+            submission = new Submission(prompt.asText(), seed, rounds, null,
+                    Submission.deadline(deadline, ttlSeconds, Instant.now()));
         } catch (IllegalArgumentException e) {
             throw new ApiException(400, e.getMessage());
         }
@@ -210,6 +239,8 @@ public final class TrajectoryApi implements AutoCloseable {
         ctx.header("Location", "/api/trajectories/" + id);
         json(ctx, 202, obj().put("id", id).put("status", TrajectoryStatus.SUBMITTED.name())
                 .put("seed", event.getContext().getSeed()).put("rounds", event.getContext().getRounds())
+                .put("deadline", event.getContext().getDeadline() == null ? null
+                        : event.getContext().getDeadline().toString())
                 .put("url", "/api/trajectories/" + id).put("events", "/api/trajectories/" + id + "/events"));
     }
 
@@ -269,6 +300,9 @@ public final class TrajectoryApi implements AutoCloseable {
         if (status.equals(TrajectoryStatus.COMPLETED.name())) {
             throw new ApiException(409, "trajectory " + id + " has already completed; nothing to cancel");
         }
+        if (status.equals(TrajectoryStatus.EXPIRED.name())) {
+            throw new ApiException(409, "trajectory " + id + " has expired (its deadline passed); nothing to cancel");
+        }
         if (!status.equals(TrajectoryStatus.CANCELLED.name())) {
             try {
                 submitter.cancel(id, "http", reason);
@@ -286,26 +320,48 @@ public final class TrajectoryApi implements AutoCloseable {
         }
         Optional<ImageRef> ref = queries().localImage(sha);
         if (ref.isPresent()) {
+            String mediaType = imageMediaType(ref.get().getMediaType());
+            if (mediaType == null) {
+                LOG.warn("not serving image {}: its media type '{}' is not one of {}", sha,
+                        ref.get().getMediaType(), IMAGE_TYPES);
+                throw new ApiException(502, IMAGE_NOT_SERVED);
+            }
             byte[] bytes;
             try {
                 bytes = images.bytes(ref.get());
             } catch (ImageIntegrityException e) {
-                throw new ApiException(500, e.getMessage());
+                // one answer for every cause (missing, unreadable, outside the store, wrong hash): the client learns
+                // nothing about the server's files; the log names the cause
+                LOG.warn("not serving image {}: {}", sha, e.getMessage());
+                throw new ApiException(502, IMAGE_NOT_SERVED);
             }
             imageHeaders(ctx, sha);
-            ctx.contentType(ref.get().getMediaType()).result(bytes);
+            ctx.contentType(mediaType).result(bytes);
             return;
         }
         if (!localOnly(ctx)) {
             Optional<HttpResponse<byte[]>> remote = queries().remoteImage(sha);
             if (remote.isPresent()) {
+                String mediaType = imageMediaType(remote.get().headers().firstValue("Content-Type").orElse(""));
+                if (mediaType == null) {
+                    throw new ApiException(502, IMAGE_NOT_SERVED);
+                }
                 imageHeaders(ctx, sha);
-                ctx.contentType(remote.get().headers().firstValue("Content-Type").orElse("application/octet-stream"))
-                        .result(remote.get().body());
+                ctx.contentType(mediaType).result(remote.get().body());
                 return;
             }
         }
-        throw new ApiException(404, "unknown image " + sha + ": no trajectory references it");
+        throw new ApiException(404, "unknown image: no trajectory references it");
+    }
+
+    /** {@code type} as one of {@link #IMAGE_TYPES} (case and parameters ignored), or null when it is none of them. */
+    static String imageMediaType(String type) {
+        if (type == null) {
+            return null;
+        }
+        int semicolon = type.indexOf(';');
+        String bare = (semicolon < 0 ? type : type.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
+        return IMAGE_TYPES.contains(bare) ? bare : null;
     }
 
     /**
@@ -394,7 +450,7 @@ public final class TrajectoryApi implements AutoCloseable {
 
     private static boolean ended(JsonNode t) {
         String s = t.path("status").asText();
-        return s.equals("COMPLETED") || s.equals("FAILED") || s.equals("CANCELLED");
+        return s.equals("COMPLETED") || s.equals("FAILED") || s.equals("CANCELLED") || s.equals("EXPIRED");
     }
 
     private static void send(OutputStream out, JsonNode json) throws IOException {
@@ -417,6 +473,8 @@ public final class TrajectoryApi implements AutoCloseable {
     }
 
     private static void imageHeaders(Context ctx, String sha) {
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("Content-Security-Policy", "default-src 'none'; sandbox");
         ctx.header("Cache-Control", "public, max-age=31536000, immutable");
         ctx.header("ETag", "\"" + sha + "\"");
     }
