@@ -216,6 +216,21 @@ class TopologyServiceIT {
     }
 
     @Test
+    void shouldAnswer409AndKeepTheFailureWhenAFailedTrajectoryIsCancelled() throws Exception {
+        Events e = new Events("it-failed-cancel-" + System.nanoTime(), 1);
+        work(e.id, e.prompt(), e.thought(), e.deadLetter("draw", 5, Events.SUBMITTED_AT.plusSeconds(9)));
+        awaitStatus(e.id, "FAILED");
+
+        assertError(post("/api/trajectories/" + e.id + "/cancel", "{\"reason\": \"hide it\"}"), 409,
+                "trajectory " + e.id + " has already failed; nothing to cancel");
+
+        JsonNode t = getJson("/api/trajectories/" + e.id);
+        assertThat(t.path("status").asText()).isEqualTo("FAILED");
+        assertThat(t.path("failureReason").asText()).isEqualTo("draw: model returned NaN pixels");
+        assertThat(t.path("cancelRequestedAt").isNull()).isTrue();
+    }
+
+    @Test
     void shouldFailWithTheReasonWhenADeadLetterArrivesAndStillServeItsInlineDraft() throws Exception {
         Events e = new Events("it-failed-" + System.nanoTime(), 1);
         work(e.id, e.prompt(), e.thought(), e.draft(), e.deadLetter("reflect", 3, Events.SUBMITTED_AT.plusSeconds(9)));

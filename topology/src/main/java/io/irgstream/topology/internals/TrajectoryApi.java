@@ -300,6 +300,10 @@ public final class TrajectoryApi implements AutoCloseable {
         if (status.equals(TrajectoryStatus.COMPLETED.name())) {
             throw new ApiException(409, "trajectory " + id + " has already completed; nothing to cancel");
         }
+        if (status.equals(TrajectoryStatus.FAILED.name())) {
+            throw new ApiException(409, "trajectory " + id + " has already failed; nothing to cancel (its failure "
+                    + "stays on record; redrive its dead letters to run it again)");
+        }
         if (status.equals(TrajectoryStatus.EXPIRED.name())) {
             throw new ApiException(409, "trajectory " + id + " has expired (its deadline passed); nothing to cancel");
         }
