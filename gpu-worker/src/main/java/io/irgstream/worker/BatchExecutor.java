@@ -1,5 +1,6 @@
 package io.irgstream.worker;
 
+import io.irgstream.events.CancellationRequested;
 import io.irgstream.events.Provenance;
 import io.irgstream.events.TrajectoryContext;
 import io.irgstream.model.ModelInfo;
@@ -73,6 +74,7 @@ final class BatchExecutor {
     private final IrgAvroSerializer<SpecificRecord> serializer;
     private final String outputTopic;
     private final Cancellations cancellations;
+    private final String cancellationsTopic;
     private final long maxRequestSize;
     /** The largest record the output topic accepts, or 0 when not known. */
     private volatile long topicMaxMessageBytes;
@@ -90,6 +92,8 @@ final class BatchExecutor {
      * @param serializer     the output event serializer
      * @param outputTopic    the step's output topic
      * @param cancellations  cancelled trajectories to skip, or null
+     * @param cancellationsTopic where a skip past a trajectory's deadline is reported (a CancellationRequested
+     *                       with its deadline)
      * @param maxRecordBytes largest record the producer may send ({@code max.request.size}); see also
      *                       {@link #topicMaxMessageBytes(long)}
      * @param splitBudgetMs  how long after a batch's start its one-by-one re-run may start a call
@@ -100,7 +104,7 @@ final class BatchExecutor {
     BatchExecutor(StepHandler<SpecificRecord, SpecificRecord> handler, StepModel model, ImageStore images,
                   Map<String, IrgAvroDeserializer<? extends SpecificRecord>> deserializers,
                   IrgAvroSerializer<SpecificRecord> serializer, String outputTopic, Cancellations cancellations,
-                  long maxRecordBytes, long splitBudgetMs, String workerId, WorkerStats stats, MeterRegistry metrics,
+                  String cancellationsTopic, long maxRecordBytes, long splitBudgetMs, String workerId, WorkerStats stats, MeterRegistry metrics,
                   Tags tags) {
         this.step = handler.step();
         this.handler = handler;
@@ -111,6 +115,7 @@ final class BatchExecutor {
         this.serializer = serializer;
         this.outputTopic = outputTopic;
         this.cancellations = cancellations;
+        this.cancellationsTopic = cancellationsTopic;
         this.maxRequestSize = maxRecordBytes;
         this.splitBudgetMs = splitBudgetMs;
         this.workerId = workerId;
@@ -137,7 +142,7 @@ final class BatchExecutor {
         Map<String, IrgAvroDeserializer<? extends SpecificRecord>> deserializers = new HashMap<>();
         handler.inputs(all).forEach((topic, type) -> deserializers.put(topic, new IrgAvroDeserializer<>(registry, type)));
         return new BatchExecutor(handler, model, images, deserializers, new IrgAvroSerializer<>(registry),
-                handler.output(all), cancellations, config.maxRequestSize(), config.batchTimeoutMs() / 2,
+                handler.output(all), cancellations, all.cancellations().name(), config.maxRequestSize(), config.batchTimeoutMs() / 2,
                 config.workerId(), stats, metrics, tags);
     }
 
@@ -166,6 +171,8 @@ final class BatchExecutor {
         final int attempt;
         final SpecificRecord input;
         final StepRequest request;
+        /** Set when the trajectory's deadline had passed: the report to write instead of any output. */
+        ProducerRecord<byte[], byte[]> expiryReport;
         StepResult result;
         Exception failure;
         /** Records in the model call that produced the result; 0 when no model call did. */
@@ -193,6 +200,8 @@ final class BatchExecutor {
                 Item it = decode(r);
                 if (it == null) {
                     outcomes[i] = new Outcome.Skipped(r);
+                } else if (it.expiryReport != null) {
+                    outcomes[i] = new Outcome.Expired(r, it.expiryReport);
                 } else {
                     items.add(it);
                     positions.add(i);
@@ -252,11 +261,32 @@ final class BatchExecutor {
             stats.cancelledSkips.incrementAndGet();
             return null;
         }
+        long now = System.currentTimeMillis();
+        if (ctx.getDeadline() != null && now >= ctx.getDeadline().toEpochMilli()) {
+            log.info("{} skipping trajectory {}: its deadline {} has passed", step.id(), id, ctx.getDeadline());
+            stats.expiredSkips.incrementAndGet();
+            Item expired = new Item(r, retry.attempt(), in, null);
+            expired.expiryReport = expiryReport(r, id, ctx, now);
+            return expired;
+        }
         long seed = Seeds.stepSeed(ctx.getSeed(), step, handler.round(in));
         StepRequest request = handler.request(in, seed, images);
         Item it = new Item(r, retry.attempt(), in, request);
         it.result = handler.withoutModel(in, request);
         return it;
+    }
+
+    /**
+     * The report of a skip past the deadline: a CancellationRequested with the deadline set, keyed by the trajectory
+     * id, on the cancellations topic (so the topology marks the trajectory EXPIRED and every worker skips it).
+     */
+    private ProducerRecord<byte[], byte[]> expiryReport(ConsumerRecord<byte[], byte[]> r, String id,
+                                                        TrajectoryContext ctx, long now) {
+        CancellationRequested report = CancellationRequested.newBuilder().setTrajectoryId(id)
+                .setRequestedAt(Instant.ofEpochMilli(now)).setRequestedBy(step.id() + " worker " + workerId)
+                .setReason("the deadline " + ctx.getDeadline() + " passed before the " + step.id() + " step")
+                .setDeadline(ctx.getDeadline()).setStep(step.id()).build();
+        return new ProducerRecord<>(cancellationsTopic, null, r.key(), serializer.serialize(cancellationsTopic, report));
     }
 
     /**

@@ -58,7 +58,10 @@ final class FailureRouter {
         this.stats = stats;
     }
 
-    /** What the transaction writes for {@code outcomes}: nothing for a skipped record, one record for any other. */
+    /**
+     * What the transaction writes for {@code outcomes}: nothing for a skipped record, the report for an expired one,
+     * one record for any other.
+     */
     List<ProducerRecord<byte[], byte[]>> route(List<Outcome> outcomes) {
         List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(outcomes.size());
         for (Outcome o : outcomes) {
@@ -68,6 +71,8 @@ final class FailureRouter {
                 out.add(retry(r.input(), r.cause()));
             } else if (o instanceof Outcome.DeadLetter d) {
                 out.add(deadLetter(d.input(), d.cause()));
+            } else if (o instanceof Outcome.Expired e) {
+                out.add(e.report());
             }
         }
         return out;

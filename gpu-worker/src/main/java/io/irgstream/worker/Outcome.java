@@ -27,6 +27,13 @@ public sealed interface Outcome {
     record Skipped(ConsumerRecord<byte[], byte[]> input) implements Outcome {
     }
 
+    /**
+     * The trajectory's deadline had passed: no model call, no output; {@code report} (a CancellationRequested with
+     * the deadline, for the cancellations topic) tells the topology and the other workers.
+     */
+    record Expired(ConsumerRecord<byte[], byte[]> input, ProducerRecord<byte[], byte[]> report) implements Outcome {
+    }
+
     /** The outcome of {@code input} failing with {@code cause}: a retry or a dead letter, by its {@link FailureKind}. */
     static Outcome failed(ConsumerRecord<byte[], byte[]> input, Exception cause) {
         FailureKind kind = FailureKind.of(cause);

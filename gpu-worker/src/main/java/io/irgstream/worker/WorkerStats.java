@@ -16,6 +16,7 @@ public final class WorkerStats {
     final AtomicLong abortedBatches = new AtomicLong();
     final AtomicLong lastBatchSize = new AtomicLong();
     final AtomicLong cancelledSkips = new AtomicLong();
+    final AtomicLong expiredSkips = new AtomicLong();
     final AtomicLong retries = new AtomicLong();
     final AtomicLong restarts = new AtomicLong();
     final AtomicLong rebalances = new AtomicLong();
@@ -38,6 +39,11 @@ public final class WorkerStats {
     /** Input records skipped because their trajectory was cancelled. */
     public long cancelledSkips() {
         return cancelledSkips.get();
+    }
+
+    /** Input records skipped because their trajectory's deadline had passed. */
+    public long expiredSkips() {
+        return expiredSkips.get();
     }
 
     /** Input records taken into committed batches. */
@@ -81,6 +87,7 @@ public final class WorkerStats {
         counter(registry, tags, "irg.worker.restarts", "re-creations of the worker's Kafka clients after a fatal error", WorkerStats::restarts);
         counter(registry, tags, "irg.worker.rebalances", "times the group took partitions from the worker (revoked or lost)", WorkerStats::rebalances);
         counter(registry, tags, "irg.worker.cancelled.skips", "input records skipped because the trajectory was cancelled", WorkerStats::cancelledSkips);
+        counter(registry, tags, "irg.worker.expired.skips", "input records skipped because the trajectory's deadline had passed", WorkerStats::expiredSkips);
     }
 
     private void counter(MeterRegistry registry, Tags tags, String name, String help, ToDoubleFunction<WorkerStats> f) {

@@ -263,6 +263,36 @@ class BatchExecutorTest {
         });
     }
 
+    @Test
+    void shouldSkipAPastDeadlineWithoutAModelCallAndReportItOnTheCancellationsTopic() {
+        DeterministicTestModel model = new DeterministicTestModel(Step.DRAW, 0);
+        BatchExecutor ex = executor(Step.DRAW, Map.of(), model);
+        Instant past = Instant.now().minusSeconds(1);
+        ThoughtProduced expired = ThoughtProduced.newBuilder()
+                .setContext(TrajectoryContext.newBuilder(context("late", "a circle")).setDeadline(past).build())
+                .setThought("plan late").setProvenance(provenance()).build();
+        ThoughtProduced inTime = ThoughtProduced.newBuilder()
+                .setContext(TrajectoryContext.newBuilder(context("soon", "a circle"))
+                        .setDeadline(Instant.now().plusSeconds(3600)).build())
+                .setThought("plan soon").setProvenance(provenance()).build();
+
+        List<Outcome> out = ex.execute(List.of(record("irg.thoughts", "late", serialize("irg.thoughts", expired)),
+                record("irg.thoughts", "soon", serialize("irg.thoughts", inTime))));
+
+        assertThat(out.get(0)).isInstanceOfSatisfying(Outcome.Expired.class, e -> {
+            assertThat(e.report().topic()).isEqualTo("irg.cancellations");
+            assertThat(new String(e.report().key(), StandardCharsets.UTF_8)).isEqualTo("late");
+            io.irgstream.events.CancellationRequested report = new IrgAvroDeserializer<>(registry.client(),
+                    io.irgstream.events.CancellationRequested.class).deserialize("irg.cancellations", e.report().value());
+            assertThat(report.getTrajectoryId()).isEqualTo("late");
+            assertThat(report.getDeadline()).isEqualTo(past.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+            assertThat(report.getStep()).isEqualTo("draw");
+        });
+        assertThat(out.get(1)).isInstanceOf(Outcome.Produced.class);
+        assertThat(model.batchSizes()).as("one model call, for the trajectory in time only").containsExactly(1);
+        assertThat(stats.expiredSkips()).isEqualTo(1);
+    }
+
     private BatchExecutor executor(Step step, Map<String, String> settings, StepModel model) {
         return executor(step, settings, model, 256 * 1024);
     }

@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  */
 public final class TrajectoryMetrics implements Consumer<Trajectory> {
     private static final Set<TrajectoryStatus> ENDED = Set.of(TrajectoryStatus.COMPLETED, TrajectoryStatus.FAILED,
-            TrajectoryStatus.CANCELLED);
+            TrajectoryStatus.CANCELLED, TrajectoryStatus.EXPIRED);
 
     private final Map<String, TrajectoryStatus> inFlight = new ConcurrentHashMap<>();
     private final Map<TrajectoryStatus, Counter> ended = new EnumMap<>(TrajectoryStatus.class);

@@ -31,6 +31,8 @@ final class Events {
     final String id;
     final int rounds;
     private final ImageStore images;
+    /** The deadline every event's context carries; null: none. */
+    Instant deadline;
 
     /** Events with inline images. */
     Events(String id, int rounds) {
@@ -47,7 +49,7 @@ final class Events {
     TrajectoryContext context() {
         return TrajectoryContext.newBuilder().setTrajectoryId(id).setPrompt("a large red circle").setSeed(42L)
                 .setRounds(rounds).setSampler(SamplerParams.newBuilder().build()).setSubmittedAt(SUBMITTED_AT)
-                .setSource("test").build();
+                .setSource("test").setDeadline(deadline).build();
     }
 
     /** Provenance of a step produced {@code secondsAfterSubmit} after the submission. */
@@ -97,6 +99,13 @@ final class Events {
     CancellationRequested cancel() {
         return CancellationRequested.newBuilder().setTrajectoryId(id).setRequestedAt(SUBMITTED_AT.plusSeconds(3))
                 .setRequestedBy("test").setReason("changed my mind").build();
+    }
+
+    /** A {@code step} worker's report that it skipped the trajectory past {@link #deadline}. */
+    CancellationRequested expiryReport(String step) {
+        return CancellationRequested.newBuilder().setTrajectoryId(id).setRequestedAt(deadline.plusSeconds(1))
+                .setRequestedBy(step + " worker " + step + "-worker-0").setReason("the deadline passed")
+                .setDeadline(deadline).setStep(step).build();
     }
 
     /** The image reflected on in {@code round}: the draft in round 1, else the previous round's final image. */

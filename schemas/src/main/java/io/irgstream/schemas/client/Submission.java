@@ -2,17 +2,28 @@ package io.irgstream.schemas.client;
 
 import io.irgstream.events.SamplerParams;
 
+import java.time.Duration;
+import java.time.Instant;
+
 /**
- * What a client asks for: a prompt and, optionally, its seed, rounds and sampler parameters.
+ * What a client asks for: a prompt and, optionally, its seed, rounds, sampler parameters and deadline.
  *
  * @param prompt   the prompt (trimmed, non-empty, at most {@link #MAX_PROMPT_CHARS} characters)
  * @param seed     trajectory seed; null draws one
  * @param rounds   reflection rounds, 1..{@link #MAX_ROUNDS}
  * @param sampler  sampler parameters (null: the schema defaults, IRG's settings)
+ * @param deadline when the trajectory expires (see {@link #deadline(Instant, Long, Instant)}); null: none
  */
-public record Submission(String prompt, Long seed, int rounds, SamplerParams sampler) {
+public record Submission(String prompt, Long seed, int rounds, SamplerParams sampler, Instant deadline) {
     public static final int MAX_PROMPT_CHARS = 1000;
     public static final int MAX_ROUNDS = 5;
+    /** The longest time to live a trajectory may ask for: 30 days. */
+    public static final long MAX_TTL_SECONDS = Duration.ofDays(30).toSeconds();
+
+    /** A submission without a deadline. */
+    public Submission(String prompt, Long seed, int rounds, SamplerParams sampler) {
+        this(prompt, seed, rounds, sampler, null);
+    }
 
     public Submission {
         if (prompt == null || prompt.isBlank()) {
@@ -39,6 +50,37 @@ public record Submission(String prompt, Long seed, int rounds, SamplerParams sam
             throw new IllegalArgumentException("guidance scales must be in [0, 50], got cfgText=" + sampler.getCfgText()
                     + " cfgImage=" + sampler.getCfgImage());
         }
+    }
+
+    /**
+     * The deadline a client asked for, as a {@code deadline} timestamp or a {@code ttlSeconds} time to live from
+     * {@code now}, checked: at most one of the two, the deadline after {@code now}, the time to live in
+     * 1..{@link #MAX_TTL_SECONDS}, and neither more than 30 days ahead.
+     *
+     * @return the deadline, or null when neither was given
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    public static Instant deadline(Instant deadline, Long ttlSeconds, Instant now) {
+        if (deadline != null && ttlSeconds != null) {
+            throw new IllegalArgumentException("give a deadline or ttlSeconds, not both");
+        }
+        if (ttlSeconds != null) {
+            if (ttlSeconds < 1 || ttlSeconds > MAX_TTL_SECONDS) {
+                throw new IllegalArgumentException("ttlSeconds must be between 1 and " + MAX_TTL_SECONDS
+                        + " (30 days), got " + ttlSeconds);
+            }
+            return now.plusSeconds(ttlSeconds);
+        }
+        if (deadline != null) {
+            if (!deadline.isAfter(now)) {
+                throw new IllegalArgumentException("the deadline " + deadline + " is not in the future (now is "
+                        + now + ")");
+            }
+            if (deadline.isAfter(now.plusSeconds(MAX_TTL_SECONDS))) {
+                throw new IllegalArgumentException("the deadline " + deadline + " is more than 30 days ahead");
+            }
+        }
+        return deadline;
     }
 
     public static Submission of(String prompt) {

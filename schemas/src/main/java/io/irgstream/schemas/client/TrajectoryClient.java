@@ -73,6 +73,7 @@ public final class TrajectoryClient implements AutoCloseable {
                 .setSampler(SamplerParams.newBuilder(s.sampler()).build())
                 .setSubmittedAt(Instant.now())
                 .setSource(source)
+                .setDeadline(s.deadline())
                 .build()).build();
     }
 

@@ -38,7 +38,10 @@ import org.apache.avro.specific.SpecificRecord;
  *   <li>The normal status follows the furthest step seen (think &lt; draw &lt; reflect 1 &lt; refine 1 &lt;
  *       reflect 2 ...), so a late event never moves it back. A final image that {@link RoundControl#isLast} calls
  *       last completes the trajectory.</li>
- *   <li>COMPLETED and CANCELLED stay. FAILED (a dead letter) stays unless a step event produced after the failure
+ *   <li>A cancellation that carries a deadline (a worker skipped the trajectory past its deadline) ends it EXPIRED;
+ *       so does {@link #expire} when the deadline passes while it waits. A last final image produced by its
+ *       deadline still completes an EXPIRED trajectory (it was made in time; the topology only learnt late).</li>
+ *   <li>COMPLETED, CANCELLED and EXPIRED stay. FAILED (a dead letter) stays unless a step event produced after the failure
  *       arrives (a re-driven record succeeded). STALLED is left when an event takes the trajectory further.</li>
  *   <li>A cancellation of a COMPLETED trajectory is recorded but does not change its status.</li>
  *   <li>A revision (a step event with {@code provenance.revision > 0}, written by {@code ./irg redrive}) is listed
@@ -154,6 +157,26 @@ public final class TrajectoryFold {
     }
 
     /**
+     * Marks a trajectory EXPIRED whose deadline passed while it waited for a step.
+     *
+     * @param current the trajectory
+     * @param now     wall-clock time
+     * @return {@code current} unless it is running or STALLED, has a deadline and {@code now} is at or past it,
+     *     else the expired one
+     */
+    public static Trajectory expire(Trajectory current, long now) {
+        if (!(isRunning(current.getStatus()) || current.getStatus() == TrajectoryStatus.STALLED)
+                || current.getDeadline() == null || now < current.getDeadline().toEpochMilli()) {
+            return current;
+        }
+        Trajectory t = Trajectory.newBuilder(current).build();
+        markExpired(t, null, now);
+        t.setRevision(t.getRevision() + 1);
+        t.setUpdatedAt(Instant.ofEpochMilli(now));
+        return t;
+    }
+
+    /**
      * @param status a status
      * @return true for the statuses of a trajectory that waits for a step and may stall: SUBMITTED, THOUGHT, DRAFTED
      *     and REFLECTED
@@ -167,11 +190,11 @@ public final class TrajectoryFold {
 
     /**
      * @param status a status
-     * @return true for the statuses after which no update is expected: COMPLETED, FAILED and CANCELLED
+     * @return true for the statuses after which no update is expected: COMPLETED, FAILED, CANCELLED and EXPIRED
      */
     public static boolean isEnded(TrajectoryStatus status) {
         return status == TrajectoryStatus.COMPLETED || status == TrajectoryStatus.FAILED
-                || status == TrajectoryStatus.CANCELLED;
+                || status == TrajectoryStatus.CANCELLED || status == TrajectoryStatus.EXPIRED;
     }
 
     /**
@@ -260,6 +283,7 @@ public final class TrajectoryFold {
         t.setSampler(c.getSampler());
         t.setSource(c.getSource());
         t.setSubmittedAt(c.getSubmittedAt());
+        t.setDeadline(c.getDeadline());
     }
 
     private static void step(Trajectory t, TrajectoryContext context, String step, int round, Provenance provenance,
@@ -289,6 +313,12 @@ public final class TrajectoryFold {
         switch (t.getStatus()) {
             case COMPLETED, CANCELLED:
                 return;
+            case EXPIRED:
+                if (!completes || t.getDeadline() == null || provenance.getProducedAt().isAfter(t.getDeadline())) {
+                    return;
+                }
+                t.setExpiredStep(null);
+                break;
             case FAILED:
                 Instant failedAt = lastFailedAt(t);
                 if (failedAt != null && !provenance.getProducedAt().isAfter(failedAt)) {
@@ -368,7 +398,8 @@ public final class TrajectoryFold {
                 .setOffset(d.getOffset()).build());
         t.setErrors(errors);
         t.setAttempts(t.getAttempts() + d.getAttempts());
-        if (t.getStatus() == TrajectoryStatus.COMPLETED || t.getStatus() == TrajectoryStatus.CANCELLED) {
+        if (t.getStatus() == TrajectoryStatus.COMPLETED || t.getStatus() == TrajectoryStatus.CANCELLED
+                || t.getStatus() == TrajectoryStatus.EXPIRED) {
             return;
         }
         if (t.getStatus() != TrajectoryStatus.FAILED) {
@@ -382,16 +413,36 @@ public final class TrajectoryFold {
     }
 
     private static void cancel(Trajectory t, CancellationRequested c, long now) {
+        if (c.getDeadline() != null) {
+            if (t.getDeadline() == null) {
+                t.setDeadline(c.getDeadline());
+            }
+            if (t.getStatus() != TrajectoryStatus.COMPLETED && t.getStatus() != TrajectoryStatus.CANCELLED
+                    && t.getStatus() != TrajectoryStatus.EXPIRED) {
+                markExpired(t, c.getStep(), now);
+            }
+            return;
+        }
         if (t.getStatus() == TrajectoryStatus.CANCELLED || t.getCancelRequestedAt() != null) {
             return;
         }
         t.setCancelRequestedAt(c.getRequestedAt());
         t.setCancelRequestedBy(c.getRequestedBy());
         t.setCancelReason(c.getReason());
-        if (t.getStatus() == TrajectoryStatus.COMPLETED) {
+        if (t.getStatus() == TrajectoryStatus.COMPLETED || t.getStatus() == TrajectoryStatus.EXPIRED) {
             return;
         }
         t.setStatus(TrajectoryStatus.CANCELLED);
+        t.setPendingStep(null);
+        t.setCompletedAt(Instant.ofEpochMilli(now));
+        t.setStatusBeforeStall(null);
+        t.setStalledAt(null);
+        t.setFailureReason(null);
+    }
+
+    private static void markExpired(Trajectory t, String step, long now) {
+        t.setStatus(TrajectoryStatus.EXPIRED);
+        t.setExpiredStep(step);
         t.setPendingStep(null);
         t.setCompletedAt(Instant.ofEpochMilli(now));
         t.setStatusBeforeStall(null);

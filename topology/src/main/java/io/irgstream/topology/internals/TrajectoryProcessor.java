@@ -8,6 +8,7 @@ import io.irgstream.events.PromptSubmitted;
 import io.irgstream.events.ReflectionProduced;
 import io.irgstream.events.ThoughtProduced;
 import io.irgstream.events.Trajectory;
+import io.irgstream.events.TrajectoryStatus;
 import io.irgstream.topology.TopologyConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +30,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Folds every event of a trajectory into its record in the trajectory store (see {@link TrajectoryFold}), keeps the
  * image index and the stall deadlines, and forwards each changed record. A wall-clock punctuator marks trajectories
- * STALLED whose deadline passed.
+ * EXPIRED whose own deadline passed while they waited, and STALLED those whose stall deadline passed.
  *
  * <p>Records whose key is missing, or does not match the trajectory id inside the event, are skipped with a warning:
  * the key decides the partition, hence the store that holds the trajectory.
@@ -116,9 +117,21 @@ public final class TrajectoryProcessor implements Processor<String, SpecificReco
         }
         for (String id : due) {
             Trajectory current = trajectories.get(id);
-            Trajectory next = current == null ? null : TrajectoryFold.stall(current, now);
+            Trajectory next = current == null ? null : TrajectoryFold.expire(current, now);
+            if (next != null && next != current) {
+                LOG.info("trajectory {} expired: its deadline {} passed while it waited for {}", id,
+                        current.getDeadline(), current.getPendingStep());
+                save(current, next, now);
+                continue;
+            }
+            next = current == null ? null : TrajectoryFold.stall(current, now);
             if (next == null || next == current) {
-                deadlines.delete(id);
+                if (current != null && current.getStatus() == TrajectoryStatus.STALLED
+                        && current.getDeadline() != null) {
+                    deadlines.put(id, current.getDeadline().toEpochMilli());
+                } else {
+                    deadlines.delete(id);
+                }
             } else {
                 LOG.info("trajectory {} stalled: no {} within {} ms", id, next.getPendingStep(),
                         config.stallTimeout(next.getPendingStep()).toMillis());
@@ -137,14 +150,20 @@ public final class TrajectoryProcessor implements Processor<String, SpecificReco
         for (String sha : shas) {
             images.putIfAbsent(sha, id);
         }
-        if (TrajectoryFold.isRunning(next.getStatus())) {
-            long deadline = next.getProgressedAt().toEpochMilli()
-                    + config.stallTimeout(next.getPendingStep()).toMillis();
+        boolean waits = TrajectoryFold.isRunning(next.getStatus())
+                || next.getStatus() == TrajectoryStatus.STALLED && next.getDeadline() != null;
+        if (waits) {
+            long deadline = next.getStatus() == TrajectoryStatus.STALLED ? Long.MAX_VALUE
+                    : next.getProgressedAt().toEpochMilli() + config.stallTimeout(next.getPendingStep()).toMillis();
+            if (next.getDeadline() != null) {
+                deadline = Math.min(deadline, next.getDeadline().toEpochMilli());
+            }
             Long old = deadlines.get(id);
             if (old == null || old != deadline) {
                 deadlines.put(id, deadline);
             }
-        } else if (previous == null || TrajectoryFold.isRunning(previous.getStatus())) {
+        } else if (previous == null || TrajectoryFold.isRunning(previous.getStatus())
+                || previous.getStatus() == TrajectoryStatus.STALLED) {
             deadlines.delete(id);
         }
         context.forward(new Record<>(id, next, timestamp));
