@@ -282,11 +282,14 @@ public final class DatasetExport {
         return !imageProblems.isEmpty();
     }
 
-    /** The sidecar shows image references without their inline bytes: the bytes are the sample's files. */
+    /**
+     * The sidecar shows image references without their inline bytes or blob-store location: the bytes are the
+     * sample's files, found by their sha256, and the store's paths and buckets stay out of a dataset that may travel.
+     */
     private static final AvroJson.View WITHOUT_INLINE_BYTES = new AvroJson.View() {
         @Override
         public boolean omit(IndexedRecord record, String field) {
-            return record instanceof ImageRef && field.equals("inline");
+            return record instanceof ImageRef && (field.equals("inline") || field.equals("uri"));
         }
     };
 

@@ -62,6 +62,7 @@ class DatasetExportTest {
         assertThat(json.get("files").get("final.png").get("sha256").asText())
                 .isEqualTo(ImageStore.sha256(first.get("final.png"))).isEqualTo(ts.get(0).getFinalImage().getSha256());
         assertThat(json.get("draft").has("inline")).as("image bytes are files, not base64 in the sidecar").isFalse();
+        assertThat(json.get("draft").has("uri")).as("no blob-store paths in the dataset").isFalse();
         assertThat(json.get("imageProblems")).isEmpty();
 
         JsonNode manifest = AvroJson.MAPPER.readTree(out.resolve(DatasetExport.MANIFEST_FILE).toFile());
