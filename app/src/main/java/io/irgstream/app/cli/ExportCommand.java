@@ -5,6 +5,7 @@ import io.irgstream.events.Trajectory;
 import io.irgstream.events.TrajectoryStatus;
 import io.irgstream.schemas.HttpSchemaRegistryClient;
 import io.irgstream.schemas.images.ImageStore;
+import io.irgstream.topology.internals.TrajectoryFold;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -31,9 +32,9 @@ import java.util.stream.Collectors;
                 + "Resumable: a re-run into the same folder skips the trajectories already exported and never writes "
                 + "one twice. Reads the compacted trajectories topic; see docs/export.md.")
 public final class ExportCommand implements Callable<Integer> {
-    /** Without --status: the trajectories that have ended, whose records no longer change. */
-    static final Set<TrajectoryStatus> ENDED = EnumSet.of(TrajectoryStatus.COMPLETED, TrajectoryStatus.FAILED,
-            TrajectoryStatus.CANCELLED);
+    /** Without --status: the trajectories that have ended, whose records no longer change (the topology's definition). */
+    static final Set<TrajectoryStatus> ENDED = Arrays.stream(TrajectoryStatus.values()).filter(TrajectoryFold::isEnded)
+            .collect(Collectors.toCollection(() -> EnumSet.noneOf(TrajectoryStatus.class)));
 
     @Spec
     CommandSpec spec;
@@ -50,7 +51,9 @@ public final class ExportCommand implements Callable<Integer> {
     String to;
 
     @Option(names = "--status", split = ",", paramLabel = "STATUS",
-            description = "Only these statuses (repeatable or comma-separated; default: COMPLETED,FAILED,CANCELLED).")
+            description = "Only these statuses (repeatable or comma-separated; default: every status in which a trajectory "
+                    + "has ended and no longer changes: COMPLETED, FAILED, CANCELLED, EXPIRED). A trajectory is exported once, "
+                    + "as it is then; a re-run does not update it.")
     List<String> statuses;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Dataset folder (new, or one an earlier export wrote, to resume or extend it).")
