@@ -3,6 +3,7 @@ package io.irgstream.topology;
 import io.irgstream.schemas.Topics;
 import io.irgstream.schemas.images.BlobStore;
 import io.irgstream.schemas.images.BlobStoreConfig;
+import io.irgstream.topology.internals.RequestOrigins;
 import java.io.File;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -61,6 +62,8 @@ public final class TopologyConfig extends AbstractConfig {
     /** Root of the filesystem blob store holding images too large to travel inline. */
     public static final String BLOB_STORE_PATH_CONFIG = "blob.store.path";
     /** Most event streams (SSE) open at once. */
+    public static final String HTTP_ALLOWED_HOSTS_CONFIG = "http.allowed.hosts";
+    public static final String HTTP_CORS_ALLOWED_ORIGINS_CONFIG = "http.cors.allowed.origins";
     public static final String HTTP_SSE_MAX_STREAMS_CONFIG = "http.sse.max.streams";
     /** How long an event stream for an unknown trajectory waits for it to appear. */
     public static final String HTTP_SSE_WAIT_MS_CONFIG = "http.sse.wait.ms";
@@ -113,6 +116,22 @@ public final class TopologyConfig extends AbstractConfig {
                     "host:port at which other instances reach this instance's HTTP API, for forwarding queries to "
                             + "the instance that owns a trajectory. Empty: http.host and the bound port (the local "
                             + "host name when http.host is a wildcard address).")
+            .define(HTTP_ALLOWED_HOSTS_CONFIG, Type.LIST, "", Importance.MEDIUM,
+                    "Host names the HTTP API answers to besides IP addresses, localhost, http.host and the host of "
+                            + "application.server (the local host name when http.host is a wildcard address): a "
+                            + "request whose Host header names another gets 403, which stops DNS rebinding. Add the "
+                            + "names clients use (a load balancer's, an ingress's); * answers any.")
+            .define(HTTP_CORS_ALLOWED_ORIGINS_CONFIG, Type.LIST, "", (name, value) -> {
+                        try {
+                            new RequestOrigins(java.util.List.of(),
+                                    ((java.util.List<?>) value).stream().map(String::valueOf).toList());
+                        } catch (IllegalArgumentException e) {
+                            throw new ConfigException(name, value, e.getMessage());
+                        }
+                    }, Importance.LOW,
+                    "Origins (http(s)://host[:port]) whose pages may call the HTTP API from the browser (CORS). "
+                            + "Empty (the default): CORS is off, preflights get 403 and no "
+                            + "Access-Control-Allow-Origin, and POSTs from another origin get 403.")
             .define(HTTP_SSE_MAX_STREAMS_CONFIG, Type.INT, 100, Range.between(1, 10_000), Importance.LOW,
                     "Most Server-Sent Event streams open at once; each holds one HTTP server thread. Further "
                             + "stream requests get 503.")
@@ -121,8 +140,7 @@ public final class TopologyConfig extends AbstractConfig {
                             + "before answering 404, so a client may subscribe right after submitting.")
             .define(BLOB_STORE_PATH_CONFIG, Type.STRING, "", Importance.MEDIUM,
                     "Root of the filesystem blob store the workers write large images to (their file: URIs point "
-                            + "into it). Empty: only inline images and file: URIs that are readable from here are "
-                            + "served. With blob.store.uri=s3://... images are read from S3 (the workers' settings).");
+                            + "into it); file: URIs outside it are never read. Empty: the working directory. With blob.store.uri=s3://... images are read from S3 (the workers' settings).");
 
     /**
      * Parses and validates settings.
@@ -201,6 +219,31 @@ public final class TopologyConfig extends AbstractConfig {
     /** @return {@value #HTTP_PORT_CONFIG} */
     public int httpPort() {
         return getInt(HTTP_PORT_CONFIG);
+    }
+
+    /**
+     * The Host and Origin headers the HTTP API answers: {@value #HTTP_ALLOWED_HOSTS_CONFIG} plus http.host (unless a
+     * wildcard), the host of application.server, and the local host names when http.host is a wildcard address.
+     */
+    public RequestOrigins requestOrigins() {
+        java.util.List<String> hosts = new java.util.ArrayList<>(getList(HTTP_ALLOWED_HOSTS_CONFIG));
+        String host = httpHost();
+        if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+            try {
+                InetAddress local = InetAddress.getLocalHost();
+                hosts.add(local.getHostName());
+                hosts.add(local.getCanonicalHostName());
+            } catch (UnknownHostException e) {
+                // nothing to add: IP addresses and the configured names still work
+            }
+        } else {
+            hosts.add(host);
+        }
+        String server = getString(APPLICATION_SERVER_CONFIG);
+        if (!server.isEmpty()) {
+            hosts.add(server);
+        }
+        return new RequestOrigins(hosts, getList(HTTP_CORS_ALLOWED_ORIGINS_CONFIG));
     }
 
     /** @return {@value #HTTP_SSE_MAX_STREAMS_CONFIG} */

@@ -119,7 +119,7 @@ public final class TopologyService implements AutoCloseable {
                     IrgSerdes.forClass(Trajectory.class, registry, false).deserializer()));
             ImageStore images = new ImageStore(add(config.openBlobStore()), 0);
             TrajectoryApi api = new TrajectoryApi(submitter, feed, images, this::state,
-                    config.sseMaxStreams(), config.sseWait());
+                    config.sseMaxStreams(), config.sseWait(), config.requestOrigins());
             api.metrics(metricsScrape);
             if (meterRegistry != null) {
                 feed.addListener(new TrajectoryMetrics(meterRegistry));

@@ -68,6 +68,27 @@ class TopologyConfigTest {
     }
 
     @Test
+    void shouldAnswerTheBoundHostTheApplicationServerAndTheAddedHostsWhenCheckingHostHeaders() {
+        Map<String, Object> m = required();
+        m.put(TopologyConfig.HTTP_HOST_CONFIG, "irg-dev.internal");
+        m.put(TopologyConfig.APPLICATION_SERVER_CONFIG, "topology-0.irg:8080");
+        m.put(TopologyConfig.HTTP_ALLOWED_HOSTS_CONFIG, "irg.example.com");
+        var origins = new TopologyConfig(m).requestOrigins();
+
+        assertThat(origins.hostAllowed("irg-dev.internal:8080")).isTrue();
+        assertThat(origins.hostAllowed("topology-0.irg:8080")).isTrue();
+        assertThat(origins.hostAllowed("irg.example.com")).isTrue();
+        assertThat(origins.hostAllowed("localhost:8080")).isTrue();
+        assertThat(origins.hostAllowed("attacker.example")).isFalse();
+        assertThat(origins.corsEnabled()).isFalse();
+
+        Map<String, Object> badOrigin = required();
+        badOrigin.put(TopologyConfig.HTTP_CORS_ALLOWED_ORIGINS_CONFIG, "studio.example.com");
+        assertThatThrownBy(() -> new TopologyConfig(badOrigin)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("http.cors.allowed.origins").hasMessageContaining("http(s)://host[:port]");
+    }
+
+    @Test
     void shouldRejectAnUnknownStepWhenAskedForItsStallTimeout() {
         assertThatThrownBy(() -> new TopologyConfig(required()).stallTimeout("paint"))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -291,6 +291,51 @@ class TopologyServiceIT {
     }
 
     @Test
+    void shouldRefuseCrossSiteAndRebindingRequestsWhenTheyComeFromAnotherSite() throws Exception {
+        HttpResponse<String> plain = HTTP.send(request("/api/trajectories").header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"a circle\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertError(plain, 415, "send the request with Content-Type: application/json");
+        HttpResponse<String> bare = HTTP.send(request("/api/trajectories/x/cancel")
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertError(bare, 415, "send the request with Content-Type: application/json");
+
+        HttpResponse<String> crossSite = HTTP.send(request("/api/trajectories").header("Content-Type",
+                "application/json").header("Origin", "http://evil.example")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"a circle\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertError(crossSite, 403, "cross-origin request refused");
+
+        HttpResponse<String> preflight = HTTP.send(request("/api/trajectories").header("Origin", "http://evil.example")
+                .header("Access-Control-Request-Method", "POST").method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertError(preflight, 403, "cross-origin requests are off");
+        assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+
+        String rebound = raw("GET /api/trajectories HTTP/1.1\r\nHost: attacker.example:" + port()
+                + "\r\nConnection: close\r\n\r\n");
+        assertThat(rebound).startsWith("HTTP/1.1 403").contains("http.allowed.hosts");
+        assertThat(raw("GET /healthz HTTP/1.1\r\nHost: 10.1.2.3:" + port() + "\r\nConnection: close\r\n\r\n"))
+                .startsWith("HTTP/1.1 200");
+        assertThat(raw("GET /api/trajectories?limit=1 HTTP/1.1\r\nHost: localhost:" + port()
+                + "\r\nConnection: close\r\n\r\n")).startsWith("HTTP/1.1 200");
+    }
+
+    private static int port() {
+        return URI.create(service.url()).getPort();
+    }
+
+    /** Sends {@code request} as written (headers the JDK client will not set, such as Host) and reads the answer. */
+    private static String raw(String request) throws IOException {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port())) {
+            socket.setSoTimeout((int) WAIT.toMillis());
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
     void shouldAnswer404ForUnknownTrajectoriesAndImages() throws Exception {
         assertError(get("/api/trajectories/no-such-id"), 404, "unknown trajectory no-such-id");
         assertError(get("/api/images/" + "0".repeat(64)), 404, "unknown image: no trajectory references it");

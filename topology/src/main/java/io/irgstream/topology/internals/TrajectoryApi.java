@@ -14,6 +14,7 @@ import io.irgstream.schemas.images.ImageIntegrityException;
 import io.irgstream.schemas.images.ImageStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -69,6 +70,7 @@ public final class TrajectoryApi implements AutoCloseable {
     private final Duration sseWait;
     private final byte[] page;
     private final Javalin app;
+    private final RequestOrigins origins;
     private volatile TrajectoryQueries queries;
     private volatile boolean closing;
     private volatile java.util.function.Supplier<String> metrics;
@@ -82,9 +84,12 @@ public final class TrajectoryApi implements AutoCloseable {
      * @param state         the Kafka Streams state, for health and readiness
      * @param maxStreams    most event streams open at once
      * @param sseWait       how long an event stream for an unknown id waits for it to appear
+     * @param origins       the Host and Origin headers answered, and the CORS origins
      */
     public TrajectoryApi(TrajectoryClient submitter, TrajectoryFeed feed,
-            ImageStore images, Supplier<KafkaStreams.State> state, int maxStreams, Duration sseWait) {
+            ImageStore images, Supplier<KafkaStreams.State> state, int maxStreams, Duration sseWait,
+            RequestOrigins origins) {
+        this.origins = origins;
         this.submitter = submitter;
         this.feed = feed;
         this.images = images;
@@ -96,6 +101,8 @@ public final class TrajectoryApi implements AutoCloseable {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
             config.http.maxRequestSize = 64 * 1024;
+            config.routes.before(this::checkRequest);
+            config.routes.options("/api/*", this::preflight);
             config.routes.get("/", ctx -> ctx.contentType("text/html; charset=utf-8").result(page));
             config.routes.get("/healthz", this::health);
             config.routes.get("/readyz", this::ready);
@@ -156,6 +163,58 @@ public final class TrajectoryApi implements AutoCloseable {
     public void close() {
         closing = true;
         app.stop();
+    }
+
+    /**
+     * Refuses requests with a Host this API does not answer to (DNS rebinding), cross-site POSTs and POST bodies that
+     * are not JSON; adds the CORS header for a CORS origin. Health, readiness and metrics are probed by address
+     * (kubelet, Prometheus) and skip the Host check.
+     */
+    private void checkRequest(Context ctx) {
+        String path = ctx.path();
+        String host = ctx.header("Host");
+        boolean probe = path.equals("/healthz") || path.equals("/readyz") || path.equals("/metrics");
+        if (!probe && !origins.hostAllowed(host)) {
+            throw new ApiException(403, "this API does not answer to the host name in the Host header; add it to "
+                    + "http.allowed.hosts to allow it");
+        }
+        String origin = ctx.header("Origin");
+        if (origin != null && origins.corsAllowed(origin)) {
+            ctx.header("Access-Control-Allow-Origin", origin);
+            ctx.header("Vary", "Origin");
+        }
+        if (ctx.method() == HandlerType.POST) {
+            if (origin != null && !origins.originAllowed(origin, host)) {
+                throw new ApiException(403, "cross-origin request refused: the Origin is neither this API's own nor "
+                        + "one of http.cors.allowed.origins");
+            }
+            if (!isJson(ctx.header("Content-Type"))) {
+                throw new ApiException(415, "send the request with Content-Type: application/json");
+            }
+        }
+    }
+
+    /** A CORS preflight: allowed for the CORS origins ({@code http.cors.allowed.origins}), refused otherwise. */
+    private void preflight(Context ctx) {
+        String origin = ctx.header("Origin");
+        if (origin == null || !origins.corsAllowed(origin)) {
+            throw new ApiException(403, origins.corsEnabled()
+                    ? "cross-origin requests from this origin are not allowed (http.cors.allowed.origins)"
+                    : "cross-origin requests are off (set http.cors.allowed.origins to allow some)");
+        }
+        ctx.header("Access-Control-Allow-Methods", "GET, POST");
+        ctx.header("Access-Control-Allow-Headers", "Content-Type");
+        ctx.header("Access-Control-Max-Age", "600");
+        ctx.status(204);
+    }
+
+    private static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        int semicolon = contentType.indexOf(';');
+        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim()
+                .equalsIgnoreCase(JSON);
     }
 
     private void health(Context ctx) {
