@@ -200,6 +200,11 @@ class TopologyServiceIT {
         assertError(post("/api/trajectories/" + done.id + "/cancel", ""), 409,
                 "trajectory " + done.id + " has already completed; nothing to cancel");
         assertError(post("/api/trajectories/nope/cancel", ""), 404, "unknown trajectory nope");
+        assertError(post("/api/trajectories/" + done.id + "/cancel", "{\"reason\": \"x\", \"force\": true}"), 400,
+                "unknown field 'force': expected reason");
+        assertError(post("/api/trajectories/" + done.id + "/cancel", "{\"reason\": \"" + "r".repeat(1001) + "\"}"), 400,
+                "the reason has 1001 characters; the limit is 1000");
+        assertError(post("/api/trajectories/" + done.id + "/cancel", "{\"reason\": 7}"), 400, "reason must be a string");
     }
 
     @Test

@@ -344,14 +344,22 @@ public final class TrajectoryApi implements AutoCloseable {
     private void cancel(Context ctx) {
         String id = ctx.pathParam("id");
         String reason = null;
-        if (!ctx.body().isBlank()) {
-            JsonNode body = body(ctx, false);
-            JsonNode r = body.path("reason");
-            if (!r.isMissingNode() && !r.isNull()) {
-                if (!r.isTextual()) {
-                    throw new ApiException(400, "reason must be a string");
-                }
-                reason = r.asText();
+        JsonNode body = body(ctx, false);
+        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!CANCEL_FIELDS.contains(f)) {
+                throw new ApiException(400, "unknown field '" + f + "': expected reason");
+            }
+        }
+        JsonNode r = body.path("reason");
+        if (!r.isMissingNode() && !r.isNull()) {
+            if (!r.isTextual()) {
+                throw new ApiException(400, "reason must be a string");
+            }
+            reason = r.asText();
+            if (reason.length() > MAX_CANCEL_REASON_CHARS) {
+                throw new ApiException(400, "the reason has " + reason.length() + " characters; the limit is "
+                        + MAX_CANCEL_REASON_CHARS);
             }
         }
         JsonNode t = queries().find(id, false).orElseThrow(() -> new ApiException(404, "unknown trajectory " + id));
