@@ -73,6 +73,9 @@ class TrajectoryDeadlineTopologyTest {
         assertThat(t.getPendingStep()).isNull();
         harness.advance(TopologyHarness.THINK_TIMEOUT.multipliedBy(2));
         assertThat(harness.stored(e.id).getStatus()).isEqualTo(EXPIRED);
+        harness.send(e.id, e.expiryReport("think"), e.expiryReport("draw"));
+        assertThat(harness.stored(e.id).getExpiredStep()).as("the first worker's report names its step")
+                .isEqualTo("think");
     }
 
     @Test

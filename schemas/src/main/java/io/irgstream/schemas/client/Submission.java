@@ -4,6 +4,7 @@ import io.irgstream.events.SamplerParams;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 
 /**
  * What a client asks for: a prompt and, optionally, its seed, rounds, sampler parameters and deadline.
@@ -12,7 +13,8 @@ import java.time.Instant;
  * @param seed     trajectory seed; null draws one
  * @param rounds   reflection rounds, 1..{@link #MAX_ROUNDS}
  * @param sampler  sampler parameters (null: the schema defaults, IRG's settings)
- * @param deadline when the trajectory expires (see {@link #deadline(Instant, Long, Instant)}); null: none
+ * @param deadline when the trajectory expires, kept to the millisecond (see {@link #deadline(Instant, Long, Instant)});
+ *                 null: none
  */
 public record Submission(String prompt, Long seed, int rounds, SamplerParams sampler, Instant deadline) {
     public static final int MAX_PROMPT_CHARS = 1000;
@@ -39,6 +41,9 @@ public record Submission(String prompt, Long seed, int rounds, SamplerParams sam
         }
         if (sampler == null) {
             sampler = SamplerParams.newBuilder().build();
+        }
+        if (deadline != null) {
+            deadline = deadline.truncatedTo(ChronoUnit.MILLIS); // what the event carries (timestamp-millis)
         }
         if (!(sampler.getTemperature() >= 0 && sampler.getTemperature() <= 10)) {
             throw new IllegalArgumentException("temperature must be in [0, 10], got " + sampler.getTemperature());

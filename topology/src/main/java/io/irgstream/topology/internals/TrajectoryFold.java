@@ -417,8 +417,11 @@ public final class TrajectoryFold {
             if (t.getDeadline() == null) {
                 t.setDeadline(c.getDeadline());
             }
-            if (t.getStatus() != TrajectoryStatus.COMPLETED && t.getStatus() != TrajectoryStatus.CANCELLED
-                    && t.getStatus() != TrajectoryStatus.EXPIRED) {
+            if (t.getStatus() == TrajectoryStatus.EXPIRED) {
+                if (t.getExpiredStep() == null) {
+                    t.setExpiredStep(c.getStep());
+                }
+            } else if (t.getStatus() != TrajectoryStatus.COMPLETED && t.getStatus() != TrajectoryStatus.CANCELLED) {
                 markExpired(t, c.getStep(), now);
             }
             return;
