@@ -55,6 +55,9 @@ public final class TrajectoryApi implements AutoCloseable {
     private static final Duration HEARTBEAT = Duration.ofSeconds(15);
     private static final Duration POLL = Duration.ofSeconds(1);
     private static final Set<String> SUBMIT_FIELDS = Set.of("prompt", "seed", "rounds", "deadline", "ttlSeconds");
+    private static final Set<String> CANCEL_FIELDS = Set.of("reason");
+    /** Longest cancellation reason, in characters. */
+    public static final int MAX_CANCEL_REASON_CHARS = 1_000;
     private static final String JSON = "application/json";
     private static final String IMAGE_NOT_SERVED = "the image cannot be served: it is missing from the blob store, "
             + "unreadable, outside the store, not of an image type or does not match its hash (the server log says "
