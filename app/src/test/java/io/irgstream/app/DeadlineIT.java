@@ -53,6 +53,7 @@ class DeadlineIT {
             PromptSubmitted prompt = pipeline.client().event(new Submission("a large red circle", 7L, 1, null,
                     Instant.now().plusSeconds(5)));
             String id = prompt.getContext().getTrajectoryId();
+            pipeline.watcher().watch(id);
             pipeline.client().submitEvents(List.of(prompt));
 
             // the topology expires it at the deadline, while draw runs; reflect then skips the late draft
@@ -76,6 +77,10 @@ class DeadlineIT {
             assertThat(models.get(Step.REFLECT).calls()).as("reflect model never called").isZero();
             assertThat(models.get(Step.REFINE).calls()).isZero();
             assertThat(stack.workers().stream().mapToLong(w -> w.stats().expiredSkips()).sum()).isEqualTo(1);
+            // what ./irg generate waits for: the client-side watcher sees the report and calls the trajectory done
+            var collected = pipeline.watcher().awaitAll(List.of(id), Duration.ofSeconds(20), null).get(id);
+            assertThat(collected.expiry().getStep()).isEqualTo("reflect");
+            assertThat(collected.finals()).isEmpty();
         }
     }
 

@@ -63,6 +63,9 @@ public final class GenerateCommand implements Callable<Integer> {
     SamplingOptions samplingOptions;
 
     @Mixin
+    DeadlineOptions deadlineOptions;
+
+    @Mixin
     BackendOptions backend;
 
     @Override
@@ -108,11 +111,15 @@ public final class GenerateCommand implements Callable<Integer> {
             for (int i = 0; i < ids.size(); i++) {
                 CollectedTrajectory t = done.get(ids.get(i));
                 Path folder = writer.write(t);
-                String status = (t.failed() ? TrajectoryStatus.FAILED : TrajectoryStatus.COMPLETED).name();
+                String status = (t.failed() ? TrajectoryStatus.FAILED
+                        : t.expiry() != null ? TrajectoryStatus.EXPIRED : TrajectoryStatus.COMPLETED).name();
                 if (t.failed()) {
                     failed++;
                     err.println("trajectory " + t.id() + " failed at step " + t.deadLetters().get(0).getStep() + ": "
                             + t.deadLetters().get(0).getErrorMessage());
+                } else if (t.expiry() != null) {
+                    failed++;
+                    err.println("trajectory " + t.id() + " expired: " + t.expiry().getReason());
                 }
                 index.append(submissions.get(i).prompt().replace('\t', ' ')).append('\t').append(t.id()).append('\t')
                         .append(folder).append('\t').append(status).append('\n');
@@ -137,11 +144,13 @@ public final class GenerateCommand implements Callable<Integer> {
         if (prompts.isEmpty() == (promptsFile == null)) {
             throw new IllegalArgumentException("give either PROMPT... or --prompts-file FILE");
         }
+        java.time.Instant deadline = deadlineOptions.deadline(java.time.Instant.now());
         if (!prompts.isEmpty()) {
             List<Submission> out = new ArrayList<>();
             for (String p : prompts) {
                 try {
-                    out.add(new Submission(p, seed == null ? null : seed + out.size(), rounds, samplingOptions.sampler()));
+                    out.add(new Submission(p, seed == null ? null : seed + out.size(), rounds, samplingOptions.sampler(),
+                        deadline));
                 } catch (IllegalArgumentException e) {
                     throw prompts.size() == 1 ? e
                             : new IllegalArgumentException("prompt " + (out.size() + 1) + ": " + e.getMessage(), e);
@@ -160,7 +169,8 @@ public final class GenerateCommand implements Callable<Integer> {
                 continue;
             }
             try {
-                out.add(new Submission(line, seed == null ? null : seed + out.size(), rounds, samplingOptions.sampler()));
+                out.add(new Submission(line, seed == null ? null : seed + out.size(), rounds, samplingOptions.sampler(),
+                        deadline));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(promptsFile + " line " + lineNo + ": " + e.getMessage());
             }

@@ -37,12 +37,17 @@ public final class SubmitCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions samplingOptions;
 
+    @Mixin
+    DeadlineOptions deadlineOptions;
+
     @Override
     public Integer call() {
         cluster.requireExternal();
+        java.time.Instant deadline = deadlineOptions.deadline(java.time.Instant.now());
         List<Submission> subs = new ArrayList<>();
         for (String p : prompts) {
-            subs.add(new Submission(p, seed == null ? null : seed + subs.size(), rounds, samplingOptions.sampler()));
+            subs.add(new Submission(p, seed == null ? null : seed + subs.size(), rounds, samplingOptions.sampler(),
+                    deadline));
         }
         try (TrajectoryClient client = new TrajectoryClient(cluster.bootstrapServers,
                 new HttpSchemaRegistryClient(cluster.schemaRegistry), cluster.topicPrefix, "cli")) {

@@ -1,5 +1,6 @@
 package io.irgstream.app.client;
 
+import io.irgstream.events.CancellationRequested;
 import io.irgstream.events.DeadLetter;
 import io.irgstream.events.DraftImageProduced;
 import io.irgstream.events.FinalImageProduced;
@@ -100,15 +101,25 @@ public final class CollectedTrajectory {
     }
 
     /**
-     * Whether the trajectory has ended: the final image that {@link RoundControl} calls the last is in, or a step
-     * dead-lettered it.
+     * Whether the trajectory has ended: the final image that {@link RoundControl} calls the last is in, a step
+     * dead-lettered it, or a step skipped it past its deadline ({@link #expiry()}).
      */
     public boolean isDone() {
-        if (!deadLetters().isEmpty()) {
+        if (!deadLetters().isEmpty() || expiry() != null) {
             return true;
         }
         FinalImageProduced last = lastFinal();
         return last != null && RoundControl.isLast(last);
+    }
+
+    /** A step worker's report that it skipped the trajectory past its deadline, or null when none was read. */
+    public CancellationRequested expiry() {
+        for (SpecificRecord e : events) {
+            if (e instanceof CancellationRequested c && c.getDeadline() != null) {
+                return c;
+            }
+        }
+        return null;
     }
 
     public boolean failed() {

@@ -40,7 +40,7 @@ public final class TrajectoryWatcher implements AutoCloseable {
     public TrajectoryWatcher(String bootstrapServers, SchemaRegistryClient registry, String topicPrefix) {
         Topics topics = Topics.withPrefix(topicPrefix);
         for (Topic<? extends SpecificRecord> t : List.of(topics.prompts(), topics.thoughts(), topics.draftImages(),
-                topics.reflections(), topics.finalImages(), topics.deadLetters())) {
+                topics.reflections(), topics.finalImages(), topics.deadLetters(), topics.cancellations())) {
             deserializers.put(t.name(), new IrgAvroDeserializer<>(registry, t.valueClass().orElseThrow()));
         }
         this.follower = TopicFollower.builder(new StringDeserializer(), new ByteArrayDeserializer())
