@@ -2,6 +2,14 @@ package io.irgstream.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.irgstream.app.client.DatasetExport;
+import io.irgstream.app.cli.IrgCli;
+import io.irgstream.events.ImageRef;
+import io.irgstream.schemas.IrgAvroSerializer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import java.nio.charset.StandardCharsets;
 import io.irgstream.app.stack.EmbeddedStack;
 import io.irgstream.app.stack.TopicLayout;
 import io.irgstream.app.testing.InProcessCli;
@@ -46,6 +54,11 @@ import static org.awaitility.Awaitility.await;
 class ExportIT {
     @TempDir
     Path dir;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void trustGeneratedRecords() {
+        io.irgstream.schemas.AvroClassTrust.install(); // the test builds Trajectory records itself
+    }
 
     @Test
     void shouldExportEachFinishedTrajectoryOnceAcrossAnInterruptedAndResumedRun() throws Exception {
@@ -137,6 +150,65 @@ class ExportIT {
             InProcessCli.Result none = pipeline.runCli("export", "--from", from, "--status", "cancelled,failed",
                     "--out", dir.resolve("dataset3").toString());
             assertThat(none.out()).contains("exported 0 trajectories");
+        }
+    }
+
+    @Test
+    void shouldExportEachTrajectoryOnceWhenTheExportProcessIsKilledAndRunAgain() throws Exception {
+        TopicLayout layout = PipelineHarness.uniqueLayout("export-kill", 1);
+        int n = 3000;
+        Path data = dir.resolve("stack");
+        try (EmbeddedStack stack = PipelineHarness.stackOnFixture(data, layout).imageInlineMaxBytes(0).steps(List.of())
+                .models(step -> new DeterministicTestModel(step, 0))
+                .build().start();
+             KafkaProducer<String, Trajectory> producer = new KafkaProducer<>(Map.of(
+                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, 20),
+                     new StringSerializer(), new IrgAvroSerializer<>(stack.registryClient()))) {
+            // finished trajectories as the topology writes them (no workers: nothing else writes this topic)
+            List<String> ids = new ArrayList<>();
+            Instant at = Instant.now().minusSeconds(60);
+            for (int i = 0; i < n; i++) {
+                String id = "kill-" + i;
+                ImageRef draft = stack.imageStore().put(("draft of " + id).getBytes(StandardCharsets.UTF_8), "image/png", 64, 64);
+                ImageRef fin = stack.imageStore().put(("final of " + id).getBytes(StandardCharsets.UTF_8), "image/png", 64, 64);
+                producer.send(new ProducerRecord<>(layout.prefix() + "trajectories", id, Trajectory.newBuilder().setId(id)
+                        .setRevision(5).setStatus(TrajectoryStatus.COMPLETED).setPrompt("prompt " + i).setSeed((long) i)
+                        .setThought("thought " + i).setDraft(draft).setFinalImage(fin).setSubmittedAt(at).setCreatedAt(at)
+                        .setUpdatedAt(at).setProgressedAt(at).setCompletedAt(at).build()));
+                ids.add(id);
+            }
+            producer.flush();
+
+            Path out = dir.resolve("killed");
+            List<String> args = List.of("export", "--bootstrap-servers", stack.bootstrapServers(), "--schema-registry",
+                    stack.registryUrl(), "--topic-prefix", layout.prefix(), "--data-dir", data.toString(),
+                    "--samples-per-shard", "100", "--out", out.toString());
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), IrgCli.class.getName()));
+            command.addAll(args);
+            Process child = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("export-child.log").toFile()).start();
+            try {
+                Path progress = out.resolve(DatasetExport.PROGRESS_FILE);
+                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(5)).until(() -> !child.isAlive()
+                        || (Files.exists(progress) && Files.readAllLines(progress).size() >= 3));
+                assertThat(child.isAlive()).as("the export was still running when killed (else raise n); log: %s",
+                        Files.exists(dir.resolve("export-child.log")) ? Files.readString(dir.resolve("export-child.log")) : "").isTrue();
+            } finally {
+                child.destroyForcibly(); // SIGKILL: no shutdown hook, no cleanup
+                child.waitFor();
+            }
+            int committed = shardKeys(out).size();
+            assertThat(committed).as("killed midway").isBetween(300, n - 1);
+
+            InProcessCli.Result resumed = InProcessCli.run(args.toArray(String[]::new));
+            assertThat(resumed.exitCode()).as("err: %s", resumed.err()).isZero();
+            assertThat(resumed.out()).contains("exported " + (n - committed) + " trajectories",
+                    committed + " were already exported");
+            assertThat(shardKeys(out)).as("every trajectory exactly once").hasSize(n).containsExactlyInAnyOrderElementsOf(ids);
+            try (Stream<Path> files = Files.list(out)) {
+                assertThat(files.map(f -> f.getFileName().toString())).noneMatch(f -> f.endsWith(".partial"));
+            }
         }
     }
 
