@@ -174,6 +174,23 @@ class TopologyServiceIT {
         assertError(post("/api/trajectories", ""), 400, "the request body is empty: send a JSON object");
         assertError(post("/api/trajectories", "{\"prompt\": \"" + "x".repeat(70_000) + "\"}"), 413,
                 "the request body is larger than 64 KiB");
+        assertError(post("/api/trajectories", "{\"prompt\": \"\\u0000\\u0007 \\u001b\"}"), 400,
+                "the prompt is empty: it has only blanks or control characters");
+        assertError(post("/api/trajectories", "{\"prompt\": \"a circle \\ud800\"}"), 400,
+                "'prompt' has a lone UTF-16 surrogate (an unpaired \\ud800 escape) at character 9");
+        assertError(post("/api/trajectories", "{\"prompt\": \"a circle\"} trailing"), 400,
+                "the request body is not valid JSON: Unrecognized token 'trailing'");
+        assertError(post("/api/trajectories", "{\"prompt\": \"a\"}{\"prompt\": \"b\"}"), 400,
+                "the request body has more after the JSON object (line 1, column 16): send exactly one JSON object");
+        assertError(post("/api/trajectories", "{\"prompt\": \"a\", \"prompt\": \"b\"}"), 400,
+                "the request body is not valid JSON: Duplicate field 'prompt'");
+        HttpResponse<String> latin1 = HTTP.send(request("/api/trajectories").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {'{', '"', 'p', 'r', 'o', 'm', 'p', 't', '"', ':',
+                        '"', 'c', (byte) 0xe9, 'u', 'r', '"', '}'})).build(), HttpResponse.BodyHandlers.ofString());
+        assertError(latin1, 400, "the request body is not valid UTF-8: send the JSON encoded as UTF-8");
+        HttpResponse<String> broken = post("/api/trajectories", "{\"prompt\": ");
+        assertThat(broken.body()).doesNotContain("Source").doesNotContain("jackson").doesNotContain("REDACTED")
+                .doesNotContain("StreamReadFeature");
         assertError(get("/api/trajectories?status=DONE"), 400, "unknown status 'DONE'");
         assertError(get("/api/trajectories?limit=0"), 400, "limit must be an integer between 1 and 1000, got 0");
     }

@@ -1,6 +1,9 @@
 package io.irgstream.topology.internals;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -21,6 +24,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -59,6 +65,10 @@ public final class TrajectoryApi implements AutoCloseable {
     /** Longest cancellation reason, in characters. */
     public static final int MAX_CANCEL_REASON_CHARS = 1_000;
     private static final String JSON = "application/json";
+    /** Parses request bodies: a repeated key is an error, and so is the source in error messages. */
+    private static final JsonFactory STRICT_JSON = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION).build();
     private static final String IMAGE_NOT_SERVED = "the image cannot be served: it is missing from the blob store, "
             + "unreadable, outside the store, not of an image type or does not match its hash (the server log says "
             + "which)";
@@ -283,6 +293,9 @@ public final class TrajectoryApi implements AutoCloseable {
                 throw new ApiException(400, "ttlSeconds must be an integer number of seconds, got " + ttl);
             }
             ttlSeconds = ttl.asLong();
+        }
+        if (blankOrControl(prompt.asText())) {
+            throw new ApiException(400, "the prompt is empty: it has only blanks or control characters");
         }
         Submission submission;
         try {
@@ -553,8 +566,23 @@ public final class TrajectoryApi implements AutoCloseable {
         ctx.header("ETag", "\"" + sha + "\"");
     }
 
-    private static JsonNode body(Context ctx, boolean required) {
-        String text = ctx.body();
+    /**
+     * The request body as one JSON object, read strictly: the bytes must be UTF-8, the JSON one value with nothing
+     * after it, no key repeated, and no string may hold a lone UTF-16 surrogate. Each violation is a 400 that says
+     * which.
+     */
+    static JsonNode body(Context ctx, boolean required) {
+        return parseBody(ctx.bodyAsBytes(), required);
+    }
+
+    static JsonNode parseBody(byte[] bytes, boolean required) {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new ApiException(400, "the request body is not valid UTF-8: send the JSON encoded as UTF-8");
+        }
         if (text.isBlank()) {
             if (required) {
                 throw new ApiException(400, "the request body is empty: send a JSON object");
@@ -562,15 +590,83 @@ public final class TrajectoryApi implements AutoCloseable {
             return obj();
         }
         JsonNode body;
-        try {
-            body = TrajectoryJson.MAPPER.readTree(text);
+        try (JsonParser parser = STRICT_JSON.createParser(text)) {
+            body = TrajectoryJson.MAPPER.readTree(parser);
+            if (parser.nextToken() != null) {
+                throw new ApiException(400, "the request body has more after the JSON object (line "
+                        + parser.currentTokenLocation().getLineNr() + ", column "
+                        + parser.currentTokenLocation().getColumnNr() + "): send exactly one JSON object");
+            }
         } catch (JsonProcessingException e) {
-            throw new ApiException(400, "the request body is not valid JSON: " + e.getOriginalMessage());
+            throw new ApiException(400, "the request body is not valid JSON: " + jsonProblem(e));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         if (body == null || !body.isObject()) {
             throw new ApiException(400, "the request body must be a JSON object");
         }
+        checkText(body, "the request body");
         return body;
+    }
+
+    /** What is wrong with the JSON and where, without the parser's class or feature names. */
+    private static String jsonProblem(JsonProcessingException e) {
+        String m = e.getOriginalMessage() == null ? "cannot be parsed" : e.getOriginalMessage();
+        for (String cut : new String[] {"\n", " (start marker at", " at [Source", " (for ", " (through reference"}) {
+            int i = m.indexOf(cut);
+            if (i > 0) {
+                m = m.substring(0, i);
+            }
+        }
+        m = m.replaceAll("`[a-z][\\w.$]*\\.[A-Z][\\w$]*`", "the value").trim();
+        if (e.getLocation() != null && e.getLocation().getLineNr() > 0) {
+            m += " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+        }
+        return m;
+    }
+
+    /** Refuses lone UTF-16 surrogates (from {@code \\ud800} escapes) in every key and string of {@code node}. */
+    private static void checkText(JsonNode node, String where) {
+        if (node.isTextual()) {
+            int bad = loneSurrogate(node.textValue());
+            if (bad >= 0) {
+                throw new ApiException(400, where + " has a lone UTF-16 surrogate (an unpaired \\u"
+                        + Integer.toHexString(node.textValue().charAt(bad)) + " escape) at character " + bad
+                        + ": send well-formed Unicode text");
+            }
+        } else if (node.isObject()) {
+            for (Iterator<java.util.Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                java.util.Map.Entry<String, JsonNode> e = it.next();
+                if (loneSurrogate(e.getKey()) >= 0) {
+                    throw new ApiException(400, "a field name has a lone UTF-16 surrogate: send well-formed "
+                            + "Unicode text");
+                }
+                checkText(e.getValue(), "'" + e.getKey() + "'");
+            }
+        } else if (node.isArray()) {
+            for (JsonNode n : node) {
+                checkText(n, where);
+            }
+        }
+    }
+
+    /** The index of the first unpaired surrogate in {@code s}, or -1. */
+    static int loneSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Whether {@code s} has nothing visible: only whitespace, control and format characters. */
+    static boolean blankOrControl(String s) {
+        return s.codePoints().allMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c)
+                || Character.isISOControl(c) || Character.getType(c) == Character.FORMAT);
     }
 
     private static ObjectNode obj() {
