@@ -148,6 +148,10 @@ public final class DatasetExport {
                 return;
             }
             Trajectory t = d.deserialize(r.topic(), r.value());
+            if (t.getSubmittedAt() != null && (t.getSubmittedAt().isBefore(from) || !t.getSubmittedAt().isBefore(to))) {
+                latest.remove(id); // outside the window for good: a submission time never changes
+                return;
+            }
             Trajectory seen = latest.get(id);
             if (seen == null || t.getRevision() >= seen.getRevision()) {
                 latest.put(id, t);
