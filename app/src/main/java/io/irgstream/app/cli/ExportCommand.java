@@ -12,7 +12,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -89,7 +91,7 @@ public final class ExportCommand implements Callable<Integer> {
 
     /** A bar redrawn in place when stderr is a terminal, else a line every 10 s. */
     private static DatasetExport.Listener listener(PrintWriter err) {
-        if (System.console() != null) {
+        if (stderrIsTerminal()) {
             return new DatasetExport.Listener() {
                 Progress bar;
 
@@ -116,6 +118,19 @@ public final class ExportCommand implements Callable<Integer> {
                 }
             }
         };
+    }
+
+    /**
+     * Whether stderr is a terminal: where /proc tells (Linux), whether fd 2 is a tty device; elsewhere, whether the JVM
+     * has a console (which says so for stdin and stdout, not stderr).
+     */
+    static boolean stderrIsTerminal() {
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return System.console() != null;
+        }
     }
 
     private static Instant parseTime(String option, String s) {
