@@ -2,6 +2,7 @@ package io.irgstream.app.cli;
 
 import io.irgstream.app.client.CollectedTrajectory;
 import io.irgstream.app.client.Replay;
+import io.irgstream.schemas.PrintableText;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -37,7 +38,7 @@ public final class ReplayCommand implements Callable<Integer> {
         CollectedTrajectory t = trajectory.collectSince(DeadLetterOptions.parseSince(since));
         List<Replay.StepCheck> checks = trajectory.check(t, trajectory.images(), verify);
         PrintWriter out = spec.commandLine().getOut();
-        out.println("trajectory " + trajectory.id + ": \"" + t.prompt().getContext().getPrompt() + "\" seed " + t.prompt().getContext().getSeed());
+        out.println("trajectory " + trajectory.id + ": \"" + PrintableText.escape(t.prompt().getContext().getPrompt()) + "\" seed " + t.prompt().getContext().getSeed());
         out.println("step\tround\trevision\tproduced at\tmodel\tworker\tattempt\tseed\timage\treplay");
         boolean bad = false;
         for (Replay.StepCheck c : checks) {
@@ -48,7 +49,7 @@ public final class ReplayCommand implements Callable<Integer> {
             bad |= c.imageCheck().startsWith("TAMPERED") || c.outcome() == Replay.Outcome.DIFFERENT
                     || c.outcome() == Replay.Outcome.MODEL_MISSING;
         }
-        t.deadLetters().forEach(d -> out.println("dead letter\t" + d.getStep() + "\t" + d.getLastFailedAt() + "\t" + d.getErrorMessage()));
+        t.deadLetters().forEach(d -> out.println("dead letter\t" + d.getStep() + "\t" + d.getLastFailedAt() + "\t" + PrintableText.escape(d.getErrorMessage())));
         out.flush();
         return bad ? 1 : 0;
     }

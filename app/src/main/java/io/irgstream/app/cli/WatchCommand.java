@@ -2,6 +2,7 @@ package io.irgstream.app.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.irgstream.schemas.AvroJson;
+import io.irgstream.schemas.PrintableText;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
@@ -40,7 +41,8 @@ public final class WatchCommand implements Callable<Integer> {
             while ((line = in.readLine()) != null) {
                 if (line.startsWith("event: error")) {
                     String data = in.readLine();
-                    throw new IllegalStateException("the event stream ended: " + (data == null ? "" : data.replaceFirst("^data: ", "")));
+                    throw new IllegalStateException("the event stream ended: "
+                            + PrintableText.escape(data == null ? "" : data.replaceFirst("^data: ", "")));
                 }
                 if (!line.startsWith("data: ")) {
                     continue;
@@ -59,8 +61,8 @@ public final class WatchCommand implements Callable<Integer> {
 
     static String describe(JsonNode t) {
         StringBuilder sb = new StringBuilder(LocalTime.now().format(TIME)).append("  ")
-                .append(String.format("%-9s", t.path("status").asText()));
-        String pending = t.path("pendingStep").asText("");
+                .append(String.format("%-9s", text(t.path("status"))));
+        String pending = text(t.path("pendingStep"));
         if (!pending.isEmpty() && !"null".equals(pending)) {
             sb.append("  waiting for ").append(pending);
         }
@@ -72,15 +74,21 @@ public final class WatchCommand implements Callable<Integer> {
         if (rounds.isArray() && rounds.size() > 0) {
             JsonNode last = rounds.get(rounds.size() - 1);
             if (last.hasNonNull("verdict")) {
-                sb.append("  verdict ").append(last.path("verdict").asText());
+                sb.append("  verdict ").append(text(last.path("verdict")));
             }
         }
         if (t.hasNonNull("finalImage") && t.path("finalImage").hasNonNull("sha256")) {
-            sb.append("  final ").append(t.path("finalImage").path("sha256").asText(), 0, 12);
+            String sha = text(t.path("finalImage").path("sha256"));
+            sb.append("  final ").append(sha, 0, Math.min(12, sha.length()));
         }
         if (t.hasNonNull("failureReason")) {
-            sb.append("  failed: ").append(t.path("failureReason").asText());
+            sb.append("  failed: ").append(text(t.path("failureReason")));
         }
         return sb.toString();
+    }
+
+    /** A field's text with control characters escaped: the values come from the server and may quote a prompt. */
+    private static String text(JsonNode value) {
+        return PrintableText.escape(value.asText(""));
     }
 }
