@@ -16,6 +16,7 @@ import io.irgstream.schemas.IrgAvroDeserializer;
 import io.irgstream.schemas.IrgAvroSerializer;
 import io.irgstream.schemas.SchemaRegistryClient;
 import io.irgstream.schemas.Topics;
+import io.irgstream.schemas.client.TrajectoryClient;
 import io.irgstream.schemas.images.ImageStore;
 import io.irgstream.schemas.tracing.KafkaTracing;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -63,6 +64,8 @@ final class BatchExecutor {
     static final int RECORD_OVERHEAD_BYTES = 61 + 21;
     /** Bytes each header needs beyond its key and value, at most (two varint lengths). */
     static final int HEADER_OVERHEAD_BYTES = 10;
+    /** How long the think step waits for the prompts follower before retrying a record it cannot yet de-duplicate. */
+    static final java.time.Duration REPEAT_CHECK_WAIT = java.time.Duration.ofSeconds(20);
 
     private final Step step;
     private final String workerId;
@@ -261,6 +264,14 @@ final class BatchExecutor {
             stats.cancelledSkips.incrementAndGet();
             return null;
         }
+        if (step == Step.THINK && cancellations != null
+                && r.headers().lastHeader(TrajectoryClient.IDEMPOTENT_HEADER) != null
+                && isRepeatedPrompt(id, retry)) {
+            log.info("think skipping a repeated submission of idempotent trajectory {} ({}-{}@{})", id,
+                    retry.originalTopic(), retry.originalPartition(), retry.originalOffset());
+            stats.repeatedPromptSkips.incrementAndGet();
+            return null;
+        }
         long now = System.currentTimeMillis();
         if (ctx.getDeadline() != null && now >= ctx.getDeadline().toEpochMilli()) {
             log.info("{} skipping trajectory {}: its deadline {} has passed", step.id(), id, ctx.getDeadline());
@@ -274,6 +285,17 @@ final class BatchExecutor {
         Item it = new Item(r, retry.attempt(), in, request);
         it.result = handler.withoutModel(in, request);
         return it;
+    }
+
+    /** Whether the prompt record {@code retry} names repeats an earlier submission of {@code id} (see Cancellations). */
+    private boolean isRepeatedPrompt(String id, RetryHeaders retry) {
+        try {
+            return cancellations.isRepeatedPrompt(id, retry.originalPartition(), retry.originalOffset(),
+                    REPEAT_CHECK_WAIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while de-duplicating prompt " + id, e);
+        }
     }
 
     /**

@@ -17,6 +17,7 @@ public final class WorkerStats {
     final AtomicLong lastBatchSize = new AtomicLong();
     final AtomicLong cancelledSkips = new AtomicLong();
     final AtomicLong expiredSkips = new AtomicLong();
+    final AtomicLong repeatedPromptSkips = new AtomicLong();
     final AtomicLong retries = new AtomicLong();
     final AtomicLong restarts = new AtomicLong();
     final AtomicLong rebalances = new AtomicLong();
@@ -44,6 +45,11 @@ public final class WorkerStats {
     /** Input records skipped because their trajectory's deadline had passed. */
     public long expiredSkips() {
         return expiredSkips.get();
+    }
+
+    /** Prompt records skipped by think because they repeat an idempotent submission already taken. */
+    public long repeatedPromptSkips() {
+        return repeatedPromptSkips.get();
     }
 
     /** Input records taken into committed batches. */
@@ -88,6 +94,7 @@ public final class WorkerStats {
         counter(registry, tags, "irg.worker.rebalances", "times the group took partitions from the worker (revoked or lost)", WorkerStats::rebalances);
         counter(registry, tags, "irg.worker.cancelled.skips", "input records skipped because the trajectory was cancelled", WorkerStats::cancelledSkips);
         counter(registry, tags, "irg.worker.expired.skips", "input records skipped because the trajectory's deadline had passed", WorkerStats::expiredSkips);
+        counter(registry, tags, "irg.worker.repeated.prompt.skips", "prompts skipped because they repeat an idempotent submission", WorkerStats::repeatedPromptSkips);
     }
 
     private void counter(MeterRegistry registry, Tags tags, String name, String help, ToDoubleFunction<WorkerStats> f) {

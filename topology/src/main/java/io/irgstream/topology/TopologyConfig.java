@@ -67,6 +67,8 @@ public final class TopologyConfig extends AbstractConfig {
     public static final String HTTP_SSE_MAX_STREAMS_CONFIG = "http.sse.max.streams";
     /** How long an event stream for an unknown trajectory waits for it to appear. */
     public static final String HTTP_SSE_WAIT_MS_CONFIG = "http.sse.wait.ms";
+    /** How long an idempotency key names its first trajectory. */
+    public static final String IDEMPOTENCY_RETENTION_MS_CONFIG = "idempotency.retention.ms";
     /** Prefix of settings passed through to Kafka Streams. */
     public static final String STREAMS_PREFIX = "streams.";
 
@@ -138,6 +140,10 @@ public final class TopologyConfig extends AbstractConfig {
             .define(HTTP_SSE_WAIT_MS_CONFIG, Type.LONG, 10_000L, Range.between(0, 600_000), Importance.LOW,
                     "How long a request for the event stream of an unknown trajectory waits for it to appear "
                             + "before answering 404, so a client may subscribe right after submitting.")
+            .define(IDEMPOTENCY_RETENTION_MS_CONFIG, Type.LONG, 86_400_000L, Range.between(1_000, 30L * 86_400_000),
+                    Importance.LOW, "How long a submit's Idempotency-Key (per tenant) names its first trajectory: a "
+                            + "repeat within it answers 200 with that id and runs nothing; after it the key starts "
+                            + "a new trajectory.")
             .define(BLOB_STORE_PATH_CONFIG, Type.STRING, "", Importance.MEDIUM,
                     "Root of the filesystem blob store the workers write large images to (their file: URIs point "
                             + "into it); file: URIs outside it are never read. Empty: the working directory. With blob.store.uri=s3://... images are read from S3 (the workers' settings).");
@@ -249,6 +255,11 @@ public final class TopologyConfig extends AbstractConfig {
     /** @return {@value #HTTP_SSE_MAX_STREAMS_CONFIG} */
     public int sseMaxStreams() {
         return getInt(HTTP_SSE_MAX_STREAMS_CONFIG);
+    }
+
+    /** @return {@value #IDEMPOTENCY_RETENTION_MS_CONFIG} */
+    public Duration idempotencyRetention() {
+        return Duration.ofMillis(getLong(IDEMPOTENCY_RETENTION_MS_CONFIG));
     }
 
     /** @return {@value #HTTP_SSE_WAIT_MS_CONFIG} */

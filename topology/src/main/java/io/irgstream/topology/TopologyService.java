@@ -121,6 +121,7 @@ public final class TopologyService implements AutoCloseable {
             TrajectoryApi api = new TrajectoryApi(submitter, feed, images, this::state,
                     config.sseMaxStreams(), config.sseWait(), config.requestOrigins());
             api.metrics(metricsScrape);
+            api.idempotencyRetention(config.idempotencyRetention());
             if (meterRegistry != null) {
                 feed.addListener(new TrajectoryMetrics(meterRegistry));
             }

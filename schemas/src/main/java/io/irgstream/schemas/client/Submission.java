@@ -15,8 +15,15 @@ import java.time.temporal.ChronoUnit;
  * @param sampler  sampler parameters (null: the schema defaults, IRG's settings)
  * @param deadline when the trajectory expires, kept to the millisecond (see {@link #deadline(Instant, Long, Instant)});
  *                 null: none
+ * @param tenant   whose trajectory it is; null: {@link #DEFAULT_TENANT}
+ * @param idempotencyKey the client's key (see {@link #checkKey}); null: none, the trajectory gets a random id
  */
-public record Submission(String prompt, Long seed, int rounds, SamplerParams sampler, Instant deadline) {
+public record Submission(String prompt, Long seed, int rounds, SamplerParams sampler, Instant deadline, String tenant,
+                         String idempotencyKey) {
+    /** The tenant of a submission that names none. */
+    public static final String DEFAULT_TENANT = "default";
+    /** The longest idempotency key or tenant name accepted. */
+    public static final int MAX_KEY_CHARS = 255;
     public static final int MAX_PROMPT_CHARS = 1000;
     public static final int MAX_ROUNDS = 5;
     /** The longest time to live a trajectory may ask for: 30 days. */
@@ -25,6 +32,40 @@ public record Submission(String prompt, Long seed, int rounds, SamplerParams sam
     /** A submission without a deadline. */
     public Submission(String prompt, Long seed, int rounds, SamplerParams sampler) {
         this(prompt, seed, rounds, sampler, null);
+    }
+
+    /** A submission of the default tenant without an idempotency key. */
+    public Submission(String prompt, Long seed, int rounds, SamplerParams sampler, Instant deadline) {
+        this(prompt, seed, rounds, sampler, deadline, null, null);
+    }
+
+    /**
+     * Checks an idempotency key or tenant name: 1..{@link #MAX_KEY_CHARS} characters, no control characters.
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    public static String checkKey(String what, String value) {
+        if (value == null || value.isEmpty()) {
+            throw new IllegalArgumentException("the " + what + " is empty");
+        }
+        if (value.length() > MAX_KEY_CHARS) {
+            throw new IllegalArgumentException("the " + what + " has " + value.length() + " characters; the limit is "
+                    + MAX_KEY_CHARS);
+        }
+        if (value.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("the " + what + " contains a control character");
+        }
+        return value;
+    }
+
+    /**
+     * The trajectory id of {@code (tenant, key)} in retention generation {@code generation} (0 for the first use of
+     * the key; a key reused after the retention window gets the next): a name-based UUID, so every API instance
+     * derives the same id for the same request.
+     */
+    public static String idFor(String tenant, String key, int generation) {
+        String name = "irg-idempotency\u0000" + tenant + "\u0000" + key + (generation == 0 ? "" : "\u0000" + generation);
+        return java.util.UUID.nameUUIDFromBytes(name.getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();
     }
 
     public Submission {
@@ -44,6 +85,10 @@ public record Submission(String prompt, Long seed, int rounds, SamplerParams sam
         }
         if (deadline != null) {
             deadline = deadline.truncatedTo(ChronoUnit.MILLIS); // what the event carries (timestamp-millis)
+        }
+        tenant = checkKey("tenant", tenant == null ? DEFAULT_TENANT : tenant);
+        if (idempotencyKey != null) {
+            checkKey("idempotency key", idempotencyKey);
         }
         if (!(sampler.getTemperature() >= 0 && sampler.getTemperature() <= 10)) {
             throw new IllegalArgumentException("temperature must be in [0, 10], got " + sampler.getTemperature());

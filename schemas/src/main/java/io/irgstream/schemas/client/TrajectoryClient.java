@@ -36,6 +36,11 @@ import java.util.concurrent.TimeoutException;
  * producer per client.
  */
 public final class TrajectoryClient implements AutoCloseable {
+    /**
+     * Header of a PromptSubmitted whose id was derived from an idempotency key (value: the tenant): think workers run
+     * only the first such record of an id.
+     */
+    public static final String IDEMPOTENT_HEADER = "irg-idempotent";
     private final KafkaProducer<byte[], byte[]> producer;
     private final IrgAvroSerializer<PromptSubmitted> serializer;
     private final String topic;
@@ -64,9 +69,20 @@ public final class TrajectoryClient implements AutoCloseable {
 
     /** Builds the event for {@code s}: a new trajectory id, and a drawn seed when none was given. */
     public PromptSubmitted event(Submission s) {
-        long seed = s.seed() != null ? s.seed() : random.nextLong() & Long.MAX_VALUE;
+        return event(s, s.idempotencyKey() == null ? UUID.randomUUID().toString()
+                : Submission.idFor(s.tenant(), s.idempotencyKey(), 0));
+    }
+
+    /**
+     * Builds the event for {@code s} with trajectory id {@code id}. With an idempotency key and no seed, the seed is
+     * derived from the id, so two API instances that take the same request build the same event.
+     */
+    public PromptSubmitted event(Submission s, String id) {
+        long seed = s.seed() != null ? s.seed()
+                : s.idempotencyKey() != null ? UUID.fromString(id).getLeastSignificantBits() & Long.MAX_VALUE
+                : random.nextLong() & Long.MAX_VALUE;
         return PromptSubmitted.newBuilder().setContext(TrajectoryContext.newBuilder()
-                .setTrajectoryId(UUID.randomUUID().toString())
+                .setTrajectoryId(id)
                 .setPrompt(s.prompt())
                 .setSeed(seed)
                 .setRounds(s.rounds())
@@ -74,6 +90,8 @@ public final class TrajectoryClient implements AutoCloseable {
                 .setSubmittedAt(Instant.now())
                 .setSource(source)
                 .setDeadline(s.deadline())
+                .setTenant(s.tenant())
+                .setIdempotencyKey(s.idempotencyKey())
                 .build()).build();
     }
 
@@ -103,6 +121,10 @@ public final class TrajectoryClient implements AutoCloseable {
             RecordHeaders headers = new RecordHeaders();
             KafkaTracing.inject(Context.root().with(span), headers);
             span.end();
+            if (e.getContext().getIdempotencyKey() != null) {
+                // what the think workers' de-duplication looks for (a dead letter re-submitted without it still runs)
+                headers.add(IDEMPOTENT_HEADER, e.getContext().getTenant().getBytes(StandardCharsets.UTF_8));
+            }
             acks.add(producer.send(new ProducerRecord<>(topic, null, id.getBytes(StandardCharsets.UTF_8),
                     serializer.serialize(topic, e), headers)));
         }

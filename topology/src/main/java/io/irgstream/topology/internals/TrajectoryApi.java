@@ -34,6 +34,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
@@ -60,7 +61,8 @@ public final class TrajectoryApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TrajectoryApi.class);
     private static final Duration HEARTBEAT = Duration.ofSeconds(15);
     private static final Duration POLL = Duration.ofSeconds(1);
-    private static final Set<String> SUBMIT_FIELDS = Set.of("prompt", "seed", "rounds", "deadline", "ttlSeconds");
+    private static final Set<String> SUBMIT_FIELDS = Set.of("prompt", "seed", "rounds", "deadline", "ttlSeconds",
+            "tenant");
     private static final Set<String> CANCEL_FIELDS = Set.of("reason");
     /** Longest cancellation reason, in characters. */
     public static final int MAX_CANCEL_REASON_CHARS = 1_000;
@@ -76,6 +78,9 @@ public final class TrajectoryApi implements AutoCloseable {
     static final Set<String> IMAGE_TYPES = Set.of("image/png", "image/jpeg", "image/gif", "image/webp");
 
     private final TrajectoryClient submitter;
+    /** Ids this instance submitted for an idempotency key, with their submission time (epoch ms). */
+    private final Map<String, Long> recentKeys = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile Duration idempotencyRetention = Duration.ofHours(24);
     private final TrajectoryFeed feed;
     private final ImageStore images;
     private final Supplier<KafkaStreams.State> state;
@@ -248,7 +253,7 @@ public final class TrajectoryApi implements AutoCloseable {
         for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!SUBMIT_FIELDS.contains(f)) {
-                throw new ApiException(400, "unknown field '" + f + "': expected prompt, seed, rounds, deadline, ttlSeconds");
+                throw new ApiException(400, "unknown field '" + f + "': expected prompt, seed, rounds, deadline, ttlSeconds, tenant");
             }
         }
         JsonNode prompt = body.path("prompt");
@@ -297,16 +302,40 @@ public final class TrajectoryApi implements AutoCloseable {
         if (blankOrControl(prompt.asText())) {
             throw new ApiException(400, "the prompt is empty: it has only blanks or control characters");
         }
+        JsonNode tenantNode = body.path("tenant");
+        if (!tenantNode.isMissingNode() && !tenantNode.isNull() && !tenantNode.isTextual()) {
+            throw new ApiException(400, "tenant must be a string");
+        }
+        String tenant = tenantNode.isTextual() ? tenantNode.asText() : null;
+        String key = ctx.header("Idempotency-Key");
         Submission submission;
         try {
             submission = new Submission(prompt.asText(), seed, rounds, null,
-                    Submission.deadline(deadline, ttlSeconds, Instant.now()));
+                    Submission.deadline(deadline, ttlSeconds, Instant.now()), tenant, key);
         } catch (IllegalArgumentException e) {
             throw new ApiException(400, e.getMessage());
         }
         PromptSubmitted event;
         try {
-            event = submitter.submit(submission);
+            if (key == null) {
+                event = submitter.submit(submission);
+            } else {
+                KeyLookup k = idempotentId(submission);
+                if (k.repeat()) {
+                    ctx.header("Location", "/api/trajectories/" + k.id());
+                    json(ctx, 200, obj().put("id", k.id()).put("repeat", true)
+                            .put("url", "/api/trajectories/" + k.id())
+                            .put("events", "/api/trajectories/" + k.id() + "/events"));
+                    return;
+                }
+                event = submitter.event(submission, k.id());
+                submitter.submitEvents(List.of(event));
+                recentKeys.put(k.id(), event.getContext().getSubmittedAt().toEpochMilli());
+                if (recentKeys.size() > 100_000) {
+                    long oldest = System.currentTimeMillis() - idempotencyRetention.toMillis();
+                    recentKeys.values().removeIf(at -> at < oldest);
+                }
+            }
         } catch (IllegalStateException e) {
             throw new ApiException(503, e.getMessage());
         }
@@ -317,6 +346,46 @@ public final class TrajectoryApi implements AutoCloseable {
                 .put("deadline", event.getContext().getDeadline() == null ? null
                         : event.getContext().getDeadline().toString())
                 .put("url", "/api/trajectories/" + id).put("events", "/api/trajectories/" + id + "/events"));
+    }
+
+    /** The trajectory id of an idempotent submission, and whether it repeats one made within the retention. */
+    private record KeyLookup(String id, boolean repeat) {
+    }
+
+    /**
+     * For a submission with an idempotency key: the trajectory that key started within the retention window (a
+     * repeat: nothing is submitted), else the first unused generation of the key's ids (a key reused after the window
+     * starts a new trajectory). Two instances that take the same new key at once derive the same id, and the think
+     * workers run it once.
+     */
+    private KeyLookup idempotentId(Submission s) {
+        long oldest = System.currentTimeMillis() - idempotencyRetention.toMillis();
+        for (int generation = 0; ; generation++) {
+            String id = Submission.idFor(s.tenant(), s.idempotencyKey(), generation);
+            Long submittedAt = recentKeys.get(id);
+            if (submittedAt == null) {
+                Optional<JsonNode> t = queries().find(id, false);
+                if (t.isPresent()) {
+                    JsonNode at = t.get().path("submittedAt");
+                    submittedAt = at.isTextual() ? Instant.parse(at.asText()).toEpochMilli() : Long.MAX_VALUE;
+                }
+            }
+            if (submittedAt == null) {
+                return new KeyLookup(id, false);
+            }
+            if (submittedAt >= oldest) {
+                return new KeyLookup(id, true);
+            }
+        }
+    }
+
+    /**
+     * How long an idempotency key names its first trajectory ({@code idempotency.retention.ms}); a repeat within it
+     * answers 200 with that trajectory's id.
+     */
+    public TrajectoryApi idempotencyRetention(Duration retention) {
+        this.idempotencyRetention = retention;
+        return this;
     }
 
     private void get(Context ctx) {
