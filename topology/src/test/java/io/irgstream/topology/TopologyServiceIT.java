@@ -343,6 +343,25 @@ class TopologyServiceIT {
                 + "\r\nConnection: close\r\n\r\n")).startsWith("HTTP/1.1 200");
     }
 
+    @Test
+    void shouldAnswerEveryErrorAsJsonWhenTheRequestIsMalformedOrTheMethodWrong() throws Exception {
+        HttpResponse<String> delete = HTTP.send(request("/api/trajectories/x").DELETE().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertError(delete, 405, "method DELETE is not allowed on /api/trajectories/x");
+        assertError(get("/api/nothing-here"), 404, "no such route: GET /api/nothing-here");
+        assertError(get("/api/trajectories/no-such-id"), 404, "unknown trajectory no-such-id");
+
+        String host = "\r\nHost: localhost:" + port() + "\r\nConnection: close\r\n";
+        String longUri = raw("GET /api/trajectories?x=" + "a".repeat(20_000) + " HTTP/1.1" + host + "\r\n");
+        assertThat(longUri).startsWith("HTTP/1.1 414").contains("application/json")
+                .contains("{\"error\":\"the request URI is too long\"}").doesNotContain("<html");
+        String bigHeader = raw("GET /api/trajectories HTTP/1.1" + host + "X-Big: " + "b".repeat(20_000) + "\r\n\r\n");
+        assertThat(bigHeader).startsWith("HTTP/1.1 431").contains("{\"error\":\"the request headers are too large\"}")
+                .doesNotContain("<html");
+        String badPath = raw("GET /api/%zz HTTP/1.1" + host + "\r\n");
+        assertThat(badPath).startsWith("HTTP/1.1 400").contains("{\"error\":").doesNotContain("<html");
+    }
+
     private static int port() {
         return URI.create(service.url()).getPort();
     }
@@ -375,6 +394,10 @@ class TopologyServiceIT {
         assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v)
                 .startsWith("text/html"));
         assertThat(page.body()).contains("EventSource(\"/api/events\")").contains("image-rendering: pixelated");
+        assertThat(page.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(v -> assertThat(v)
+                .contains("script-src 'sha256-").contains("frame-ancestors 'none'").doesNotContain("unsafe-eval"));
+        assertThat(page.headers().firstValue("X-Frame-Options")).contains("DENY");
+        assertThat(page.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
     }
 
     private static void work(String id, SpecificRecord... events) throws Exception {

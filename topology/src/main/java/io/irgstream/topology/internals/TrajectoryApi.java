@@ -11,6 +11,7 @@ import io.irgstream.events.ImageRef;
 import io.irgstream.events.PromptSubmitted;
 import io.irgstream.events.Trajectory;
 import io.irgstream.events.TrajectoryStatus;
+import io.irgstream.schemas.PrintableText;
 import io.irgstream.schemas.client.Submission;
 import io.irgstream.schemas.client.TrajectoryClient;
 import io.irgstream.schemas.images.ImageIntegrityException;
@@ -87,6 +88,7 @@ public final class TrajectoryApi implements AutoCloseable {
     private final Semaphore streams;
     private final Duration sseWait;
     private final byte[] page;
+    private final String pagePolicy;
     private final Javalin app;
     private final RequestOrigins origins;
     private volatile TrajectoryQueries queries;
@@ -115,13 +117,23 @@ public final class TrajectoryApi implements AutoCloseable {
         this.streams = new Semaphore(maxStreams);
         this.sseWait = sseWait;
         this.page = resource("/io/irgstream/topology/web/index.html");
+        this.pagePolicy = pagePolicy(page);
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
             config.http.maxRequestSize = 64 * 1024;
+            config.http.prefer405over404 = true;
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            config.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(new JsonErrorHandler()));
             config.routes.before(this::checkRequest);
-            config.routes.options("/api/*", this::preflight);
-            config.routes.get("/", ctx -> ctx.contentType("text/html; charset=utf-8").result(page));
+            config.routes.options("/api/trajectories", this::preflight);
+            config.routes.options("/api/trajectories/{id}/cancel", this::preflight);
+            config.routes.get("/", ctx -> {
+                ctx.header("Content-Security-Policy", pagePolicy);
+                ctx.header("X-Frame-Options", "DENY");
+                ctx.header("Referrer-Policy", "no-referrer");
+                ctx.contentType("text/html; charset=utf-8").result(page);
+            });
             config.routes.get("/healthz", this::health);
             config.routes.get("/readyz", this::ready);
             config.routes.get("/metrics", this::metrics);
@@ -132,12 +144,20 @@ public final class TrajectoryApi implements AutoCloseable {
             config.routes.post("/api/trajectories/{id}/cancel", this::cancel);
             config.routes.get("/api/events", ctx -> stream(ctx, null));
             config.routes.get("/api/images/{sha256}", this::image);
+            config.routes.error(404, "*", ctx -> unlessAnswered(ctx, noSuchRoute(ctx)));
+            config.routes.error(405, "*", ctx -> unlessAnswered(ctx, methodNotAllowed(ctx)));
             config.routes.exception(ApiException.class, (e, ctx) -> json(ctx, e.status(), error(e.getMessage())));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> json(ctx, e.getStatus(),
-                    error(e.getStatus() == 413 ? "the request body is larger than 64 KiB" : e.getMessage())));
+                    error(switch (e.getStatus()) {
+                        case 413 -> "the request body is larger than 64 KiB";
+                        case 405 -> methodNotAllowed(ctx);
+                        case 404 -> noSuchRoute(ctx);
+                        default -> e.getMessage();
+                    })));
             config.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
-                json(ctx, 500, error("internal error: " + e));
+                json(ctx, 500, error("internal error: " + e.getClass().getSimpleName() + " (the server log has the "
+                        + "details)"));
             });
         });
     }
@@ -189,6 +209,7 @@ public final class TrajectoryApi implements AutoCloseable {
      * (kubelet, Prometheus) and skip the Host check.
      */
     private void checkRequest(Context ctx) {
+        ctx.header("X-Content-Type-Options", "nosniff");
         String path = ctx.path();
         String host = ctx.header("Host");
         boolean probe = path.equals("/healthz") || path.equals("/readyz") || path.equals("/metrics");
@@ -224,6 +245,44 @@ public final class TrajectoryApi implements AutoCloseable {
         ctx.header("Access-Control-Allow-Headers", "Content-Type");
         ctx.header("Access-Control-Max-Age", "600");
         ctx.status(204);
+    }
+
+    private static String noSuchRoute(Context ctx) {
+        return "no such route: " + ctx.method() + " " + PrintableText.escape(ctx.path()) + " (docs/api.md lists them)";
+    }
+
+    private static String methodNotAllowed(Context ctx) {
+        return "method " + ctx.method() + " is not allowed on " + PrintableText.escape(ctx.path());
+    }
+
+    /** Answers {@code message} with the status already set, unless a route answered already (its JSON error). */
+    private static void unlessAnswered(Context ctx, String message) {
+        if (ctx.resultInputStream() == null) {
+            json(ctx, ctx.statusCode(), error(message));
+        }
+    }
+
+    /**
+     * The page's Content-Security-Policy: its one inline script by hash, its inline styles, images, fetches and event
+     * streams from this origin only, no framing.
+     */
+    private static String pagePolicy(byte[] page) {
+        String html = new String(page, StandardCharsets.UTF_8);
+        int start = html.indexOf("<script>");
+        int end = html.indexOf("</script>", start);
+        if (start < 0 || end < 0 || html.indexOf("<script", end) >= 0) {
+            throw new IllegalStateException("the page must hold exactly one inline <script> for its CSP hash");
+        }
+        String script = html.substring(start + "<script>".length(), end);
+        String hash;
+        try {
+            hash = java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(script.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 not available", e);
+        }
+        return "default-src 'none'; script-src 'sha256-" + hash + "'; style-src 'unsafe-inline'; img-src 'self'; "
+                + "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
     }
 
     private static boolean isJson(String contentType) {
