@@ -114,6 +114,30 @@ class TrajectoryDeadlineApiIT {
     }
 
     @Test
+    void shouldAnswer400AndSubmitNothingForABadIdempotencyKeyOrTenant() throws Exception {
+        long before = countRecords(topics.prompts().name());
+        Map<String, String[]> bad = new java.util.LinkedHashMap<>();
+        bad.put("the idempotency key has 256 characters; the limit is 255",
+                new String[] {"k".repeat(256), "{\"prompt\": \"a red circle\"}"});
+        bad.put("the idempotency key contains a control character",
+                new String[] {"a\tb", "{\"prompt\": \"a red circle\"}"});
+        bad.put("the tenant has 256 characters", new String[] {"k", "{\"prompt\": \"a red circle\", \"tenant\": \""
+                + "t".repeat(256) + "\"}"});
+        bad.put("the tenant contains a control character",
+                new String[] {"k", "{\"prompt\": \"a red circle\", \"tenant\": \"a\\u0001b\"}"});
+        bad.put("tenant must be a string", new String[] {"k", "{\"prompt\": \"a red circle\", \"tenant\": 7}"});
+        for (Map.Entry<String, String[]> b : bad.entrySet()) {
+            HttpResponse<String> r = HTTP.send(request("/api/trajectories").header("Content-Type", "application/json")
+                    .header("Idempotency-Key", b.getValue()[0])
+                    .POST(HttpRequest.BodyPublishers.ofString(b.getValue()[1])).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(b.getKey()).isEqualTo(400);
+            assertThat(JSON.readTree(r.body()).path("error").asText()).contains(b.getKey());
+        }
+        assertThat(countRecords(topics.prompts().name())).as("nothing submitted").isEqualTo(before);
+    }
+
+    @Test
     void shouldStoreTheDeadlineAndExpireATrajectoryNoWorkerTakesInTime() throws Exception {
         HttpResponse<String> r = post("/api/trajectories", "{\"prompt\": \"a red circle\", \"ttlSeconds\": 2}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(202);

@@ -40,14 +40,26 @@ public final class SubmitCommand implements Callable<Integer> {
     @Mixin
     DeadlineOptions deadlineOptions;
 
+    @Option(names = "--idempotency-key", paramLabel = "KEY", description = "Submit at most once per KEY and "
+            + "tenant: the trajectory id is derived from them, and a repeat of the same PROMPT with the same KEY "
+            + "prints the same id and runs nothing again (think workers drop it). One PROMPT only.")
+    String idempotencyKey;
+
+    @Option(names = "--tenant", paramLabel = "NAME", description = "Whose trajectories these are (default: default).")
+    String tenant;
+
     @Override
     public Integer call() {
         cluster.requireExternal();
         java.time.Instant deadline = deadlineOptions.deadline(java.time.Instant.now());
+        if (idempotencyKey != null && prompts.size() > 1) {
+            throw new IllegalArgumentException("--idempotency-key names one submission: give one PROMPT, got "
+                    + prompts.size());
+        }
         List<Submission> subs = new ArrayList<>();
         for (String p : prompts) {
             subs.add(new Submission(p, seed == null ? null : seed + subs.size(), rounds, samplingOptions.sampler(),
-                    deadline));
+                    deadline, tenant, idempotencyKey));
         }
         try (TrajectoryClient client = new TrajectoryClient(cluster.bootstrapServers,
                 new HttpSchemaRegistryClient(cluster.schemaRegistry), cluster.topicPrefix, "cli")) {

@@ -11,7 +11,10 @@ import java.time.Instant;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A bad --deadline or --ttl-seconds ends generate and submit with one line and exit code 2, before anything starts. */
+/**
+ * A bad --deadline, --ttl-seconds or --idempotency-key ends generate and submit with one line and exit code 2, before
+ * anything starts.
+ */
 class DeadlineOptionsTest {
     @TempDir
     Path dir;
@@ -48,6 +51,25 @@ class DeadlineOptionsTest {
         assertThat(err.toString()).contains("--ttl-seconds must be between 1 and 2592000 (30 days), got 0");
         assertThat(run("generate", "a red circle", "--ttl-seconds", "2592001")).isEqualTo(2);
         assertThat(err.toString()).contains("got 2592001");
+    }
+
+    @Test
+    void shouldRefuseAnIdempotencyKeyThatIsTooLongHasControlCharactersOrNamesSeveralPrompts() {
+        String[] cluster = {"--bootstrap-servers", "127.0.0.1:1", "--schema-registry", "http://127.0.0.1:1"};
+        assertThat(run(concat(new String[] {"submit", "a red circle", "--idempotency-key", "k".repeat(256)}, cluster)))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("the idempotency key has 256 characters; the limit is 255");
+        assertThat(run(concat(new String[] {"submit", "a red circle", "--idempotency-key", "a\tb"}, cluster)))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("the idempotency key contains a control character");
+        assertThat(run(concat(new String[] {"submit", "one", "two", "--idempotency-key", "k"}, cluster))).isEqualTo(2);
+        assertThat(err.toString()).contains("--idempotency-key names one submission: give one PROMPT, got 2");
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     @Test
