@@ -62,6 +62,7 @@ final class RegistryState {
     }
 
     synchronized int register(String subject, String schemaText) {
+        checkSubjectName(subject);
         Schema schema = parse(schemaText, subject);
         String canonical = schema.toString();
         List<Integer> versions = subjects.getOrDefault(subject, List.of());
@@ -93,6 +94,20 @@ final class RegistryState {
             throw e;
         }
         return id;
+    }
+
+    /**
+     * Refuses subject names that look like paths or hold control characters ({@code ../../etc/passwd},
+     * {@code a/b}, {@code a\\b}, a NUL): no subject of this project needs them, and a tool that maps subjects to
+     * files or URLs must not be led elsewhere. Topic-style names such as {@code irg.prompts-value} pass.
+     */
+    static void checkSubjectName(String subject) {
+        if (subject.isBlank() || subject.length() > 255 || subject.contains("/") || subject.contains("\\")
+                || subject.contains("..") || subject.chars().anyMatch(Character::isISOControl)) {
+            throw new RegistryError(422, SchemaRegistryException.INVALID_SUBJECT, "Subject name '"
+                    + PrintableText.escape(subject) + "' is not allowed: use 1 to 255 characters without '/', "
+                    + "'\\', '..' or control characters, e.g. <topic>-value");
+        }
     }
 
     synchronized ObjectNode lookup(String subject, String schemaText) {
@@ -156,6 +171,9 @@ final class RegistryState {
     }
 
     synchronized void setLevel(String subject, CompatibilityLevel level) {
+        if (subject != null) {
+            checkSubjectName(subject);
+        }
         CompatibilityLevel previous = subject == null ? globalLevel : subjectLevels.get(subject);
         if (subject == null) {
             globalLevel = level;

@@ -29,6 +29,8 @@ public class SchemaRegistryException extends RuntimeException {
     public static final int INVALID_SCHEMA = 42201;
     /** Confluent error code: the compatibility level is not valid. */
     public static final int INVALID_COMPATIBILITY_LEVEL = 42203;
+    /** The subject name is not allowed (a path-like or control-character name; the embedded registry's rule). */
+    public static final int INVALID_SUBJECT = 42208;
 
     /** HTTP status, or {@link #NO_RESPONSE}. */
     private final int status;

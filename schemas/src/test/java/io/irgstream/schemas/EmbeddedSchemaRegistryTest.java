@@ -143,6 +143,25 @@ class EmbeddedSchemaRegistryTest {
     }
 
     @Test
+    void shouldRefusePathLikeSubjectNamesWhenRegisteringOrConfiguring() throws Exception {
+        try (EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry("127.0.0.1", 0, null).start()) {
+            String url = registry.url();
+            String schema = schemaBody("{\"type\":\"string\"}");
+            for (String subject : List.of("..%2F..%2Fetc%2Fpasswd", "a%5Cb", "..", "a%00b")) {
+                HttpResponse<String> registered = send("POST", url + "/subjects/" + subject + "/versions", schema);
+                HttpResponse<String> configured = send("PUT", url + "/config/" + subject, "{\"compatibility\":\"NONE\"}");
+
+                assertThat(registered.statusCode()).as(subject).isEqualTo(422);
+                assertThat(errorCode(registered)).isEqualTo(SchemaRegistryException.INVALID_SUBJECT);
+                assertThat(JSON.readTree(registered.body()).path("message").asText()).contains("is not allowed");
+                assertThat(configured.statusCode()).as(subject).isEqualTo(422);
+            }
+            assertThat(send("POST", url + "/subjects/irg.prompts-value/versions", schema).statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(send("GET", url + "/subjects", null).body())).hasSize(1);
+        }
+    }
+
+    @Test
     void shouldAnswer409InConfluentFormatWhenSchemaIsIncompatible() throws Exception {
         try (EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry("127.0.0.1", 0, null).start()) {
             String v1 = ImageRef.getClassSchema().toString();
