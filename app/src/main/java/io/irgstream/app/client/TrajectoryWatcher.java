@@ -128,7 +128,11 @@ public final class TrajectoryWatcher implements AutoCloseable {
                 continue;
             }
             try {
-                t.add(deserializers.get(r.topic()).deserialize(r.topic(), r.value()));
+                SpecificRecord event = deserializers.get(r.topic()).deserialize(r.topic(), r.value());
+                if (event instanceof io.irgstream.events.CancellationRequested c && c.getDeadline() == null) {
+                    continue; // only a worker's report of a skip past the deadline ends a watched trajectory
+                }
+                t.add(event);
             } catch (RuntimeException e) {
                 log.warn("skipping unreadable record {}-{}@{} of trajectory {}: {}", r.topic(), r.partition(),
                         r.offset(), r.key(), e.getMessage());
