@@ -55,6 +55,7 @@ class TopologyServiceIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final int SSE_SLOTS = 4;
 
     @RegisterExtension
     static final SchemaRegistryExtension registry = new SchemaRegistryExtension();
@@ -87,6 +88,7 @@ class TopologyServiceIT {
         settings.put(TopologyConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
         settings.put(TopologyConfig.BLOB_STORE_PATH_CONFIG, dir.resolve("blobs").toString());
         settings.put(TopologyConfig.HTTP_PORT_CONFIG, 0);
+        settings.put(TopologyConfig.HTTP_SSE_MAX_STREAMS_CONFIG, SSE_SLOTS);
         settings.put(TopologyConfig.STALL_TIMEOUT_THINK_MS_CONFIG, 2_000);
         settings.put(TopologyConfig.STALL_CHECK_INTERVAL_MS_CONFIG, 200);
         settings.put("streams.replication.factor", 1);
@@ -360,6 +362,76 @@ class TopologyServiceIT {
                 .doesNotContain("<html");
         String badPath = raw("GET /api/%zz HTTP/1.1" + host + "\r\n");
         assertThat(badPath).startsWith("HTTP/1.1 400").contains("{\"error\":").doesNotContain("<html");
+    }
+
+    @Test
+    void shouldKeepThePageFeedAnsweringWhenClientsWaitOnUnknownIdsOrWentAway() throws Exception {
+        List<java.net.Socket> waiting = new ArrayList<>();
+        try {
+            for (int i = 0; i < SSE_SLOTS; i++) {
+                waiting.add(openStream("/api/trajectories/not-yet-" + System.nanoTime() + "/events"));
+            }
+            Thread.sleep(500);
+            java.net.Socket feed = openStream("/api/events");
+            assertThat(statusLine(feed)).as("the page's feed while %d clients wait", SSE_SLOTS).contains(" 200 ");
+            feed.close();
+
+            List<java.net.Socket> gone = new ArrayList<>();
+            for (int i = 0; i < SSE_SLOTS; i++) {
+                gone.add(awaitFeed());
+            }
+            for (java.net.Socket s : gone) {
+                s.close();
+            }
+            // their slots are found free at the next heartbeat, within seconds
+            List<java.net.Socket> again = new ArrayList<>();
+            long start = System.nanoTime();
+            for (int i = 0; i < SSE_SLOTS; i++) {
+                again.add(awaitFeed());
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(6));
+            for (java.net.Socket s : again) {
+                s.close();
+            }
+        } finally {
+            for (java.net.Socket s : waiting) {
+                s.close();
+            }
+        }
+        Thread.sleep(11_000); // the waits end after http.sse.wait.ms and free their slots for the other tests
+    }
+
+    private static java.net.Socket openStream(String path) throws IOException {
+        java.net.Socket socket = new java.net.Socket("127.0.0.1", port());
+        socket.setSoTimeout((int) WAIT.toMillis());
+        socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: localhost:" + port() + "\r\n\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        socket.getOutputStream().flush();
+        return socket;
+    }
+
+    private static String statusLine(java.net.Socket socket) throws IOException {
+        StringBuilder line = new StringBuilder();
+        int c;
+        while ((c = socket.getInputStream().read()) >= 0 && c != '\n') {
+            line.append((char) c);
+        }
+        return line.toString();
+    }
+
+    /** A connection to /api/events once it is answered 200 (retrying while the slots are taken), within 6 s. */
+    private static java.net.Socket awaitFeed() throws Exception {
+        java.net.Socket[] open = new java.net.Socket[1];
+        await().atMost(Duration.ofSeconds(6)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            java.net.Socket s = openStream("/api/events");
+            if (statusLine(s).contains(" 200 ")) {
+                open[0] = s;
+                return true;
+            }
+            s.close();
+            return false;
+        });
+        return open[0];
     }
 
     private static int port() {

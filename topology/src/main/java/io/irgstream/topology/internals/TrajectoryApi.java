@@ -50,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * server starts first so its port can be published as {@code application.server}); until then, and while the stores
  * are not queryable, data routes answer 503.
  *
- * <p>An event stream holds one server thread while open; at most {@code maxStreams} are open at once.
+ * <p>An event stream holds one server thread while open; at most {@code maxStreams} are open at once. A stream for an id
+ * not known yet waits for it in separate slots (again at most {@code maxStreams}), so clients waiting on unknown ids
+ * cannot take the slots of {@code /api/events}. A comment every 2 s of silence finds clients that went away.
  */
 public final class TrajectoryApi implements AutoCloseable {
 
@@ -60,7 +62,8 @@ public final class TrajectoryApi implements AutoCloseable {
     public static final int MAX_LIMIT = 1_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(TrajectoryApi.class);
-    private static final Duration HEARTBEAT = Duration.ofSeconds(15);
+    /** Idle time after which a stream sends a comment; a client that went away is noticed at that write. */
+    private static final Duration HEARTBEAT = Duration.ofSeconds(2);
     private static final Duration POLL = Duration.ofSeconds(1);
     private static final Set<String> SUBMIT_FIELDS = Set.of("prompt", "seed", "rounds", "deadline", "ttlSeconds",
             "tenant");
@@ -86,6 +89,7 @@ public final class TrajectoryApi implements AutoCloseable {
     private final ImageStore images;
     private final Supplier<KafkaStreams.State> state;
     private final Semaphore streams;
+    private final Semaphore waits;
     private final Duration sseWait;
     private final byte[] page;
     private final String pagePolicy;
@@ -115,6 +119,7 @@ public final class TrajectoryApi implements AutoCloseable {
         this.images = images;
         this.state = state;
         this.streams = new Semaphore(maxStreams);
+        this.waits = new Semaphore(maxStreams);
         this.sseWait = sseWait;
         this.page = resource("/io/irgstream/topology/web/index.html");
         this.pagePolicy = pagePolicy(page);
@@ -586,22 +591,35 @@ public final class TrajectoryApi implements AutoCloseable {
      */
     private void stream(Context ctx, String id) throws IOException, InterruptedException {
         TrajectoryQueries q = queries();
-        if (!streams.tryAcquire()) {
-            throw new ApiException(503, "too many open event streams; retry later");
-        }
+        boolean acquired = false;
         try (TrajectoryFeed.Subscription sub = feed.subscribe(id)) {
             JsonNode first = null;
             if (id != null) {
                 first = q.find(id, false).orElse(null);
-                long deadline = System.nanoTime() + sseWait.toNanos();
-                while (first == null && System.nanoTime() < deadline) {
-                    Trajectory t = sub.poll(Duration.ofMillis(200));
-                    first = t != null ? TrajectoryJson.toJson(t) : q.find(id, false).orElse(null);
-                }
                 if (first == null) {
-                    throw new ApiException(404, "unknown trajectory " + id);
+                    // an unknown id waits in its own slots, so waiting clients cannot take the page's stream slots
+                    if (!waits.tryAcquire()) {
+                        throw new ApiException(503, "too many event streams are waiting for trajectories that do not "
+                                + "exist yet; retry later");
+                    }
+                    try {
+                        long deadline = System.nanoTime() + sseWait.toNanos();
+                        while (first == null && System.nanoTime() < deadline && !closing) {
+                            Trajectory t = sub.poll(Duration.ofMillis(200));
+                            first = t != null ? TrajectoryJson.toJson(t) : q.find(id, false).orElse(null);
+                        }
+                    } finally {
+                        waits.release();
+                    }
+                    if (first == null) {
+                        throw new ApiException(404, "unknown trajectory " + id);
+                    }
                 }
             }
+            if (!streams.tryAcquire()) {
+                throw new ApiException(503, "too many open event streams; retry later");
+            }
+            acquired = true;
             ctx.status(200);
             ctx.res().setContentType("text/event-stream");
             ctx.res().setCharacterEncoding("UTF-8");
@@ -655,7 +673,9 @@ public final class TrajectoryApi implements AutoCloseable {
         } catch (IOException e) {
             LOG.debug("event stream client went away: {}", e.toString());
         } finally {
-            streams.release();
+            if (acquired) {
+                streams.release();
+            }
         }
     }
 
