@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /schemas/ids/{id}} &rarr; {@code {"schema": "..."}}; {@code GET /schemas/types}</li>
  *   <li>{@code GET /subjects}, {@code GET /subjects/{subject}/versions},
  *       {@code GET /subjects/{subject}/versions/{version|latest}}</li>
+ *   <li>{@code DELETE /subjects/{subject}/versions/{version|latest}} (a soft delete, as Confluent's) &rarr; the
+ *       version number</li>
  *   <li>{@code GET|PUT /config} and {@code GET|PUT /config/{subject}} ({@code compatibilityLevel}; GET on a
  *       subject accepts {@code ?defaultToGlobal=true})</li>
  * </ul>
@@ -270,6 +272,9 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
                 if (path.get(2).equals("versions")) {
                     if (n == 3 && method.equals("POST")) {
                         return JSON.createObjectNode().put("id", state.register(subject, schemaText(exchange)));
+                    }
+                    if (n == 4 && method.equals("DELETE")) {
+                        return JSON.getNodeFactory().numberNode(state.delete(subject, path.get(3)));
                     }
                     requireMethod(method, "GET");
                     if (n == 3) {

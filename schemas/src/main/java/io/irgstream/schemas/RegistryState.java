@@ -31,6 +31,8 @@ final class RegistryState {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int STORE_FORMAT = 1;
+    /** A deleted version's place in a subject's list (its number is not reused); stored as 0. */
+    private static final int DELETED = 0;
 
     /** An error answer of the registry: HTTP status, Confluent error code and message. */
     static final class RegistryError extends RuntimeException {
@@ -67,7 +69,7 @@ final class RegistryState {
         String canonical = schema.toString();
         List<Integer> versions = subjects.getOrDefault(subject, List.of());
         for (int id : versions) {
-            if (canonical(id).equals(canonical)) {
+            if (id != DELETED && canonical(id).equals(canonical)) {
                 return id;
             }
         }
@@ -115,7 +117,7 @@ final class RegistryState {
         List<Integer> versions = requireSubject(subject);
         String canonical = schema.toString();
         for (int i = 0; i < versions.size(); i++) {
-            if (canonical(versions.get(i)).equals(canonical)) {
+            if (versions.get(i) != DELETED && canonical(versions.get(i)).equals(canonical)) {
                 return version(subject, i + 1, versions.get(i));
             }
         }
@@ -127,37 +129,72 @@ final class RegistryState {
     }
 
     synchronized List<String> subjects() {
-        return List.copyOf(subjects.keySet());
+        return subjects.entrySet().stream().filter(e -> e.getValue().stream().anyMatch(id -> id != DELETED))
+                .map(Map.Entry::getKey).toList();
     }
 
     synchronized List<Integer> versions(String subject) {
-        int count = requireSubject(subject).size();
-        List<Integer> result = new ArrayList<>(count);
-        for (int v = 1; v <= count; v++) {
-            result.add(v);
+        List<Integer> ids = requireSubject(subject);
+        List<Integer> result = new ArrayList<>(ids.size());
+        for (int v = 1; v <= ids.size(); v++) {
+            if (ids.get(v - 1) != DELETED) {
+                result.add(v);
+            }
         }
         return result;
     }
 
+    /**
+     * Deletes one version of a subject as Confluent's registry does (a soft delete): the version is no longer listed or
+     * served and no longer constrains compatibility; its number is not reused and its schema id keeps resolving.
+     *
+     * @return the deleted version's number
+     */
+    synchronized int delete(String subject, String version) {
+        List<Integer> ids = requireSubject(subject);
+        int v = versionNumber(ids, version);
+        if (ids.get(v - 1) == DELETED) {
+            throw new RegistryError(404, SchemaRegistryException.VERSION_NOT_FOUND, "Version " + v + " not found.");
+        }
+        int id = ids.set(v - 1, DELETED);
+        try {
+            persist();
+        } catch (RuntimeException e) {
+            ids.set(v - 1, id);
+            throw e;
+        }
+        return v;
+    }
+
+    private static int versionNumber(List<Integer> ids, String version) {
+        if ("latest".equals(version) || "-1".equals(version)) {
+            for (int v = ids.size(); v >= 1; v--) {
+                if (ids.get(v - 1) != DELETED) {
+                    return v;
+                }
+            }
+        }
+        int v;
+        try {
+            v = Integer.parseInt(version);
+        } catch (NumberFormatException e) {
+            v = 0;
+        }
+        if (v < 1) {
+            throw new RegistryError(422, 42202, "The specified version '" + version + "' is not a valid version "
+                    + "id. Allowed values are between [1, 2^31-1] and the string \"latest\"");
+        }
+        if (v > ids.size()) {
+            throw new RegistryError(404, SchemaRegistryException.VERSION_NOT_FOUND, "Version " + v + " not found.");
+        }
+        return v;
+    }
+
     synchronized ObjectNode version(String subject, String version) {
         List<Integer> versions = requireSubject(subject);
-        int v;
-        if ("latest".equals(version) || "-1".equals(version)) {
-            v = versions.size();
-        } else {
-            try {
-                v = Integer.parseInt(version);
-            } catch (NumberFormatException e) {
-                v = 0;
-            }
-            if (v < 1) {
-                throw new RegistryError(422, 42202, "The specified version '" + version + "' is not a valid version "
-                        + "id. Allowed values are between [1, 2^31-1] and the string \"latest\"");
-            }
-            if (v > versions.size()) {
-                throw new RegistryError(404, SchemaRegistryException.VERSION_NOT_FOUND, "Version " + v
-                        + " not found.");
-            }
+        int v = versionNumber(versions, version);
+        if (versions.get(v - 1) == DELETED) {
+            throw new RegistryError(404, SchemaRegistryException.VERSION_NOT_FOUND, "Version " + v + " not found.");
         }
         return version(subject, v, versions.get(v - 1));
     }
@@ -205,7 +242,7 @@ final class RegistryState {
 
     private List<Integer> requireSubject(String subject) {
         List<Integer> versions = subjects.get(subject);
-        if (versions == null) {
+        if (versions == null || versions.stream().allMatch(id -> id == DELETED)) {
             throw new RegistryError(404, SchemaRegistryException.SUBJECT_NOT_FOUND, "Subject '" + subject
                     + "' not found.");
         }
@@ -235,9 +272,19 @@ final class RegistryState {
         if (level == CompatibilityLevel.NONE || versions.isEmpty()) {
             return;
         }
-        int oldest = level.isTransitive() ? 0 : versions.size() - 1;
+        List<Integer> live = new ArrayList<>();
+        for (int i = 0; i < versions.size(); i++) {
+            if (versions.get(i) != DELETED) {
+                live.add(i);
+            }
+        }
+        if (live.isEmpty()) {
+            return;
+        }
+        int oldest = level.isTransitive() ? 0 : live.size() - 1;
         List<String> details = new ArrayList<>();
-        for (int i = versions.size() - 1; i >= oldest; i--) {
+        for (int k = live.size() - 1; k >= oldest; k--) {
+            int i = live.get(k);
             Schema old = schemas.get(versions.get(i) - 1);
             int oldVersion = i + 1;
             if (level.checksBackward()) {
@@ -307,7 +354,7 @@ final class RegistryState {
             for (Map.Entry<String, JsonNode> subject : root.path("subjects").properties()) {
                 List<Integer> ids = new ArrayList<>();
                 for (JsonNode id : subject.getValue()) {
-                    if (id.asInt() < 1 || id.asInt() > schemas.size()) {
+                    if (id.asInt() != DELETED && (id.asInt() < 1 || id.asInt() > schemas.size())) {
                         throw corrupt("subject " + subject.getKey() + " refers to unknown schema id " + id);
                     }
                     ids.add(id.asInt());

@@ -162,6 +162,40 @@ class EmbeddedSchemaRegistryTest {
     }
 
     @Test
+    void shouldDeleteAJunkVersionSoALegitimateChangeRegistersWhenTheOperatorDeletesIt() throws Exception {
+        Path store = dir.resolve("delete/schemas.json");
+        String v1 = schemaBody("{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"}]}");
+        String junk = schemaBody("{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"},"
+                + "{\"name\":\"b\",\"type\":\"int\",\"default\":0}]}");
+        String legit = schemaBody("{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"},"
+                + "{\"name\":\"b\",\"type\":\"string\",\"default\":\"\"}]}");
+        int junkId;
+        try (EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry("127.0.0.1", 0, store).start()) {
+            String url = registry.url() + "/subjects/r-value";
+            send("POST", url + "/versions", v1);
+            junkId = JSON.readTree(send("POST", url + "/versions", junk).body()).path("id").asInt();
+            assertThat(send("POST", url + "/versions", legit).statusCode()).isEqualTo(409);
+
+            HttpResponse<String> deleted = send("DELETE", url + "/versions/2", null);
+
+            assertThat(deleted.statusCode()).isEqualTo(200);
+            assertThat(deleted.body()).isEqualTo("2");
+            assertThat(send("POST", url + "/versions", legit).statusCode()).isEqualTo(200);
+            assertThat(errorCode(send("DELETE", url + "/versions/2", null))).isEqualTo(40402);
+            assertThat(errorCode(send("GET", url + "/versions/2", null))).isEqualTo(40402);
+        }
+        try (EmbeddedSchemaRegistry restarted = new EmbeddedSchemaRegistry("127.0.0.1", 0, store).start()) {
+            String url = restarted.url();
+            assertThat(JSON.readTree(send("GET", url + "/subjects/r-value/versions", null).body()).toString())
+                    .isEqualTo("[1,3]");
+            assertThat(JSON.readTree(send("GET", url + "/subjects/r-value/versions/latest", null).body())
+                    .path("version").asInt()).isEqualTo(3);
+            assertThat(send("GET", url + "/schemas/ids/" + junkId, null).statusCode())
+                    .as("records written with a deleted version's id stay readable").isEqualTo(200);
+        }
+    }
+
+    @Test
     void shouldAnswer409InConfluentFormatWhenSchemaIsIncompatible() throws Exception {
         try (EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry("127.0.0.1", 0, null).start()) {
             String v1 = ImageRef.getClassSchema().toString();
