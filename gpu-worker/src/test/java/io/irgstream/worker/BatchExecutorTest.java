@@ -127,6 +127,25 @@ class BatchExecutorTest {
     }
 
     @Test
+    void shouldDeadLetterAnInputImageWhoseUriIsOutsideTheBlobStoreWithoutReadingIt() throws Exception {
+        BatchExecutor ex = executor(Step.REFLECT, Map.of(), new DeterministicTestModel(Step.REFLECT, 0));
+        ImageRef good = image(16, 2);
+        java.nio.file.Path outside = java.nio.file.Files.write(dir.resolve("outside.png"), inlineBytes(good));
+        ImageRef elsewhere = ImageRef.newBuilder(good).setInline(null).setUri(outside.toUri().toString()).build();
+
+        List<Outcome> out = ex.execute(List.of(draft("o", elsewhere)));
+
+        assertDeadLetter(out.get(0), FailureKind.BAD_INPUT, "outside the blob store");
+    }
+
+    private static byte[] inlineBytes(ImageRef ref) {
+        java.nio.ByteBuffer b = ref.getInline().duplicate();
+        byte[] bytes = new byte[b.remaining()];
+        b.get(bytes);
+        return bytes;
+    }
+
+    @Test
     void shouldDeadLetterAnOversizeOutputWithItsSizeAndTheLimitAndProduceTheRecordsAroundIt() {
         StepModel model = new DelegatingTestModel(new DeterministicTestModel(Step.THINK, 0)) {
             @Override
