@@ -29,6 +29,12 @@ public interface BlobStore extends AutoCloseable {
      */
     boolean handles(URI uri);
 
+    /**
+     * Whether this store reads addresses of that URI scheme at all ({@code file}, {@code s3}): an address of another
+     * scheme is an image kept in another kind of store (a configuration matter), not one outside this store's root.
+     */
+    boolean readsScheme(String scheme);
+
     /** Releases the store's connections (none for the filesystem store). */
     @Override
     default void close() {

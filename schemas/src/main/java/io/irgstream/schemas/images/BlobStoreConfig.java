@@ -139,6 +139,11 @@ public final class BlobStoreConfig extends AbstractConfig {
         }
 
         @Override
+        public boolean readsScheme(String scheme) {
+            return primary.readsScheme(scheme) || files.readsScheme(scheme);
+        }
+
+        @Override
         public void close() {
             primary.close();
         }

@@ -71,6 +71,11 @@ public final class FileSystemBlobStore implements BlobStore {
 
     /** Whether {@code uri} is a {@code file:} URI of a path under the root (symbolic links are checked on read). */
     @Override
+    public boolean readsScheme(String scheme) {
+        return "file".equalsIgnoreCase(scheme);
+    }
+
+    @Override
     public boolean handles(URI uri) {
         return resolve(uri) != null;
     }

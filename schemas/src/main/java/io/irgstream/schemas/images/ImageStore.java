@@ -73,6 +73,11 @@ public final class ImageStore {
             } catch (IllegalArgumentException e) {
                 throw new ImageIntegrityException("image " + ref.getSha256() + " has a malformed uri: " + e.getMessage());
             }
+            if (!blobs.readsScheme(uri.getScheme())) {
+                throw new ImageUnavailableException("cannot read image " + ref.getSha256() + " from " + uri
+                        + ": it is in another kind of blob store than this process's (" + blobs + "); give that store's"
+                        + " settings (blob.store.uri, --blob-store)", null);
+            }
             if (!blobs.handles(uri)) {
                 throw new ImageIntegrityException("image " + ref.getSha256() + " refers to " + uri
                         + ", which is outside the blob store " + blobs + "; it is not read");

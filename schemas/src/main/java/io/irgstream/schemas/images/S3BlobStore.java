@@ -161,6 +161,11 @@ public final class S3BlobStore implements BlobStore {
      * this store's.
      */
     @Override
+    public boolean readsScheme(String scheme) {
+        return "s3".equalsIgnoreCase(scheme);
+    }
+
+    @Override
     public boolean handles(URI uri) {
         if (!"s3".equalsIgnoreCase(uri.getScheme()) || !bucket.equals(uri.getHost()) || uri.getRawQuery() != null
                 || uri.getRawFragment() != null || uri.getUserInfo() != null || uri.getPort() != -1
