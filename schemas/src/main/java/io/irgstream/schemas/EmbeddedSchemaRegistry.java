@@ -46,7 +46,13 @@ import org.slf4j.LoggerFactory;
  * gets the same id in every subject, and registering a schema a subject already holds returns its id. A new version
  * is checked against earlier ones at the subject's compatibility level (default {@code BACKWARD}): an incompatible
  * schema gets HTTP 409 (error_code 409), an invalid one HTTP 422 (error_code 42201), as from Confluent's registry.
- * Deleting is not supported.
+ * A delete is a soft delete, as Confluent's.
+ *
+ * <p>Authentication (off unless users are given, {@link Builder#user}): every request needs HTTP basic auth of a
+ * known user (401 with {@code WWW-Authenticate} otherwise, error_code 401); only admin users may write
+ * ({@code POST /subjects/{s}/versions}, {@code PUT /config}, {@code DELETE}), others get 403 (error_code 40301) for
+ * a write and may read, including {@code POST /subjects/{s}} (a lookup). With a key store ({@link Builder#tls}) it
+ * serves HTTPS only.
  *
  * <p>With a store file, every change is written to it (atomically: temporary file, then move) before it is
  * acknowledged, and a registry started on the same file has the same ids, versions and levels. Only one registry
@@ -69,6 +75,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     private final int requestedPort;
     private final Path storeFile;
     private final CompatibilityLevel defaultCompatibility;
+    private final java.util.Map<String, User> users;
+    private final javax.net.ssl.SSLContext tls;
     private final Object lifecycle = new Object();
     private RegistryState state;
     private HttpServer server;
@@ -84,10 +92,17 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
      * @param storeFile JSON file that keeps schemas and ids across restarts, or null to keep them in memory only
      */
     public EmbeddedSchemaRegistry(String host, int port, Path storeFile) {
-        this(host, port, storeFile, CompatibilityLevel.BACKWARD);
+        this(host, port, storeFile, CompatibilityLevel.BACKWARD, java.util.Map.of(), null);
     }
 
-    private EmbeddedSchemaRegistry(String host, int port, Path storeFile, CompatibilityLevel defaultCompatibility) {
+    /** A user of the registry: the SHA-256 of its password and whether it may write. */
+    private record User(byte[] passwordSha256, boolean admin) {
+    }
+
+    private EmbeddedSchemaRegistry(String host, int port, Path storeFile, CompatibilityLevel defaultCompatibility,
+            java.util.Map<String, User> users, javax.net.ssl.SSLContext tls) {
+        this.users = java.util.Map.copyOf(users);
+        this.tls = tls;
         if (host == null || host.isBlank()) {
             throw new IllegalArgumentException("schema registry host must not be blank: '" + host + "'");
         }
@@ -128,7 +143,13 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
             }
             HttpServer created;
             try {
-                created = HttpServer.create(address, 64);
+                if (tls != null) {
+                    com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(address, 64);
+                    https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+                    created = https;
+                } else {
+                    created = HttpServer.create(address, 64);
+                }
             } catch (BindException e) {
                 throw new IllegalStateException("schema registry port " + requestedPort + " on " + host
                         + " is already in use (" + e.getMessage() + "); stop the other process or choose another port",
@@ -148,8 +169,9 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
             if (urlHost.contains(":") && !urlHost.startsWith("[")) {
                 urlHost = "[" + urlHost + "]";
             }
-            this.url = "http://" + urlHost + ":" + created.getAddress().getPort();
-            LOG.info("Schema registry listening on {} (store: {})", url, storeFile == null ? "in memory" : storeFile);
+            this.url = (tls != null ? "https://" : "http://") + urlHost + ":" + created.getAddress().getPort();
+            LOG.info("Schema registry listening on {} (store: {}, {})", url, storeFile == null ? "in memory" : storeFile,
+                    users.isEmpty() ? "no authentication" : "basic auth, " + users.size() + " users");
             return this;
         }
     }
@@ -216,10 +238,14 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
             int status = 200;
             JsonNode body;
             try {
+                authorize(exchange);
                 body = route(exchange);
             } catch (RegistryState.RegistryError e) {
                 status = e.status;
                 body = error(e.errorCode, e.getMessage());
+                if (status == 401) {
+                    exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"schema-registry\"");
+                }
             } catch (RuntimeException e) {
                 LOG.error("Schema registry failed on {} {}", exchange.getRequestMethod(), exchange.getRequestURI(), e);
                 status = 500;
@@ -231,6 +257,60 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(bytes);
             }
+        }
+    }
+
+    /**
+     * With users: 401 unless the request carries basic auth of a known user with its password, 403 for a write by a
+     * user who is not an admin. A write is any PUT or DELETE, and a POST other than a lookup
+     * ({@code POST /subjects/{subject}}).
+     */
+    private void authorize(HttpExchange exchange) {
+        if (users.isEmpty()) {
+            return;
+        }
+        String header = exchange.getRequestHeaders().getFirst("Authorization");
+        String name = null;
+        String password = null;
+        if (header != null && header.regionMatches(true, 0, "Basic ", 0, 6)) {
+            try {
+                String decoded = new String(java.util.Base64.getDecoder().decode(header.substring(6).trim()),
+                        StandardCharsets.UTF_8);
+                int colon = decoded.indexOf(':');
+                if (colon > 0) {
+                    name = decoded.substring(0, colon);
+                    password = decoded.substring(colon + 1);
+                }
+            } catch (IllegalArgumentException e) {
+                name = null;
+            }
+        }
+        User user = name == null ? null : users.get(name);
+        // compare hashes in constant time; an unknown user costs the same hash
+        byte[] given = sha256(password == null ? "" : password);
+        boolean ok = user != null && java.security.MessageDigest.isEqual(given, user.passwordSha256());
+        if (!ok) {
+            throw new RegistryState.RegistryError(401, 401, header == null
+                    ? "Unauthorized: this registry requires HTTP basic auth (basic.auth.credentials.source=USER_INFO, "
+                            + "basic.auth.user.info=user:password)"
+                    : "Unauthorized: unknown user or wrong password");
+        }
+        String method = exchange.getRequestMethod();
+        List<String> path = segments(exchange.getRequestURI().getRawPath());
+        boolean lookup = method.equals("POST") && path.size() == 2 && path.get(0).equals("subjects");
+        boolean write = method.equals("PUT") || method.equals("DELETE") || method.equals("POST") && !lookup;
+        if (write && !user.admin()) {
+            throw new RegistryState.RegistryError(403, 40301, "User '" + name + "' is denied operation "
+                    + method + " " + exchange.getRequestURI().getRawPath() + ": only the registry's admin users "
+                    + "write");
+        }
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 not available", e);
         }
     }
 
@@ -407,8 +487,52 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         private int port = DEFAULT_PORT;
         private Path storeFile;
         private CompatibilityLevel compatibility = CompatibilityLevel.BACKWARD;
+        private final java.util.Map<String, User> users = new java.util.LinkedHashMap<>();
+        private javax.net.ssl.SSLContext tls;
 
         private Builder() {
+        }
+
+        /**
+         * Adds a user; with at least one, every request needs HTTP basic auth of a user.
+         *
+         * @param name     user name, without ':'
+         * @param password its password
+         * @param admin    whether it may write (register schemas, set compatibility levels, delete versions); other
+         *                 users only read
+         * @return this builder
+         */
+        public Builder user(String name, String password, boolean admin) {
+            if (name == null || name.isEmpty() || name.contains(":") || password == null || password.isEmpty()) {
+                throw new IllegalArgumentException("a registry user needs a name without ':' and a password");
+            }
+            users.put(name, new User(sha256(password), admin));
+            return this;
+        }
+
+        /**
+         * Serves HTTPS with the private key and certificate of a key store.
+         *
+         * @param keyStore PKCS12 or JKS file
+         * @param password its password, also the key's
+         * @return this builder
+         * @throws IllegalArgumentException when the store cannot be opened
+         */
+        public Builder tls(Path keyStore, String password) {
+            try (java.io.InputStream in = java.nio.file.Files.newInputStream(keyStore)) {
+                java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+                store.load(in, password.toCharArray());
+                javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+                        javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+                kmf.init(store, password.toCharArray());
+                javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+                context.init(kmf.getKeyManagers(), null, null);
+                this.tls = context;
+                return this;
+            } catch (IOException | java.security.GeneralSecurityException e) {
+                throw new IllegalArgumentException("cannot open the registry's key store " + keyStore + ": "
+                        + e.getMessage(), e);
+            }
         }
 
         /**
@@ -449,7 +573,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
 
         /** @return a registry, not yet started */
         public EmbeddedSchemaRegistry build() {
-            return new EmbeddedSchemaRegistry(host, port, storeFile, compatibility);
+            return new EmbeddedSchemaRegistry(host, port, storeFile, compatibility, users, tls);
         }
     }
 }

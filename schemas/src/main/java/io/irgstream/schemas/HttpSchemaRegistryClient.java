@@ -99,10 +99,33 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         this.authorization = Optional.ofNullable(userInfo).map(u ->
                 "Basic " + Base64.getEncoder().encodeToString(u.getBytes(StandardCharsets.UTF_8)));
         this.requestTimeout = Duration.ofMillis(config.getInt(IrgSerdeConfig.REQUEST_TIMEOUT_MS_CONFIG));
-        this.http = HttpClient.newBuilder()
+        HttpClient.Builder http = HttpClient.newBuilder()
                 .connectTimeout(Duration.ofMillis(config.getInt(IrgSerdeConfig.CONNECT_TIMEOUT_MS_CONFIG)))
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .build();
+                .followRedirects(HttpClient.Redirect.NORMAL);
+        String trustStore = config.getString(IrgSerdeConfig.SSL_TRUSTSTORE_LOCATION_CONFIG);
+        if (trustStore != null && !trustStore.isBlank()) {
+            Password password = config.getPassword(IrgSerdeConfig.SSL_TRUSTSTORE_PASSWORD_CONFIG);
+            http.sslContext(trusting(trustStore, password == null ? null : password.value(),
+                    config.getString(IrgSerdeConfig.SSL_TRUSTSTORE_TYPE_CONFIG)));
+        }
+        this.http = http.build();
+    }
+
+    /** An SSL context that trusts the certificates of {@code file}; a store that cannot be opened names the setting. */
+    private static javax.net.ssl.SSLContext trusting(String file, String password, String type) {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(file))) {
+            java.security.KeyStore store = java.security.KeyStore.getInstance(type);
+            store.load(in, password == null ? null : password.toCharArray());
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(store);
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(null, tmf.getTrustManagers(), null);
+            return context;
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new ConfigException(IrgSerdeConfig.SSL_TRUSTSTORE_LOCATION_CONFIG, file, "cannot open the trust "
+                    + "store (check it and schema.registry.ssl.truststore.password/type): " + e.getMessage());
+        }
     }
 
     /** @return the registry base URLs this client uses, without credentials */
@@ -280,9 +303,12 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
             reason = "incompatible schema for subject " + subject + ": " + message;
         } else if (status == 404 && schemaId >= 0) {
             reason = "unknown schema id " + schemaId + " (schema registry " + base + ": " + message + ")";
-        } else if (status == 401 || status == 403) {
-            reason = "schema registry " + base + " refused " + what + ": HTTP " + status
-                    + " (check basic.auth.user.info): " + message;
+        } else if (status == 401) {
+            reason = "schema registry " + base + " refused " + what + ": HTTP 401, not authenticated (check "
+                    + "basic.auth.credentials.source=USER_INFO and basic.auth.user.info=user:password): " + message;
+        } else if (status == 403) {
+            reason = "schema registry " + base + " refused " + what + ": HTTP 403, the user of "
+                    + "basic.auth.user.info may not do this (writes need the registry's admin user): " + message;
         } else {
             reason = "schema registry " + base + " failed " + what + ": HTTP " + status + " error_code " + errorCode
                     + ": " + message;
@@ -320,6 +346,10 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     }
 
     private static String describe(IOException e) {
+        if (e instanceof javax.net.ssl.SSLHandshakeException) {
+            return "TLS handshake failed (does schema.registry.ssl.truststore.location trust its certificate?): "
+                    + e.getMessage();
+        }
         if (e instanceof HttpTimeoutException) {
             return "timed out: " + e.getMessage();
         }

@@ -35,6 +35,13 @@ public final class IrgSerdeConfig extends AbstractConfig {
     /** Milliseconds to wait for the registry's answer to one request. */
     public static final String REQUEST_TIMEOUT_MS_CONFIG = "schema.registry.request.timeout.ms";
 
+    /** Trust store with the certificates (or their CA) of an https:// registry; empty: the JVM's default trust. */
+    public static final String SSL_TRUSTSTORE_LOCATION_CONFIG = "schema.registry.ssl.truststore.location";
+    /** Password of {@value #SSL_TRUSTSTORE_LOCATION_CONFIG}. */
+    public static final String SSL_TRUSTSTORE_PASSWORD_CONFIG = "schema.registry.ssl.truststore.password";
+    /** Type of {@value #SSL_TRUSTSTORE_LOCATION_CONFIG}: JKS or PKCS12. */
+    public static final String SSL_TRUSTSTORE_TYPE_CONFIG = "schema.registry.ssl.truststore.type";
+
     /** Credential source value: take user info from the URL ({@code http://user:pass@host:8081}). */
     public static final String CREDENTIALS_SOURCE_URL = "URL";
     /** Credential source value: take user info from {@value #BASIC_AUTH_USER_INFO_CONFIG}. */
@@ -60,6 +67,14 @@ public final class IrgSerdeConfig extends AbstractConfig {
                             + "USER_INFO (basic.auth.user.info).")
             .define(BASIC_AUTH_USER_INFO_CONFIG, Type.PASSWORD, null, Importance.MEDIUM,
                     "Basic-auth credentials as user:password, used when basic.auth.credentials.source is USER_INFO.")
+            .define(SSL_TRUSTSTORE_LOCATION_CONFIG, Type.STRING, "", Importance.MEDIUM,
+                    "Trust store (JKS or PKCS12) holding the certificate of an https:// registry or of its CA. "
+                            + "Empty: the JVM's default trust store.")
+            .define(SSL_TRUSTSTORE_PASSWORD_CONFIG, Type.PASSWORD, null, Importance.MEDIUM,
+                    "Password of schema.registry.ssl.truststore.location.")
+            .define(SSL_TRUSTSTORE_TYPE_CONFIG, Type.STRING, "JKS", ConfigDef.ValidString.in("JKS", "PKCS12"),
+                    Importance.LOW, "Type of schema.registry.ssl.truststore.location: JKS or PKCS12 (either type "
+                            + "reads both formats).")
             .define(CONNECT_TIMEOUT_MS_CONFIG, Type.INT, 5_000, ConfigDef.Range.atLeast(1), Importance.LOW,
                     "Milliseconds to wait for a connection to one registry URL before trying the next.")
             .define(REQUEST_TIMEOUT_MS_CONFIG, Type.INT, 30_000, ConfigDef.Range.atLeast(1), Importance.LOW,
