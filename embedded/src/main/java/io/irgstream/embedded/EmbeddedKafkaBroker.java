@@ -88,6 +88,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final int NODE_ID = 1;
     private static final String BROKER_LISTENER = "PLAINTEXT";
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    private static final String SASL_LISTENER = "SASL_SSL";
+    private static final String MTLS_LISTENER = "MTLS";
     private static final String META_PROPERTIES = "meta.properties";
     private static final String OWN_LOCK_FILE = ".irg-embedded.lock";
     private static final String KAFKA_LOCK_FILE = ".lock";
@@ -104,9 +106,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final int requestedControllerPort;
     private final Map<String, String> extraProperties;
     private final Duration startTimeout;
+    private final BrokerSecurity security;
+    private final int requestedMtlsPort;
 
     private int port;
     private int controllerPort;
+    private int mtlsPort;
     private String clusterId;
     private KafkaRaftServer server;
     private FileChannel lockChannel;
@@ -118,6 +123,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         this.requestedControllerPort = builder.controllerPort;
         this.extraProperties = Map.copyOf(builder.extraProperties);
         this.startTimeout = builder.startTimeout;
+        this.security = builder.security;
+        this.requestedMtlsPort = builder.mtlsPort;
     }
 
     /**
@@ -232,6 +239,80 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /**
+     * @return the {@code host:port} of the mutual-TLS listener of a secured broker ({@link Builder#security})
+     * @throws IllegalStateException if the broker is not secured, or was never started
+     */
+    public synchronized String mtlsBootstrapServers() {
+        if (security == null) {
+            throw new IllegalStateException("Kafka broker for " + dataDir + " is not secured: it has no mTLS listener");
+        }
+        port();
+        return host + ":" + mtlsPort;
+    }
+
+    /** @return the security of this broker, or null for a plaintext one */
+    public BrokerSecurity security() {
+        return security;
+    }
+
+    /**
+     * The settings of a client that may do anything on this broker: none for a plaintext broker, else mutual TLS
+     * with the broker's own certificate (a super user), to be used with {@link #mtlsBootstrapServers()}.
+     *
+     * @return client settings without the bootstrap servers
+     */
+    public Map<String, Object> superUserClientSettings() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (security != null) {
+            m.put("security.protocol", "SSL");
+            m.put("ssl.keystore.location", security.keyStore().toString());
+            m.put("ssl.keystore.password", security.password());
+            m.put("ssl.key.password", security.password());
+            m.put("ssl.keystore.type", DevCertificates.STORE_TYPE);
+            m.put("ssl.truststore.location", security.trustStore().toString());
+            m.put("ssl.truststore.password", security.password());
+            m.put("ssl.truststore.type", DevCertificates.STORE_TYPE);
+        }
+        return m;
+    }
+
+    /**
+     * Creates or replaces the SCRAM-SHA-512 credential of {@code user} on a secured broker and waits until the broker
+     * knows it (through the Admin API as the broker's super user).
+     *
+     * @param user     the user name; its principal is {@code User:<user>}
+     * @param password its password
+     * @throws IllegalStateException if the broker is not secured
+     * @throws EmbeddedKafkaException if the broker refuses or does not answer within 30 s
+     */
+    public void createScramUser(String user, String password) {
+        if (security == null) {
+            throw new IllegalStateException("Kafka broker for " + dataDir + " is not secured: it has no SCRAM users");
+        }
+        Map<String, Object> admin = new LinkedHashMap<>(superUserClientSettings());
+        admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, mtlsBootstrapServers());
+        try (Admin a = Admin.create(admin)) {
+            a.alterUserScramCredentials(java.util.List.of(new org.apache.kafka.clients.admin.UserScramCredentialUpsertion(
+                    user, new org.apache.kafka.clients.admin.ScramCredentialInfo(
+                            org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_512, 8192), password)))
+                    .all().get(30, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (a.describeUserScramCredentials(java.util.List.of(user)).all().get(30, TimeUnit.SECONDS)
+                    .getOrDefault(user, null) == null) {
+                if (System.nanoTime() > deadline) {
+                    throw new EmbeddedKafkaException("SCRAM user " + user + " was not visible within 30 s");
+                }
+                Thread.sleep(20);
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new EmbeddedKafkaException("cannot create SCRAM user " + user + ": " + oneLine(e), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EmbeddedKafkaException("interrupted while creating SCRAM user " + user, e);
+        }
+    }
+
+    /**
      * @return the port clients connect to
      * @throws IllegalStateException if the broker was built with port 0 and has never been started
      */
@@ -287,6 +368,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
         port = brokerPort;
         controllerPort = ctrlPort;
+        if (security != null) {
+            int m = choosePort(address, requestedMtlsPort, mtlsPort, "Kafka mTLS port", brokerPort);
+            if (m == ctrlPort || m == brokerPort) {
+                throw new EmbeddedKafkaException("Kafka mTLS port " + m + " is the broker or controller port: pick "
+                        + "three different ports");
+            }
+            mtlsPort = m;
+        }
     }
 
     /** Returns the requested port if free, else the previously chosen one if still free, else a new free one. */
@@ -444,6 +533,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         settings.put("min.insync.replicas", "1");
         settings.putAll(extraProperties);
 
+        settings.put("log.dirs", dataDir.toString());
+        if (security != null) {
+            secureListeners(settings);
+            Properties props = new Properties();
+            props.putAll(settings);
+            return props;
+        }
         String brokerEndpoint = BROKER_LISTENER + "://" + host + ":" + port;
         settings.put("process.roles", "broker,controller");
         settings.put("node.id", Integer.toString(NODE_ID));
@@ -459,6 +555,42 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         Properties props = new Properties();
         props.putAll(settings);
         return props;
+    }
+
+    /**
+     * SASL_SSL (SCRAM-SHA-512) on the broker port, mutual TLS on the mTLS port (also the inter-broker listener) and on
+     * the controller port, StandardAuthorizer denying what no ACL allows.
+     */
+    private void secureListeners(Map<String, String> settings) {
+        String sasl = SASL_LISTENER + "://" + host + ":" + port;
+        String mtls = MTLS_LISTENER + "://" + host + ":" + mtlsPort;
+        settings.put("process.roles", "broker,controller");
+        settings.put("node.id", Integer.toString(NODE_ID));
+        settings.put("listeners", sasl + "," + mtls + "," + CONTROLLER_LISTENER + "://" + host + ":" + controllerPort);
+        settings.put("advertised.listeners", sasl + "," + mtls);
+        settings.put("listener.security.protocol.map", SASL_LISTENER + ":SASL_SSL," + MTLS_LISTENER + ":SSL,"
+                + CONTROLLER_LISTENER + ":SSL");
+        settings.put("inter.broker.listener.name", MTLS_LISTENER);
+        settings.put("controller.listener.names", CONTROLLER_LISTENER);
+        settings.put("controller.quorum.voters", NODE_ID + "@" + host + ":" + controllerPort);
+        settings.put("sasl.enabled.mechanisms", BrokerSecurity.SCRAM_MECHANISM);
+        settings.put("listener.name." + SASL_LISTENER.toLowerCase(java.util.Locale.ROOT) + ".scram-sha-512.sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        settings.put("ssl.keystore.type", DevCertificates.STORE_TYPE);
+        settings.put("ssl.keystore.location", security.keyStore().toString());
+        settings.put("ssl.keystore.password", security.password());
+        settings.put("ssl.key.password", security.password());
+        settings.put("ssl.truststore.type", DevCertificates.STORE_TYPE);
+        settings.put("ssl.truststore.location", security.trustStore().toString());
+        settings.put("ssl.truststore.password", security.password());
+        settings.put("listener.name." + MTLS_LISTENER.toLowerCase(java.util.Locale.ROOT) + ".ssl.client.auth", "required");
+        settings.put("listener.name." + CONTROLLER_LISTENER.toLowerCase(java.util.Locale.ROOT) + ".ssl.client.auth",
+                "required");
+        // a certificate's principal is its CN, as a SCRAM user's is its name
+        settings.put("ssl.principal.mapping.rules", "RULE:^CN=([^,]+)(,.*)?$/$1/,DEFAULT");
+        settings.put("authorizer.class.name", BrokerSecurity.AUTHORIZER);
+        settings.put("allow.everyone.if.no.acl.found", "false");
+        settings.put("super.users", security.superUsersSetting());
     }
 
     private void formatStorage(Properties props, String newClusterId) {
@@ -508,11 +640,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private void awaitReady(long startNanos) {
         long deadline = startNanos + startTimeout.toNanos();
-        Map<String, Object> adminConfig = Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, host + ":" + port,
-                AdminClientConfig.CLIENT_ID_CONFIG, "irg-embedded-readiness",
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2_000);
+        Map<String, Object> adminConfig = new LinkedHashMap<>(superUserClientSettings());
+        adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, host + ":" + (security != null ? mtlsPort : port));
+        adminConfig.put(AdminClientConfig.CLIENT_ID_CONFIG, "irg-embedded-readiness");
+        adminConfig.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000);
+        adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2_000);
         Exception last = null;
         try (Admin admin = Admin.create(adminConfig)) {
             while (System.nanoTime() < deadline) {
@@ -574,6 +706,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         private int controllerPort;
         private final Map<String, String> extraProperties = new LinkedHashMap<>();
         private Duration startTimeout = DEFAULT_START_TIMEOUT;
+        private BrokerSecurity security;
+        private int mtlsPort;
 
         private Builder(Path dataDir) {
             this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
@@ -652,6 +786,28 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 throw new IllegalArgumentException("Kafka start timeout must be positive, got " + startTimeout);
             }
             this.startTimeout = startTimeout;
+            return this;
+        }
+
+        /**
+         * Secures the broker: SASL_SSL with SCRAM-SHA-512 on the broker port, mutual TLS on the mTLS port and the
+         * controller port, and the StandardAuthorizer with {@code allow.everyone.if.no.acl.found=false}
+         * ({@link BrokerSecurity}). No plaintext listener remains.
+         *
+         * @param security the broker's certificate, trust store and super users
+         * @return this builder
+         */
+        public Builder security(BrokerSecurity security) {
+            this.security = Objects.requireNonNull(security, "security");
+            return this;
+        }
+
+        /**
+         * @param mtlsPort port of the mutual-TLS listener of a secured broker; 0 (the default) picks a free one
+         * @return this builder
+         */
+        public Builder mtlsPort(int mtlsPort) {
+            this.mtlsPort = checkPort(mtlsPort, "Kafka mTLS port");
             return this;
         }
 
