@@ -3,6 +3,8 @@ package io.irgstream.topology;
 import io.irgstream.schemas.Topics;
 import io.irgstream.schemas.images.BlobStore;
 import io.irgstream.schemas.images.BlobStoreConfig;
+import io.irgstream.topology.internals.ApiAuth;
+import io.irgstream.topology.internals.HttpTls;
 import io.irgstream.topology.internals.RequestOrigins;
 import java.io.File;
 import java.net.InetAddress;
@@ -69,6 +71,24 @@ public final class TopologyConfig extends AbstractConfig {
     public static final String HTTP_SSE_WAIT_MS_CONFIG = "http.sse.wait.ms";
     /** How long an idempotency key names its first trajectory. */
     public static final String IDEMPOTENCY_RETENTION_MS_CONFIG = "idempotency.retention.ms";
+    /** The API key file; empty: the API answers without keys. */
+    public static final String HTTP_AUTH_KEYS_FILE_CONFIG = "http.auth.keys.file";
+    /** Allow binding the API to a non-loopback address without API keys. */
+    public static final String HTTP_INSECURE_CONFIG = "http.insecure";
+    /** Submits and cancels per second each API key may make on average. */
+    public static final String HTTP_RATE_LIMIT_WRITES_PER_SECOND_CONFIG = "http.rate.limit.writes.per.second";
+    /** Submits and cancels each API key may make at once. */
+    public static final String HTTP_RATE_LIMIT_BURST_CONFIG = "http.rate.limit.burst";
+    /** Key store of the API's TLS certificate; empty: plain HTTP. */
+    public static final String HTTP_TLS_KEYSTORE_LOCATION_CONFIG = "http.tls.keystore.location";
+    /** Password of {@value #HTTP_TLS_KEYSTORE_LOCATION_CONFIG} and of its key. */
+    public static final String HTTP_TLS_KEYSTORE_PASSWORD_CONFIG = "http.tls.keystore.password";
+    /** Type of {@value #HTTP_TLS_KEYSTORE_LOCATION_CONFIG}. */
+    public static final String HTTP_TLS_KEYSTORE_TYPE_CONFIG = "http.tls.keystore.type";
+    /** Trust store with the other instances' certificates, for forwarded queries. */
+    public static final String HTTP_TLS_TRUSTSTORE_LOCATION_CONFIG = "http.tls.truststore.location";
+    /** Password of {@value #HTTP_TLS_TRUSTSTORE_LOCATION_CONFIG}. */
+    public static final String HTTP_TLS_TRUSTSTORE_PASSWORD_CONFIG = "http.tls.truststore.password";
     /** Prefix of settings passed through to Kafka Streams. */
     public static final String STREAMS_PREFIX = "streams.";
 
@@ -144,6 +164,30 @@ public final class TopologyConfig extends AbstractConfig {
                     Importance.LOW, "How long a submit's Idempotency-Key (per tenant) names its first trajectory: a "
                             + "repeat within it answers 200 with that id and runs nothing; after it the key starts "
                             + "a new trajectory.")
+            .define(HTTP_AUTH_KEYS_FILE_CONFIG, Type.STRING, "", Importance.HIGH,
+                    "API key file (./irg api-keys create writes it). Set: every route but the page, /healthz and "
+                            + "/readyz needs 'Authorization: Bearer <key>' (401 without or with an unknown key, 403 "
+                            + "for a role that does not allow the route). Empty: no keys are asked for.")
+            .define(HTTP_INSECURE_CONFIG, Type.BOOLEAN, false, Importance.HIGH,
+                    "Allow binding the HTTP API to an address other than loopback without API keys; without it "
+                            + "such a start is refused.")
+            .define(HTTP_RATE_LIMIT_WRITES_PER_SECOND_CONFIG, Type.DOUBLE, 20.0, Range.atLeast(0), Importance.MEDIUM,
+                    "Submits and cancels each API key may make per second on average (a token bucket; 429 with "
+                            + "Retry-After beyond it); 0: no limit. Only with API keys.")
+            .define(HTTP_RATE_LIMIT_BURST_CONFIG, Type.INT, 40, Range.between(1, 1_000_000), Importance.MEDIUM,
+                    "Submits and cancels each API key may make at once before the rate limit applies.")
+            .define(HTTP_TLS_KEYSTORE_LOCATION_CONFIG, Type.STRING, "", Importance.MEDIUM,
+                    "Key store (PKCS12 or JKS) with the HTTP API's private key and certificate: set, the API serves "
+                            + "HTTPS only. Empty: plain HTTP.")
+            .define(HTTP_TLS_KEYSTORE_PASSWORD_CONFIG, Type.PASSWORD, null, Importance.MEDIUM,
+                    "Password of http.tls.keystore.location and of the key in it.")
+            .define(HTTP_TLS_KEYSTORE_TYPE_CONFIG, Type.STRING, "PKCS12", ConfigDef.ValidString.in("PKCS12", "JKS"),
+                    Importance.LOW, "Type of http.tls.keystore.location: PKCS12 or JKS.")
+            .define(HTTP_TLS_TRUSTSTORE_LOCATION_CONFIG, Type.STRING, "", Importance.LOW,
+                    "With TLS: trust store with the certificates of the other instances, which queries are "
+                            + "forwarded to over HTTPS. Empty: the JVM's default trust.")
+            .define(HTTP_TLS_TRUSTSTORE_PASSWORD_CONFIG, Type.PASSWORD, null, Importance.LOW,
+                    "Password of http.tls.truststore.location.")
             .define(BLOB_STORE_PATH_CONFIG, Type.STRING, "", Importance.MEDIUM,
                     "Root of the filesystem blob store the workers write large images to (their file: URIs point "
                             + "into it); file: URIs outside it are never read. Empty: the working directory. With blob.store.uri=s3://... images are read from S3 (the workers' settings).");
@@ -250,6 +294,99 @@ public final class TopologyConfig extends AbstractConfig {
             hosts.add(server);
         }
         return new RequestOrigins(hosts, getList(HTTP_CORS_ALLOWED_ORIGINS_CONFIG));
+    }
+
+    /**
+     * The API keys and rate limits ({@value #HTTP_AUTH_KEYS_FILE_CONFIG}, {@value
+     * #HTTP_RATE_LIMIT_WRITES_PER_SECOND_CONFIG}, {@value #HTTP_RATE_LIMIT_BURST_CONFIG}).
+     *
+     * @return the API's authentication, or null when no key file is set
+     * @throws ConfigException naming the setting when the key file is missing or malformed
+     */
+    public ApiAuth apiAuth() {
+        String file = getString(HTTP_AUTH_KEYS_FILE_CONFIG);
+        if (file.isEmpty()) {
+            return null;
+        }
+        try {
+            return new ApiAuth(Path.of(file), getDouble(HTTP_RATE_LIMIT_WRITES_PER_SECOND_CONFIG),
+                    getInt(HTTP_RATE_LIMIT_BURST_CONFIG));
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw new ConfigException(HTTP_AUTH_KEYS_FILE_CONFIG, file, e.getMessage());
+        }
+    }
+
+    /**
+     * @return the API's TLS settings, or null when {@value #HTTP_TLS_KEYSTORE_LOCATION_CONFIG} is empty
+     * @throws ConfigException naming the setting when a store cannot be opened
+     */
+    public HttpTls httpTls() {
+        String keyStore = getString(HTTP_TLS_KEYSTORE_LOCATION_CONFIG);
+        if (keyStore.isEmpty()) {
+            return null;
+        }
+        String trustStore = getString(HTTP_TLS_TRUSTSTORE_LOCATION_CONFIG);
+        try {
+            return new HttpTls(Path.of(keyStore), password(HTTP_TLS_KEYSTORE_PASSWORD_CONFIG),
+                    getString(HTTP_TLS_KEYSTORE_TYPE_CONFIG), trustStore.isEmpty() ? null : Path.of(trustStore),
+                    password(HTTP_TLS_TRUSTSTORE_PASSWORD_CONFIG));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(HTTP_TLS_KEYSTORE_LOCATION_CONFIG, keyStore, e.getMessage());
+        }
+    }
+
+    private String password(String name) {
+        org.apache.kafka.common.config.types.Password p = getPassword(name);
+        return p == null ? null : p.value();
+    }
+
+    /**
+     * Refuses to serve the API without API keys on an address other than loopback, unless
+     * {@value #HTTP_INSECURE_CONFIG} is true.
+     *
+     * @throws ConfigException saying how to fix it
+     */
+    public void checkExposure() {
+        String host = httpHost();
+        if (!getString(HTTP_AUTH_KEYS_FILE_CONFIG).isEmpty() || getBoolean(HTTP_INSECURE_CONFIG) || loopback(host)) {
+            return;
+        }
+        throw new ConfigException("refusing to serve the HTTP API on " + host + " without API keys: anyone who "
+                + "reaches it could submit, cancel and read every trajectory. Set " + HTTP_AUTH_KEYS_FILE_CONFIG
+                + " (./irg api-keys create), bind http.host to 127.0.0.1, or set " + HTTP_INSECURE_CONFIG
+                + "=true (./irg topology --insecure) if something in front of it authenticates");
+    }
+
+    private static boolean loopback(String host) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (h.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        try {
+            for (InetAddress a : InetAddress.getAllByName(h)) {
+                if (!a.isLoopbackAddress()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The schema registry client's settings: {@value #SCHEMA_REGISTRY_URL_CONFIG} and every {@code schema.registry.*}
+     * and {@code basic.auth.*} setting (basic auth, trust store, timeouts; {@code io.irgstream.schemas.IrgSerdeConfig}).
+     */
+    public Map<String, Object> registryClientSettings() {
+        Map<String, Object> m = new HashMap<>();
+        originals().forEach((k, v) -> {
+            if (k.startsWith("schema.registry.") || k.startsWith("basic.auth.")) {
+                m.put(k, v instanceof org.apache.kafka.common.config.types.Password p ? p.value() : v);
+            }
+        });
+        m.put(SCHEMA_REGISTRY_URL_CONFIG, schemaRegistryUrl());
+        return m;
     }
 
     /** @return {@value #HTTP_SSE_MAX_STREAMS_CONFIG} */

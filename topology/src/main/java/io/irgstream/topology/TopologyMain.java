@@ -57,7 +57,7 @@ public final class TopologyMain {
         }, "irg-topology-shutdown"));
         try {
             service.start();
-        } catch (IllegalStateException e) {
+        } catch (IllegalStateException | ConfigException e) {
             System.err.println("cannot start the topology: " + e.getMessage());
             System.exit(1);
         }

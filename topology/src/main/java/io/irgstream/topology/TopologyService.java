@@ -8,6 +8,8 @@ import io.irgstream.schemas.Topic;
 import io.irgstream.schemas.Topics;
 import io.irgstream.schemas.client.TrajectoryClient;
 import io.irgstream.schemas.images.ImageStore;
+import io.irgstream.topology.internals.ApiAuth;
+import io.irgstream.topology.internals.HttpTls;
 import io.irgstream.topology.internals.TrajectoryApi;
 import io.irgstream.topology.internals.TrajectoryFeed;
 import io.irgstream.topology.internals.TrajectoryQueries;
@@ -110,16 +112,19 @@ public final class TopologyService implements AutoCloseable {
         }
         started = true;
         try {
+            config.checkExposure();
+            ApiAuth auth = config.apiAuth();
+            HttpTls tls = config.httpTls();
             Topics topics = config.topics();
             checkTopics(topics);
-            SchemaRegistryClient registry = new HttpSchemaRegistryClient(config.schemaRegistryUrl());
+            SchemaRegistryClient registry = new HttpSchemaRegistryClient(config.registryClientSettings());
             TrajectoryClient submitter = add(new TrajectoryClient(config.bootstrapServers(), registry,
                     topics.prefix(), "http"));
             TrajectoryFeed feed = add(new TrajectoryFeed(config.bootstrapServers(), topics.trajectories().name(),
                     IrgSerdes.forClass(Trajectory.class, registry, false).deserializer()));
             ImageStore images = new ImageStore(add(config.openBlobStore()), 0);
             TrajectoryApi api = new TrajectoryApi(submitter, feed, images, this::state,
-                    config.sseMaxStreams(), config.sseWait(), config.requestOrigins());
+                    config.sseMaxStreams(), config.sseWait(), config.requestOrigins(), auth, tls);
             api.metrics(metricsScrape);
             api.idempotencyRetention(config.idempotencyRetention());
             if (meterRegistry != null) {
@@ -129,7 +134,7 @@ public final class TopologyService implements AutoCloseable {
             add(api);
             String host = config.httpHost();
             boolean wildcard = host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
-            url = "http://" + (wildcard ? "127.0.0.1" : host) + ":" + port;
+            url = (tls != null ? "https://" : "http://") + (wildcard ? "127.0.0.1" : host) + ":" + port;
             String server = config.applicationServer(port);
 
             StreamsBuilder builder = new StreamsBuilder();
@@ -139,7 +144,8 @@ public final class TopologyService implements AutoCloseable {
                 LOG.error("trajectory topology stopped: {}", e.toString(), e);
                 return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
             });
-            api.attach(new TrajectoryQueries(streams, HostInfo.buildFromEndpoint(server)));
+            api.attach(new TrajectoryQueries(streams, HostInfo.buildFromEndpoint(server),
+                    tls != null ? tls.clientContext() : null));
             streams.start();
             LOG.info("trajectory topology {} serving {} (application.server {})", config.applicationId(), url,
                     server);

@@ -59,7 +59,7 @@ public final class TrajectoryTopology {
      * @param config  topic prefix, registry URL and stall settings
      */
     public static void build(StreamsBuilder builder, TopologyConfig config) {
-        build(builder, config, new HttpSchemaRegistryClient(config.schemaRegistryUrl()));
+        build(builder, config, new HttpSchemaRegistryClient(config.registryClientSettings()));
     }
 
     /**

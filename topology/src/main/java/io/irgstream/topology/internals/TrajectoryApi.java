@@ -16,6 +16,7 @@ import io.irgstream.schemas.client.Submission;
 import io.irgstream.schemas.client.TrajectoryClient;
 import io.irgstream.schemas.images.ImageIntegrityException;
 import io.irgstream.schemas.images.ImageStore;
+import io.irgstream.topology.ApiKeys;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -95,6 +96,10 @@ public final class TrajectoryApi implements AutoCloseable {
     private final String pagePolicy;
     private final Javalin app;
     private final RequestOrigins origins;
+    private final ApiAuth auth;
+    private final HttpTls tls;
+    private volatile String bindHost;
+    private volatile int bindPort;
     private volatile TrajectoryQueries queries;
     private volatile boolean closing;
     private volatile java.util.function.Supplier<String> metrics;
@@ -113,6 +118,27 @@ public final class TrajectoryApi implements AutoCloseable {
     public TrajectoryApi(TrajectoryClient submitter, TrajectoryFeed feed,
             ImageStore images, Supplier<KafkaStreams.State> state, int maxStreams, Duration sseWait,
             RequestOrigins origins) {
+        this(submitter, feed, images, state, maxStreams, sseWait, origins, null, null);
+    }
+
+    /**
+     * Creates the API with API keys and TLS; {@link #start} serves it.
+     *
+     * @param submitter     writes submitted prompts and cancellations
+     * @param feed          committed trajectory changes, for event streams
+     * @param images        reads and verifies image bytes
+     * @param state         the Kafka Streams state, for health and readiness
+     * @param maxStreams    most event streams open at once
+     * @param sseWait       how long an event stream for an unknown id waits for it to appear
+     * @param origins       the Host and Origin headers answered, and the CORS origins
+     * @param auth          the API keys and rate limits, or null to answer without keys
+     * @param tls           the server's key store, or null to serve plain HTTP
+     */
+    public TrajectoryApi(TrajectoryClient submitter, TrajectoryFeed feed,
+            ImageStore images, Supplier<KafkaStreams.State> state, int maxStreams, Duration sseWait,
+            RequestOrigins origins, ApiAuth auth, HttpTls tls) {
+        this.auth = auth;
+        this.tls = tls;
         this.origins = origins;
         this.submitter = submitter;
         this.feed = feed;
@@ -129,6 +155,9 @@ public final class TrajectoryApi implements AutoCloseable {
             config.http.maxRequestSize = 64 * 1024;
             config.http.prefer405over404 = true;
             config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            if (tls != null) {
+                config.jetty.addConnector((server, http) -> tls.connector(server, http, bindHost, bindPort));
+            }
             config.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(new JsonErrorHandler()));
             config.routes.before(this::checkRequest);
             config.routes.options("/api/trajectories", this::preflight);
@@ -188,6 +217,8 @@ public final class TrajectoryApi implements AutoCloseable {
     }
 
     public int start(String host, int port) {
+        bindHost = host;
+        bindPort = port;
         app.start(host, port);
         return app.port();
     }
@@ -227,6 +258,7 @@ public final class TrajectoryApi implements AutoCloseable {
             ctx.header("Access-Control-Allow-Origin", origin);
             ctx.header("Vary", "Origin");
         }
+        authorize(ctx);
         if (ctx.method() == HandlerType.POST) {
             if (origin != null && !origins.originAllowed(origin, host)) {
                 throw new ApiException(403, "cross-origin request refused: the Origin is neither this API's own nor "
@@ -238,6 +270,49 @@ public final class TrajectoryApi implements AutoCloseable {
         }
     }
 
+    /** Attribute under which a request's {@link ApiKeys.Key} is kept once authorized. */
+    private static final String KEY_ATTRIBUTE = "irg.api.key";
+
+    /**
+     * With API keys on: every route but the page, the health probes and CORS preflights needs a key (401 without or
+     * with an unknown one) of a role that allows it (403): {@code submit} for POSTs, {@code read} for the rest. A
+     * POST also takes a token from the key's bucket (429 with Retry-After when empty). The key's Authorization
+     * header goes along when a query is forwarded to another instance.
+     */
+    private void authorize(Context ctx) {
+        TrajectoryQueries.forwardAuthorization(null);
+        if (auth == null) {
+            return;
+        }
+        String path = ctx.path();
+        boolean open = ctx.method() == HandlerType.OPTIONS
+                || ctx.method() == HandlerType.GET && (path.equals("/") || path.equals("/healthz")
+                || path.equals("/readyz"));
+        if (open) {
+            return;
+        }
+        ApiKeys.Role needed = ctx.method() == HandlerType.POST ? ApiKeys.Role.SUBMIT : ApiKeys.Role.READ;
+        ApiKeys.Key key;
+        try {
+            key = auth.authorize(ctx.header("Authorization"), needed);
+        } catch (ApiException e) {
+            if (e.status() == 401) {
+                ctx.header("WWW-Authenticate", "Bearer realm=\"irg\"");
+            }
+            throw e;
+        }
+        if (ctx.method() == HandlerType.POST) {
+            long retryAfter = auth.takeWrite(key);
+            if (retryAfter > 0) {
+                ctx.header("Retry-After", Long.toString(retryAfter));
+                throw new ApiException(429, "API key " + key.id() + " sent more submits and cancels than its rate "
+                        + "limit allows (http.rate.limit.writes.per.second); retry after " + retryAfter + " s");
+            }
+        }
+        ctx.attribute(KEY_ATTRIBUTE, key);
+        TrajectoryQueries.forwardAuthorization(ctx.header("Authorization"));
+    }
+
     /** A CORS preflight: allowed for the CORS origins ({@code http.cors.allowed.origins}), refused otherwise. */
     private void preflight(Context ctx) {
         String origin = ctx.header("Origin");
@@ -247,7 +322,7 @@ public final class TrajectoryApi implements AutoCloseable {
                     : "cross-origin requests are off (set http.cors.allowed.origins to allow some)");
         }
         ctx.header("Access-Control-Allow-Methods", "GET, POST");
-        ctx.header("Access-Control-Allow-Headers", "Content-Type");
+        ctx.header("Access-Control-Allow-Headers", auth == null ? "Content-Type" : "Content-Type, Authorization");
         ctx.header("Access-Control-Max-Age", "600");
         ctx.status(204);
     }
@@ -286,7 +361,7 @@ public final class TrajectoryApi implements AutoCloseable {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 not available", e);
         }
-        return "default-src 'none'; script-src 'sha256-" + hash + "'; style-src 'unsafe-inline'; img-src 'self'; "
+        return "default-src 'none'; script-src 'sha256-" + hash + "'; style-src 'unsafe-inline'; img-src 'self' blob:; "
                 + "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
     }
 
@@ -371,6 +446,14 @@ public final class TrajectoryApi implements AutoCloseable {
             throw new ApiException(400, "tenant must be a string");
         }
         String tenant = tenantNode.isTextual() ? tenantNode.asText() : null;
+        ApiKeys.Key caller = ctx.attribute(KEY_ATTRIBUTE);
+        if (caller != null && caller.hasTenant()) {
+            if (tenant != null && !tenant.equals(caller.tenant())) {
+                throw new ApiException(403, "API key " + caller.id() + " submits for tenant '" + caller.tenant()
+                        + "' only");
+            }
+            tenant = caller.tenant();
+        }
         String key = ctx.header("Idempotency-Key");
         Submission submission;
         try {

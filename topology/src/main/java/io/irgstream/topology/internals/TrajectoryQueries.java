@@ -49,15 +49,44 @@ public final class TrajectoryQueries {
     private final KafkaStreams streams;
     private final HostInfo self;
     private final HttpClient http;
+    private final String scheme;
+    /** The Authorization header of the request this thread serves, sent along with the queries it forwards. */
+    private static final ThreadLocal<String> AUTHORIZATION = new ThreadLocal<>();
 
     /**
      * @param streams the running Kafka Streams app
      * @param self    this instance's application.server host info
      */
     public TrajectoryQueries(KafkaStreams streams, HostInfo self) {
+        this(streams, self, null);
+    }
+
+    /**
+     * @param streams the running Kafka Streams app
+     * @param self    this instance's application.server host info
+     * @param tls     when the instances serve HTTPS: the context that trusts their certificates; null for HTTP
+     */
+    public TrajectoryQueries(KafkaStreams streams, HostInfo self, javax.net.ssl.SSLContext tls) {
         this.streams = streams;
         this.self = self;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        this.http = b.build();
+        this.scheme = tls != null ? "https" : "http";
+    }
+
+    /**
+     * Sets the Authorization header that the queries forwarded by the current thread carry (the caller's API key,
+     * which every instance knows from the shared key file); null for none.
+     */
+    public static void forwardAuthorization(String authorization) {
+        if (authorization == null) {
+            AUTHORIZATION.remove();
+        } else {
+            AUTHORIZATION.set(authorization);
+        }
     }
 
     /**
@@ -226,10 +255,14 @@ public final class TrajectoryQueries {
 
     private HttpResponse<byte[]> forward(HostInfo host, String pathAndQuery) {
         String sep = pathAndQuery.contains("?") ? "&" : "?";
-        URI uri = URI.create("http://" + host.host() + ":" + host.port() + pathAndQuery + sep + LOCAL_PARAM + "=true");
+        URI uri = URI.create(scheme + "://" + host.host() + ":" + host.port() + pathAndQuery + sep + LOCAL_PARAM + "=true");
         try {
-            return http.send(HttpRequest.newBuilder(uri).timeout(FORWARD_TIMEOUT).GET().build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(FORWARD_TIMEOUT).GET();
+            String authorization = AUTHORIZATION.get();
+            if (authorization != null) {
+                request.header("Authorization", authorization);
+            }
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw new ApiException(503, "instance " + host.host() + ":" + host.port() + " did not answer (" + e
                     + "); retry shortly");
