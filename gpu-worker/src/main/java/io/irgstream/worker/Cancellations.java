@@ -1,5 +1,6 @@
 package io.irgstream.worker;
 
+import io.irgstream.schemas.KafkaClientSettings;
 import io.irgstream.schemas.TopicFollower;
 import io.irgstream.schemas.Topics;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -34,7 +35,7 @@ public final class Cancellations implements AutoCloseable {
 
     private final Set<String> ids = ConcurrentHashMap.newKeySet();
     private final TopicFollower<String, byte[]> follower;
-    private final String bootstrapServers;
+    private final KafkaClientSettings kafka;
     private final Topics topics;
     /** First (partition, offset, timestamp) of each idempotent id on the prompts topic. */
     private final Map<String, long[]> firstPrompts = new HashMap<>();
@@ -44,12 +45,20 @@ public final class Cancellations implements AutoCloseable {
     private volatile RuntimeException promptFailure;
     private Duration retention = Duration.ofHours(24);
 
-    /** Starts following the cancellations topic of {@code topics} on {@code bootstrapServers}. */
+    /** Starts following the cancellations topic of {@code topics} on {@code bootstrapServers} (plaintext). */
     public Cancellations(String bootstrapServers, Topics topics) {
-        this.bootstrapServers = bootstrapServers;
+        this(KafkaClientSettings.of(bootstrapServers), topics);
+    }
+
+    /**
+     * Starts following the cancellations topic of {@code topics} with the process's Kafka client settings (the same
+     * as its workers', {@link WorkerConfig#kafkaClientSettings()}).
+     */
+    public Cancellations(KafkaClientSettings kafka, Topics topics) {
+        this.kafka = kafka;
         this.topics = topics;
         follower = TopicFollower.builder(new StringDeserializer(), new ByteArrayDeserializer())
-                .bootstrapServers(bootstrapServers)
+                .clientSettings(kafka)
                 .clientId("irg-cancellations-" + ProcessHandle.current().pid())
                 .topics(List.of(topics.cancellations().name()))
                 .startAt(TopicFollower.StartAt.BEGINNING)
@@ -86,7 +95,7 @@ public final class Cancellations implements AutoCloseable {
             throws InterruptedException {
         if (promptFollower == null) {
             promptFollower = TopicFollower.builder(new StringDeserializer(), new ByteArrayDeserializer())
-                    .bootstrapServers(bootstrapServers)
+                    .clientSettings(kafka)
                     .clientId("irg-prompt-dedup-" + ProcessHandle.current().pid())
                     .topics(List.of(topics.prompts().name()))
                     .startAt(TopicFollower.StartAt.BEGINNING)

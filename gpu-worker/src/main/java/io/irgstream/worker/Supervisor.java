@@ -1,5 +1,6 @@
 package io.irgstream.worker;
 
+import io.irgstream.schemas.KafkaClientSettings;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -78,7 +79,7 @@ final class Supervisor {
                 }
                 if (!recoverable(e)) {
                     log.error("{} worker {} failed and stops; its uncommitted input will be read again by the next"
-                            + " owner: {}", step, id, StepWorker.oneLine(e));
+                            + " owner: {}", step, id, describe(e));
                     throw e;
                 }
                 failedRecoveries = current.committed ? 1 : failedRecoveries + 1;
@@ -86,7 +87,7 @@ final class Supervisor {
                     log.error("{} worker {} failed and stops after {} recoveries in a row that committed nothing"
                                     + " ({} = {}); its uncommitted input will be read again by the next owner: {}",
                             step, id, failedRecoveries - 1, WorkerConfig.RECOVERY_MAX_ATTEMPTS,
-                            config.recoveryMaxAttempts(), StepWorker.oneLine(e));
+                            config.recoveryMaxAttempts(), describe(e));
                     throw e;
                 }
                 long delay = Math.min(config.recoveryBackoffMaxMs(),
@@ -94,7 +95,7 @@ final class Supervisor {
                 stats.restarts.incrementAndGet();
                 log.warn("{} worker {} hit {}: {}; closed its Kafka clients and dropped {} buffered records (read"
                                 + " again from the committed offsets), re-creating them in {} ms (recovery {} of"
-                                + " at most {} in a row)", step, id, e.getClass().getSimpleName(), StepWorker.oneLine(e),
+                                + " at most {} in a row)", step, id, e.getClass().getSimpleName(), describe(e),
                         current.dropped, delay, failedRecoveries, config.recoveryMaxAttempts());
                 try {
                     stopRequested.await(delay, TimeUnit.MILLISECONDS);
@@ -111,6 +112,11 @@ final class Supervisor {
                 }
             }
         }
+    }
+
+    /** The failure on one line; for a login or a permission refused, what to fix (the setting, the ACLs). */
+    private String describe(RuntimeException e) {
+        return KafkaClientSettings.isSecurityFailure(e) ? config.kafkaClientSettings().explain(e) : StepWorker.oneLine(e);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.irgstream.worker;
 
 import io.irgstream.model.Step;
+import io.irgstream.schemas.KafkaClientSettings;
 import io.irgstream.schemas.images.BlobStoreConfig;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -256,7 +257,8 @@ public final class WorkerConfig extends AbstractConfig {
      * committed, no auto-commit, static membership as {@code worker.id}), with defaults for the rest.
      */
     public Map<String, Object> consumerConfig() {
-        Map<String, Object> p = new HashMap<>(consumerOverrides());
+        Map<String, Object> p = kafkaClientSettings().applyTo(new HashMap<>());
+        p.putAll(consumerOverrides());
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId());
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, transactionalId() + "-consumer");
@@ -275,7 +277,8 @@ public final class WorkerConfig extends AbstractConfig {
 
     /** The settings of this worker's transactional, idempotent producer (after the {@code producer.*} overrides). */
     public Map<String, Object> producerConfig() {
-        Map<String, Object> p = new HashMap<>(producerOverrides());
+        Map<String, Object> p = kafkaClientSettings().applyTo(new HashMap<>());
+        p.putAll(producerOverrides());
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         p.put(ProducerConfig.CLIENT_ID_CONFIG, transactionalId() + "-producer");
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId());
@@ -291,13 +294,28 @@ public final class WorkerConfig extends AbstractConfig {
 
     /** The settings of the admin client the worker describes its group with (the consumer's security settings). */
     public Map<String, Object> adminConfig() {
-        Map<String, Object> p = new HashMap<>(consumerOverrides());
-        p.keySet().removeIf(k -> !k.startsWith("security.") && !k.startsWith("sasl.") && !k.startsWith("ssl."));
+        Map<String, Object> p = kafkaClientSettings().applyTo(new HashMap<>());
+        consumerOverrides().forEach((k, v) -> {
+            if (KafkaClientSettings.isConnectionSetting(k)) {
+                p.put(k, v);
+            }
+        });
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         p.put(AdminClientConfig.CLIENT_ID_CONFIG, transactionalId() + "-admin");
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
         p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
         return p;
+    }
+
+    /**
+     * The Kafka settings every client of this worker process shares: {@code bootstrap.servers} and the unprefixed
+     * connection settings ({@code security.protocol}, {@code sasl.*}, {@code ssl.*}, {@code config.providers*}), as
+     * in a {@code client.properties} given with {@code --config}. The worker's consumer, producer and admin client and
+     * the process's cancellation follower all connect with them; {@code consumer.*} and {@code producer.*} settings
+     * win over them for that client.
+     */
+    public KafkaClientSettings kafkaClientSettings() {
+        return KafkaClientSettings.from(originals()).withBootstrapServers(bootstrapServers());
     }
 
     /** Delay before each retry, in ms; the number of retries is its length. */

@@ -166,7 +166,8 @@ public final class TopicFollower<K, V> implements AutoCloseable {
     }
 
     /**
-     * Describes a follower; {@link #start()} starts it. Required: {@link #bootstrapServers}, {@link #topics},
+     * Describes a follower; {@link #start()} starts it. Required: {@link #bootstrapServers} (or
+     * {@link #clientSettings}), {@link #topics},
      * {@link #startAt}, and one of {@link #onRecord} and {@link #onBatch}.
      *
      * @param <K> key type
@@ -196,6 +197,18 @@ public final class TopicFollower<K, V> implements AutoCloseable {
          */
         public Builder<K, V> bootstrapServers(String servers) {
             return config(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Objects.requireNonNull(servers, "servers"));
+        }
+
+        /**
+         * Connects with {@code settings}: its bootstrap servers and its connection settings (security.protocol,
+         * sasl.*, ssl.*), which override what was set before.
+         *
+         * @param settings the process's Kafka client settings
+         * @return this builder
+         */
+        public Builder<K, V> clientSettings(KafkaClientSettings settings) {
+            Objects.requireNonNull(settings, "settings").applyTo(config);
+            return this;
         }
 
         /**

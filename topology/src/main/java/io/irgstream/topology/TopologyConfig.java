@@ -1,5 +1,6 @@
 package io.irgstream.topology;
 
+import io.irgstream.schemas.KafkaClientSettings;
 import io.irgstream.schemas.Topics;
 import io.irgstream.schemas.images.BlobStore;
 import io.irgstream.schemas.images.BlobStoreConfig;
@@ -231,6 +232,18 @@ public final class TopologyConfig extends AbstractConfig {
         return getString(APPLICATION_ID_CONFIG);
     }
 
+    /**
+     * The Kafka settings every client of the topology process shares (Kafka Streams, the HTTP API's submitter, the
+     * live feed, the admin client that checks the topics): {@code bootstrap.servers} and the unprefixed connection
+     * settings {@code security.protocol}, {@code sasl.*}, {@code ssl.*}, {@code config.providers*}. A
+     * {@code streams.*} setting of the same name wins for Kafka Streams.
+     *
+     * @return the settings
+     */
+    public KafkaClientSettings kafkaClientSettings() {
+        return KafkaClientSettings.from(originals()).withBootstrapServers(bootstrapServers());
+    }
+
     /** @return {@value #BOOTSTRAP_SERVERS_CONFIG} */
     public String bootstrapServers() {
         return getString(BOOTSTRAP_SERVERS_CONFIG);
@@ -443,7 +456,8 @@ public final class TopologyConfig extends AbstractConfig {
     }
 
     /**
-     * The Kafka Streams settings: application id, bootstrap servers, state dir, exactly_once_v2, the given
+     * The Kafka Streams settings: application id, bootstrap servers and connection settings
+     * ({@link #kafkaClientSettings()}), state dir, exactly_once_v2, the given
      * application.server, log-and-continue on undecodable input, records up to
      * {@link TrajectoryTopology#MAX_RECORD_BYTES}, then every {@value #STREAMS_PREFIX}* setting.
      *
@@ -453,7 +467,7 @@ public final class TopologyConfig extends AbstractConfig {
     public Properties streamsProperties(String applicationServer) {
         Map<String, Object> p = new HashMap<>();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId());
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        kafkaClientSettings().applyTo(p);
         p.put(StreamsConfig.STATE_DIR_CONFIG, getString(STATE_DIR_CONFIG));
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 LogAndContinueExceptionHandler.class.getName());

@@ -118,9 +118,9 @@ public final class TopologyService implements AutoCloseable {
             Topics topics = config.topics();
             checkTopics(topics);
             SchemaRegistryClient registry = new HttpSchemaRegistryClient(config.registryClientSettings());
-            TrajectoryClient submitter = add(new TrajectoryClient(config.bootstrapServers(), registry,
+            TrajectoryClient submitter = add(new TrajectoryClient(config.kafkaClientSettings(), registry,
                     topics.prefix(), "http"));
-            TrajectoryFeed feed = add(new TrajectoryFeed(config.bootstrapServers(), topics.trajectories().name(),
+            TrajectoryFeed feed = add(new TrajectoryFeed(config.kafkaClientSettings(), topics.trajectories().name(),
                     IrgSerdes.forClass(Trajectory.class, registry, false).deserializer()));
             ImageStore images = new ImageStore(add(config.openBlobStore()), 0);
             TrajectoryApi api = new TrajectoryApi(submitter, feed, images, this::state,
@@ -228,8 +228,8 @@ public final class TopologyService implements AutoCloseable {
     }
 
     private void checkTopics(Topics topics) {
-        Map<String, Object> props = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        Map<String, Object> props = config.kafkaClientSettings().applyTo(new java.util.HashMap<>(Map.of(
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000)));
         List<String> names = topics.all().stream().map(Topic::name).toList();
         Map<String, TopicDescription> found;
         try (Admin admin = Admin.create(props)) {
@@ -241,7 +241,7 @@ public final class TopologyService implements AutoCloseable {
                         + ")");
             }
             throw new IllegalStateException("cannot describe the irg topics on " + config.bootstrapServers() + ": "
-                    + e.getCause().getMessage(), e.getCause());
+                    + config.kafkaClientSettings().explain(e.getCause()), e.getCause());
         } catch (TimeoutException e) {
             throw new IllegalStateException("no answer from Kafka at " + config.bootstrapServers() + " in 20 s");
         } catch (InterruptedException e) {

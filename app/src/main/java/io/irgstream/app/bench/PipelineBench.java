@@ -136,8 +136,8 @@ public final class PipelineBench {
         try (EmbeddedStack stack = EmbeddedStack.builder(dir).kafkaPort(0).registryPort(0)
                 .layout(new TopicLayout("irg.", 4, TopicLayout.DEFAULT_RETENTION_MS))
                 .workerSetting(WorkerConfig.MAX_BATCH_SIZE, batch).models(models).build().start();
-             TrajectoryWatcher watcher = new TrajectoryWatcher(stack.bootstrapServers(), stack.registryClient(), "irg.");
-             TrajectoryClient client = new TrajectoryClient(stack.bootstrapServers(), stack.registryClient(), "irg.", "bench")) {
+             TrajectoryWatcher watcher = new TrajectoryWatcher(stack.kafkaClientSettings(), stack.registryClient(), "irg.");
+             TrajectoryClient client = new TrajectoryClient(stack.kafkaClientSettings(), stack.registryClient(), "irg.", "bench")) {
             // warm-up: one trajectory through every step (model load, first transactions)
             submitAndWait(client, watcher, List.of(prompts.get(0)), 0, Duration.ofMinutes(5));
             long t0 = System.nanoTime();

@@ -1,9 +1,13 @@
 package io.irgstream.app.cli;
 
+import io.irgstream.schemas.KafkaClientSettings;
 import io.irgstream.schemas.images.BlobStore;
 import io.irgstream.schemas.images.BlobStoreConfig;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -36,6 +40,40 @@ public final class ClusterOptions {
                     + "credentials from the AWS SDK's default chain). Default: the filesystem store under --data-dir/blobs.")
     Map<String, String> blobStore = new HashMap<>();
 
+    /**
+     * {@code --config FILE} and {@code --set NAME=VALUE}: the Kafka client settings (security.protocol, sasl.*,
+     * ssl.*, bootstrap.servers) of every client the command creates; for {@code irg dev}, worker settings.
+     */
+    @Mixin
+    SettingsOptions settings;
+
+    /**
+     * The Kafka client settings of this command's clients: {@code --bootstrap-servers} (else the file's
+     * {@code bootstrap.servers}) and the connection settings of {@code --config} and {@code --set}. A {@code --set}
+     * that is not a Kafka client setting is refused (a {@code --config} file may hold other settings too, e.g. a
+     * worker's).
+     *
+     * @throws IllegalArgumentException naming a {@code --set} that is not a client setting
+     */
+    KafkaClientSettings kafka() {
+        for (String k : settings.settings.keySet()) {
+            if (!KafkaClientSettings.isConnectionSetting(k) && !k.equals(KafkaClientSettings.BOOTSTRAP_SERVERS)) {
+                throw new IllegalArgumentException("--set " + k + ": not a Kafka client setting (this command takes "
+                        + "bootstrap.servers, security.protocol, sasl.*, ssl.* and config.providers*)");
+            }
+        }
+        Map<String, Object> p;
+        try {
+            p = settings.load();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read settings file " + settings.configFile + ": " + e.getMessage(), e);
+        }
+        if (bootstrapServers != null) {
+            p.put(KafkaClientSettings.BOOTSTRAP_SERVERS, bootstrapServers);
+        }
+        return KafkaClientSettings.from(p);
+    }
+
     /** The blob store {@code --blob-store} names (the filesystem store under {@code --data-dir/blobs} by default). */
     BlobStore openBlobStore() {
         for (String k : blobStore.keySet()) {
@@ -46,12 +84,13 @@ public final class ClusterOptions {
         return new BlobStoreConfig(blobStore).open(dataDir.resolve("blobs"));
     }
 
+    /** Whether the command runs against a cluster: {@code --bootstrap-servers}, or bootstrap.servers in --config. */
     boolean external() {
-        return bootstrapServers != null;
+        return bootstrapServers != null || kafka().hasBootstrapServers();
     }
 
     void requireExternal() {
-        if (bootstrapServers == null || schemaRegistry == null) {
+        if (!external() || schemaRegistry == null) {
             throw new IllegalArgumentException("--bootstrap-servers and --schema-registry are both required here");
         }
     }

@@ -32,7 +32,7 @@ public final class DeadLetterOptions {
     void read(Instant from, Consumer<DeadLetter> action) {
         String topic = Topics.withPrefix(cluster.topicPrefix).deadLetters().name();
         IrgAvroDeserializer<DeadLetter> d = new IrgAvroDeserializer<>(new HttpSchemaRegistryClient(cluster.schemaRegistry), DeadLetter.class);
-        TopicReader.read(cluster.bootstrapServers, topic, from, r -> action.accept(d.deserialize(r.topic(), r.value())));
+        TopicReader.read(cluster.kafka(), topic, from, r -> action.accept(d.deserialize(r.topic(), r.value())));
     }
 
     /**

@@ -40,9 +40,6 @@ public final class DevCommand implements Callable<Integer> {
     @Mixin
     BackendOptions backend;
 
-    @Mixin
-    SettingsOptions settings;
-
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -53,7 +50,7 @@ public final class DevCommand implements Callable<Integer> {
                 .layout(new TopicLayout(cluster.topicPrefix, partitions, TopicLayout.DEFAULT_RETENTION_MS))
                 .topology(httpPort).workersPerStep(workersPerStep).models(models);
         // worker settings (docs/configuration.md); blob.store.* reach the topology too
-        settings.load().forEach(builder::workerSetting);
+        cluster.settings.load().forEach(builder::workerSetting);
         cluster.blobStore.forEach(builder::workerSetting); // --blob-store: the same settings
         try (EmbeddedStack stack = builder.build().start()) {
             Thread hook = new Thread(() -> {

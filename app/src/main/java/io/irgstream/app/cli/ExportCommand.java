@@ -78,7 +78,7 @@ public final class ExportCommand implements Callable<Integer> {
         DatasetExport export = new DatasetExport(out, images, samplesPerShard);
         PrintWriter err = spec.commandLine().getErr();
         long started = System.nanoTime();
-        List<Trajectory> found = DatasetExport.read(cluster.bootstrapServers,
+        List<Trajectory> found = DatasetExport.read(cluster.kafka(),
                 new HttpSchemaRegistryClient(cluster.schemaRegistry), cluster.topicPrefix, start, end, wanted);
         DatasetExport.Summary s = export.run(found, listener(err));
         PrintWriter o = spec.commandLine().getOut();

@@ -1,5 +1,6 @@
 package io.irgstream.app.cli;
 
+import io.irgstream.schemas.KafkaClientSettings;
 import io.irgstream.app.client.CollectedTrajectory;
 import io.irgstream.app.client.OutputWriter;
 import io.irgstream.schemas.client.Submission;
@@ -77,18 +78,18 @@ public final class GenerateCommand implements Callable<Integer> {
             cluster.requireExternal();
             SchemaRegistryClient registry = new HttpSchemaRegistryClient(cluster.schemaRegistry);
             ImageStore images = new ImageStore(cluster.openBlobStore(), 256 * 1024);
-            return run(cluster.bootstrapServers, registry, cluster.topicPrefix, images, submissions, outw, err);
+            return run(cluster.kafka(), registry, cluster.topicPrefix, images, submissions, outw, err);
         }
         EmbeddedStack.Builder builder = EmbeddedStack.builder(cluster.dataDir).kafkaPort(0).registryPort(0)
                 .models(backend.loader(cluster.modelDir));
         cluster.blobStore.forEach(builder::workerSetting); // --blob-store: where the workers keep large images
         try (EmbeddedStack stack = builder.build().start()) {
-            return run(stack.bootstrapServers(), stack.registryClient(), stack.layout().prefix(), stack.imageStore(),
+            return run(stack.kafkaClientSettings(), stack.registryClient(), stack.layout().prefix(), stack.imageStore(),
                     submissions, outw, err);
         }
     }
 
-    private int run(String bootstrap, SchemaRegistryClient registry, String prefix, ImageStore images,
+    private int run(KafkaClientSettings bootstrap, SchemaRegistryClient registry, String prefix, ImageStore images,
                     List<Submission> submissions, PrintWriter outw, PrintWriter err) throws Exception {
         try (TrajectoryWatcher watcher = new TrajectoryWatcher(bootstrap, registry, prefix);
              TrajectoryClient client = new TrajectoryClient(bootstrap, registry, prefix, "cli")) {

@@ -95,14 +95,14 @@ public final class RedriveCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         SchemaRegistryClient registry = new HttpSchemaRegistryClient(cluster.schemaRegistry);
         if (dryRun) {
-            Redrive.Plan plan = Redrive.plan(cluster.bootstrapServers, registry, cluster.topicPrefix, s, start, end,
+            Redrive.Plan plan = Redrive.plan(cluster.kafka(), registry, cluster.topicPrefix, s, start, end,
                     new LinkedHashSet<>(trajectories), TorchScriptStepModel.sha256(file), force);
             print(out, plan, file, true);
             return 0;
         }
         // Loading checks the step contract: a file that is not a model of this step fails here, before any reading.
         try (StepModel m = StepModels.load(s, file)) {
-            Redrive.Plan plan = Redrive.plan(cluster.bootstrapServers, registry, cluster.topicPrefix, s, start, end,
+            Redrive.Plan plan = Redrive.plan(cluster.kafka(), registry, cluster.topicPrefix, s, start, end,
                     new LinkedHashSet<>(trajectories), m.info().sha256(), force);
             print(out, plan, file, false);
             if (plan.toRedrive().isEmpty()) {
@@ -110,7 +110,7 @@ public final class RedriveCommand implements Callable<Integer> {
             }
             ImageStore images = new ImageStore(cluster.openBlobStore(), imageInlineMaxBytes);
             int[] failed = {0};
-            List<Redrive.Result> results = Redrive.run(plan, cluster.bootstrapServers, registry, cluster.topicPrefix, m,
+            List<Redrive.Result> results = Redrive.run(plan, cluster.kafka(), registry, cluster.topicPrefix, m,
                     images, batchSize, workerId(s), r -> {
                         if (r.error() != null) {
                             failed[0]++;

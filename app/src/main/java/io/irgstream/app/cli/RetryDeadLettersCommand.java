@@ -52,8 +52,7 @@ public final class RetryDeadLettersCommand implements Callable<Integer> {
                 chosen.add(dl);
             }
         });
-        Map<String, Object> p = new HashMap<>();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, deadLetters.cluster.bootstrapServers);
+        Map<String, Object> p = deadLetters.cluster.kafka().applyTo(new HashMap<>());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);

@@ -61,7 +61,7 @@ public final class SubmitCommand implements Callable<Integer> {
             subs.add(new Submission(p, seed == null ? null : seed + subs.size(), rounds, samplingOptions.sampler(),
                     deadline, tenant, idempotencyKey));
         }
-        try (TrajectoryClient client = new TrajectoryClient(cluster.bootstrapServers,
+        try (TrajectoryClient client = new TrajectoryClient(cluster.kafka(),
                 new HttpSchemaRegistryClient(cluster.schemaRegistry), cluster.topicPrefix, "cli")) {
             for (PromptSubmitted e : client.submitAll(subs)) {
                 spec.commandLine().getOut().println(e.getContext().getTrajectoryId());

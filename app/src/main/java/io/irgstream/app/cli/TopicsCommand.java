@@ -2,14 +2,18 @@ package io.irgstream.app.cli;
 
 import io.irgstream.app.stack.TopicLayout;
 import io.irgstream.embedded.TopicBootstrap;
+import io.irgstream.schemas.KafkaClientSettings;
 import io.irgstream.embedded.TopicSpec;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import java.io.IOException;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -21,8 +25,12 @@ public final class TopicsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT[,...]")
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
+            description = "Kafka cluster (or bootstrap.servers in --config).")
     String bootstrapServers;
+
+    @Mixin
+    SettingsOptions settings;
 
     @Option(names = "--topic-prefix", defaultValue = "irg.", description = "Prefix of every topic name (default: ${DEFAULT-VALUE}).")
     String prefix;
@@ -37,10 +45,15 @@ public final class TopicsCommand implements Callable<Integer> {
     long retentionMs;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         TopicLayout layout = new TopicLayout(prefix, partitions, retentionMs);
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000))) {
+        Map<String, Object> given = settings.load();
+        if (bootstrapServers != null) {
+            given.put(KafkaClientSettings.BOOTSTRAP_SERVERS, bootstrapServers);
+        }
+        Map<String, Object> p = KafkaClientSettings.from(given).applyTo(new HashMap<>());
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        try (Admin admin = Admin.create(p)) {
             Set<String> created = TopicBootstrap.ensureTopics(admin, layout.specs(replicationFactor));
             for (TopicSpec s : layout.specs(replicationFactor)) {
                 spec.commandLine().getOut().println((created.contains(s.name()) ? "created  " : "exists   ") + s.name());

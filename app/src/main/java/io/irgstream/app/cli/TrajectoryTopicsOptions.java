@@ -43,7 +43,7 @@ public final class TrajectoryTopicsOptions {
 
     private CollectedTrajectory collect(Instant since, String window) {
         cluster.requireExternal();
-        CollectedTrajectory t = Replay.collect(cluster.bootstrapServers, new HttpSchemaRegistryClient(cluster.schemaRegistry),
+        CollectedTrajectory t = Replay.collect(cluster.kafka(), new HttpSchemaRegistryClient(cluster.schemaRegistry),
                 cluster.topicPrefix, id, since);
         if (t.prompt() == null) {
             throw new IllegalArgumentException("trajectory " + id + " is not on " + cluster.topicPrefix + "prompts" + window);

@@ -51,7 +51,7 @@ public final class WorkerCommand implements Callable<Integer> {
         try (BlobStore blobs = new BlobStoreConfig(config.originals()).open(config.blobStorePath());
              ProcessMetrics metrics = new ProcessMetrics();
              StepModel m = config.modelConfig().open(config.step());
-             Cancellations cancellations = new Cancellations(config.bootstrapServers(), Topics.withPrefix(config.topicPrefix()))) {
+             Cancellations cancellations = new Cancellations(config.kafkaClientSettings(), Topics.withPrefix(config.topicPrefix()))) {
             if (metricsPort >= 0) {
                 metrics.serve("0.0.0.0", metricsPort);
             }

@@ -1,5 +1,6 @@
 package io.irgstream.app.client;
 
+import io.irgstream.schemas.KafkaClientSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -136,12 +137,18 @@ public final class DatasetExport {
      */
     public static List<Trajectory> read(String bootstrapServers, SchemaRegistryClient registry, String prefix,
                                         Instant from, Instant to, Set<TrajectoryStatus> statuses) {
+        return read(KafkaClientSettings.of(bootstrapServers), registry, prefix, from, to, statuses);
+    }
+
+    /** As above, connecting with {@code kafka} (bootstrap servers, security.protocol, sasl.*, ssl.*). */
+    public static List<Trajectory> read(KafkaClientSettings kafka, SchemaRegistryClient registry, String prefix,
+                                        Instant from, Instant to, Set<TrajectoryStatus> statuses) {
         String topic = Topics.withPrefix(prefix).trajectories().name();
         IrgAvroDeserializer<Trajectory> d = new IrgAvroDeserializer<>(registry, Trajectory.class);
         Map<String, Trajectory> latest = new HashMap<>();
         // A trajectory's records are written at or after its submission; an hour covers clocks that disagree.
         Instant since = from.equals(Instant.EPOCH) ? from : from.minus(Duration.ofHours(1));
-        TopicReader.read(bootstrapServers, topic, since, r -> {
+        TopicReader.read(kafka, topic, since, r -> {
             String id = new String(r.key(), StandardCharsets.UTF_8);
             if (r.value() == null) {
                 latest.remove(id);

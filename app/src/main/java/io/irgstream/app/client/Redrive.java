@@ -1,5 +1,6 @@
 package io.irgstream.app.client;
 
+import io.irgstream.schemas.KafkaClientSettings;
 import io.irgstream.events.DraftImageProduced;
 import io.irgstream.events.FinalImageProduced;
 import io.irgstream.events.Provenance;
@@ -139,6 +140,13 @@ public final class Redrive {
      */
     public static Plan plan(String bootstrapServers, SchemaRegistryClient registry, String prefix, Step step,
                             Instant from, Instant to, Set<String> trajectories, String modelSha256, boolean force) {
+        return plan(KafkaClientSettings.of(bootstrapServers), registry, prefix, step, from, to, trajectories,
+                modelSha256, force);
+    }
+
+    /** As above, connecting with {@code kafka} (bootstrap servers, security.protocol, sasl.*, ssl.*). */
+    public static Plan plan(KafkaClientSettings kafka, SchemaRegistryClient registry, String prefix, Step step,
+                            Instant from, Instant to, Set<String> trajectories, String modelSha256, boolean force) {
         @SuppressWarnings("unchecked")
         StepHandler<SpecificRecord, SpecificRecord> handler = (StepHandler<SpecificRecord, SpecificRecord>) StepHandler.of(step);
         Topics topics = Topics.withPrefix(prefix);
@@ -146,7 +154,7 @@ public final class Redrive {
         int[] unreadable = {0};
         for (Map.Entry<String, Class<? extends SpecificRecord>> in : handler.inputs(topics).entrySet()) {
             IrgAvroDeserializer<? extends SpecificRecord> d = new IrgAvroDeserializer<>(registry, in.getValue());
-            TopicReader.read(bootstrapServers, in.getKey(), from, r -> {
+            TopicReader.read(kafka, in.getKey(), from, r -> {
                 if (to != null && r.timestamp() >= to.toEpochMilli()) {
                     return;
                 }
@@ -168,7 +176,7 @@ public final class Redrive {
         }
         Map<Key, List<SpecificRecord>> outputs = new HashMap<>();
         IrgAvroDeserializer<? extends SpecificRecord> od = new IrgAvroDeserializer<>(registry, outputType(step));
-        TopicReader.read(bootstrapServers, handler.output(topics), from, r -> {
+        TopicReader.read(kafka, handler.output(topics), from, r -> {
             SpecificRecord e;
             try {
                 e = od.deserialize(r.topic(), r.value());
@@ -223,6 +231,14 @@ public final class Redrive {
     public static List<Result> run(Plan plan, String bootstrapServers, SchemaRegistryClient registry, String prefix,
                                    StepModel model, ImageStore images, int batchSize, String workerId,
                                    Consumer<Result> progress) {
+        return run(plan, KafkaClientSettings.of(bootstrapServers), registry, prefix, model, images, batchSize, workerId,
+                progress);
+    }
+
+    /** As above, connecting with {@code kafka} (bootstrap servers, security.protocol, sasl.*, ssl.*). */
+    public static List<Result> run(Plan plan, KafkaClientSettings kafka, SchemaRegistryClient registry, String prefix,
+                                   StepModel model, ImageStore images, int batchSize, String workerId,
+                                   Consumer<Result> progress) {
         if (model.step() != plan.step()) {
             throw new IllegalArgumentException("a redrive of " + plan.step().id() + " was given a " + model.step().id()
                     + " model (" + model.info().name() + ")");
@@ -243,8 +259,7 @@ public final class Redrive {
         if (todo.isEmpty()) {
             return results;
         }
-        Map<String, Object> p = new HashMap<>();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Map<String, Object> p = kafka.applyTo(new HashMap<>());
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, prefix + "redrive-" + plan.step().id());
         p.put(ProducerConfig.CLIENT_ID_CONFIG, prefix + "redrive-" + plan.step().id() + "-producer");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

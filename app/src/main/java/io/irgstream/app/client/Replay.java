@@ -1,5 +1,6 @@
 package io.irgstream.app.client;
 
+import io.irgstream.schemas.KafkaClientSettings;
 import io.irgstream.events.DraftImageProduced;
 import io.irgstream.events.FinalImageProduced;
 import io.irgstream.events.ImageRef;
@@ -54,6 +55,12 @@ public final class Replay {
     /** Reads every event of trajectory {@code id} from the topics, in step order. */
     public static CollectedTrajectory collect(String bootstrapServers, SchemaRegistryClient registry, String prefix,
                                               String id, Instant since) {
+        return collect(KafkaClientSettings.of(bootstrapServers), registry, prefix, id, since);
+    }
+
+    /** As above, connecting with {@code kafka} (bootstrap servers, security.protocol, sasl.*, ssl.*). */
+    public static CollectedTrajectory collect(KafkaClientSettings kafka, SchemaRegistryClient registry, String prefix,
+                                              String id, Instant since) {
         Topics t = Topics.withPrefix(prefix);
         CollectedTrajectory out = new CollectedTrajectory(id);
         List<SpecificRecord> all = new ArrayList<>();
@@ -62,7 +69,7 @@ public final class Replay {
                 t.finalImages(), t.deadLetters())) {
             IrgAvroDeserializer<? extends SpecificRecord> d = new IrgAvroDeserializer<>(registry, topic.valueClass().orElseThrow());
             List<SpecificRecord> found = new ArrayList<>();
-            TopicReader.read(bootstrapServers, topic.name(), since, r -> {
+            TopicReader.read(kafka, topic.name(), since, r -> {
                 if (r.key() != null && java.util.Arrays.equals(r.key(), key)) {
                     found.add(d.deserialize(r.topic(), r.value()));
                 }

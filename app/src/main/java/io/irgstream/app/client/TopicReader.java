@@ -1,5 +1,6 @@
 package io.irgstream.app.client;
 
+import io.irgstream.schemas.KafkaClientSettings;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -24,10 +25,17 @@ public final class TopicReader {
     private TopicReader() {
     }
 
-    /** Calls {@code sink} with every committed record of {@code topic} written at or after {@code since}. */
+    /** As {@link #read(KafkaClientSettings, String, Instant, Consumer)} over plaintext. */
     public static void read(String bootstrapServers, String topic, Instant since, Consumer<ConsumerRecord<byte[], byte[]>> sink) {
-        Map<String, Object> p = new HashMap<>();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        read(KafkaClientSettings.of(bootstrapServers), topic, since, sink);
+    }
+
+    /**
+     * Calls {@code sink} with every committed record of {@code topic} written at or after {@code since}, connecting
+     * with {@code kafka} (bootstrap servers, security.protocol, sasl.*, ssl.*).
+     */
+    public static void read(KafkaClientSettings kafka, String topic, Instant since, Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+        Map<String, Object> p = kafka.applyTo(new HashMap<>());
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);

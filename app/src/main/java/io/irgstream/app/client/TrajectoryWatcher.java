@@ -1,5 +1,6 @@
 package io.irgstream.app.client;
 
+import io.irgstream.schemas.KafkaClientSettings;
 import io.irgstream.schemas.IrgAvroDeserializer;
 import io.irgstream.schemas.SchemaRegistryClient;
 import io.irgstream.schemas.Topic;
@@ -37,14 +38,20 @@ public final class TrajectoryWatcher implements AutoCloseable {
     private final TopicFollower<String, byte[]> follower;
     private volatile RuntimeException failure;
 
+    /** As {@link #TrajectoryWatcher(KafkaClientSettings, SchemaRegistryClient, String)} over plaintext. */
     public TrajectoryWatcher(String bootstrapServers, SchemaRegistryClient registry, String topicPrefix) {
+        this(KafkaClientSettings.of(bootstrapServers), registry, topicPrefix);
+    }
+
+    /** Starts following the step topics at their ends, connecting with {@code kafka}. */
+    public TrajectoryWatcher(KafkaClientSettings kafka, SchemaRegistryClient registry, String topicPrefix) {
         Topics topics = Topics.withPrefix(topicPrefix);
         for (Topic<? extends SpecificRecord> t : List.of(topics.prompts(), topics.thoughts(), topics.draftImages(),
                 topics.reflections(), topics.finalImages(), topics.deadLetters(), topics.cancellations())) {
             deserializers.put(t.name(), new IrgAvroDeserializer<>(registry, t.valueClass().orElseThrow()));
         }
         this.follower = TopicFollower.builder(new StringDeserializer(), new ByteArrayDeserializer())
-                .bootstrapServers(bootstrapServers)
+                .clientSettings(kafka)
                 .clientId("irg-watcher")
                 .config(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000)
                 .topics(deserializers.keySet())

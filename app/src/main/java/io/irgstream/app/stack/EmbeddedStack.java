@@ -6,6 +6,7 @@ import io.irgstream.embedded.TopicBootstrap;
 import io.irgstream.model.Step;
 import io.irgstream.model.StepModel;
 import io.irgstream.schemas.EmbeddedSchemaRegistry;
+import io.irgstream.schemas.KafkaClientSettings;
 import io.irgstream.schemas.HttpSchemaRegistryClient;
 import io.irgstream.schemas.SchemaRegistryClient;
 import io.irgstream.topology.TopologyConfig;
@@ -17,7 +18,6 @@ import io.irgstream.schemas.images.BlobStore;
 import io.irgstream.schemas.images.BlobStoreConfig;
 import io.irgstream.schemas.images.ImageStore;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,14 +75,14 @@ public final class EmbeddedStack implements AutoCloseable {
             }
             blobs = new BlobStoreConfig(b.workerProps).open(blobStorePath());
             registryClient = new HttpSchemaRegistryClient(registryUrl());
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+            try (Admin admin = Admin.create(kafkaClientSettings().toMap())) {
                 TopicBootstrap.ensureTopics(admin, b.layout.specs(1));
             }
             log.info("kafka {} and schema registry {} ready in {} ms", bootstrapServers(), registryUrl(),
                     (System.nanoTime() - t0) / 1_000_000);
             if (b.topologyHttpPort != null) {
                 Map<String, Object> t = new HashMap<>(b.topologyProps);
-                t.put(TopologyConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+                t.putAll(kafkaClientSettings().toMap()); // bootstrap.servers and the connection settings
                 t.put(TopologyConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl());
                 t.put(TopologyConfig.TOPIC_PREFIX_CONFIG, b.layout.prefix());
                 t.put(TopologyConfig.HTTP_HOST_CONFIG, b.host);
@@ -98,7 +98,7 @@ public final class EmbeddedStack implements AutoCloseable {
                 topology = new TopologyService(t).metrics(metrics.registry(), metrics::scrape).start();
             }
             ImageStore images = new ImageStore(blobs, b.inlineMaxBytes);
-            cancellations = new Cancellations(bootstrapServers(), b.layout.topics());
+            cancellations = new Cancellations(kafkaClientSettings(), b.layout.topics());
             for (Step step : b.steps) {
                 for (int i = 0; i < b.workersPerStep; i++) {
                     // Each worker its own model: StepModel need not be thread-safe, and a second worker then adds compute.
@@ -128,6 +128,15 @@ public final class EmbeddedStack implements AutoCloseable {
 
     public String bootstrapServers() {
         return broker != null ? broker.bootstrapServers() : b.externalBootstrap;
+    }
+
+    /**
+     * The Kafka client settings of every client of the stack (its admin client, topology, cancellation follower and
+     * workers, and what a caller builds to talk to it): the bootstrap servers and the connection settings
+     * (security.protocol, sasl.*, ssl.*) among the worker settings.
+     */
+    public KafkaClientSettings kafkaClientSettings() {
+        return KafkaClientSettings.from(b.workerProps).withBootstrapServers(bootstrapServers());
     }
 
     public String registryUrl() {

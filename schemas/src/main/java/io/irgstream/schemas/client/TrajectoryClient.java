@@ -5,6 +5,7 @@ import io.irgstream.events.PromptSubmitted;
 import io.irgstream.events.SamplerParams;
 import io.irgstream.events.TrajectoryContext;
 import io.irgstream.schemas.IrgAvroSerializer;
+import io.irgstream.schemas.KafkaClientSettings;
 import io.irgstream.schemas.SchemaRegistryClient;
 import io.irgstream.schemas.Topics;
 import io.irgstream.schemas.tracing.KafkaTracing;
@@ -49,9 +50,19 @@ public final class TrajectoryClient implements AutoCloseable {
     private final String source;
     private final SecureRandom random = new SecureRandom();
 
+    /** As {@link #TrajectoryClient(KafkaClientSettings, SchemaRegistryClient, String, String)} over plaintext. */
     public TrajectoryClient(String bootstrapServers, SchemaRegistryClient registry, String topicPrefix, String source) {
+        this(KafkaClientSettings.of(bootstrapServers), registry, topicPrefix, source);
+    }
+
+    /**
+     * @param kafka       the process's Kafka client settings (bootstrap servers, security.protocol, sasl.*, ssl.*)
+     * @param registry    the schema registry the events are registered with
+     * @param topicPrefix prefix of the topic names
+     * @param source      who submits (client id {@code irg-client-<source>}), e.g. cli or http
+     */
+    public TrajectoryClient(KafkaClientSettings kafka, SchemaRegistryClient registry, String topicPrefix, String source) {
         Map<String, Object> p = new HashMap<>();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
@@ -59,6 +70,7 @@ public final class TrajectoryClient implements AutoCloseable {
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "irg-client-" + source);
+        kafka.applyTo(p);
         this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
         this.serializer = new IrgAvroSerializer<>(registry);
         this.topic = Topics.withPrefix(topicPrefix).prompts().name();

@@ -1,6 +1,7 @@
 package io.irgstream.topology.internals;
 
 import io.irgstream.events.Trajectory;
+import io.irgstream.schemas.KafkaClientSettings;
 import io.irgstream.schemas.TopicFollower;
 import java.time.Duration;
 import java.util.List;
@@ -44,8 +45,20 @@ public final class TrajectoryFeed implements AutoCloseable {
      * @throws IllegalStateException naming the topic when it does not exist
      */
     public TrajectoryFeed(String bootstrapServers, String topic, Deserializer<Trajectory> deserializer) {
+        this(KafkaClientSettings.of(bootstrapServers), topic, deserializer);
+    }
+
+    /**
+     * Starts following {@code topic}.
+     *
+     * @param kafka        the process's Kafka client settings (bootstrap servers, security.protocol, sasl.*, ssl.*)
+     * @param topic        the trajectories topic; it must exist
+     * @param deserializer value deserializer
+     * @throws IllegalStateException naming the topic when it does not exist
+     */
+    public TrajectoryFeed(KafkaClientSettings kafka, String topic, Deserializer<Trajectory> deserializer) {
         follower = TopicFollower.builder(new StringDeserializer(), deserializer)
-                .bootstrapServers(bootstrapServers)
+                .clientSettings(kafka)
                 .clientId("irg-topology-feed-" + ProcessHandle.current().pid())
                 .config(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024)
                 .topics(List.of(topic))
