@@ -8,7 +8,7 @@ import java.io.PrintWriter;
 /** The {@code irg} command. */
 @Command(name = "irg", mixinStandardHelpOptions = true, version = "irg-stream 0.1.0",
         description = "Interleaving Reasoning Generation (think -> draw -> reflect -> refine) as a Kafka stream.",
-        subcommands = {GenerateCommand.class, DevCommand.class, SubmitCommand.class, WorkerCommand.class, ServeModelsCommand.class, TopicsCommand.class, TopologyCommand.class, TrainCommand.class, EvalCommand.class, BenchCommand.class, DeadLettersCommand.class, RetryDeadLettersCommand.class, ReplayCommand.class, RedriveCommand.class, AuditCommand.class, ExportCommand.class, GetCommand.class, WatchCommand.class,
+        subcommands = {GenerateCommand.class, DevCommand.class, SubmitCommand.class, WorkerCommand.class, ServeModelsCommand.class, TopicsCommand.class, TopologyCommand.class, TrainCommand.class, EvalCommand.class, BenchCommand.class, DeadLettersCommand.class, RetryDeadLettersCommand.class, ReplayCommand.class, RedriveCommand.class, AuditCommand.class, ExportCommand.class, GetCommand.class, WatchCommand.class, AclsCommand.class, ApiKeysCommand.class,
                 CommandLine.HelpCommand.class})
 public final class IrgCli implements Runnable {
     @CommandLine.Spec
@@ -35,6 +35,10 @@ public final class IrgCli implements Runnable {
     }
 
     static String message(Throwable e) {
+        if (io.irgstream.schemas.KafkaClientSettings.isSecurityFailure(e)) {
+            // a refused login or a denied permission: say which setting or ACL to fix
+            return io.irgstream.schemas.KafkaClientSettings.from(java.util.Map.of()).explain(e);
+        }
         Throwable t = e;
         while ((t.getMessage() == null || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
             t = t.getCause();

@@ -21,6 +21,11 @@ public final class TopologyCommand implements Callable<Integer> {
     @Option(names = "--schema-registry", description = "Schema registry URL (setting schema.registry.url).")
     String schemaRegistry;
 
+    @Option(names = "--insecure", description = "Serve the HTTP API on an address other than loopback without API keys "
+            + "(setting http.insecure=true); without it such a start is refused. Use it only when something in front "
+            + "of the API authenticates.")
+    boolean insecure;
+
     @Mixin
     SettingsOptions settingsOptions;
 
@@ -32,6 +37,9 @@ public final class TopologyCommand implements Callable<Integer> {
         }
         if (schemaRegistry != null) {
             p.put("schema.registry.url", schemaRegistry);
+        }
+        if (insecure) {
+            p.put("http.insecure", "true");
         }
         CountDownLatch stop = new CountDownLatch(1);
         try (ProcessMetrics metrics = new ProcessMetrics();
