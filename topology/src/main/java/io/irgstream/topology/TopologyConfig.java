@@ -72,6 +72,24 @@ public final class TopologyConfig extends AbstractConfig {
     public static final String HTTP_SSE_WAIT_MS_CONFIG = "http.sse.wait.ms";
     /** How long an idempotency key names its first trajectory. */
     public static final String IDEMPOTENCY_RETENTION_MS_CONFIG = "idempotency.retention.ms";
+    /** Hosts callback URLs may name. */
+    public static final String WEBHOOK_ALLOWED_HOSTS_CONFIG = "webhook.allowed.hosts";
+    /** Secret of the callbacks' HMAC-SHA256 signature. */
+    public static final String WEBHOOK_SECRET_CONFIG = "webhook.secret";
+    /** Tries of one callback before it is dead-lettered. */
+    public static final String WEBHOOK_MAX_ATTEMPTS_CONFIG = "webhook.max.attempts";
+    /** Time limit of one callback request. */
+    public static final String WEBHOOK_TIMEOUT_MS_CONFIG = "webhook.timeout.ms";
+    /** Wait before the second try of a callback; doubles after each failed try. */
+    public static final String WEBHOOK_RETRY_BACKOFF_MS_CONFIG = "webhook.retry.backoff.ms";
+    /** Longest wait between two tries of a callback. */
+    public static final String WEBHOOK_RETRY_BACKOFF_MAX_MS_CONFIG = "webhook.retry.backoff.max.ms";
+    /** Base URL of the API that callbacks' links point to. */
+    public static final String WEBHOOK_PUBLIC_URL_CONFIG = "webhook.public.url";
+    /** Most trajectories of one tenant in flight at once. */
+    public static final String TENANT_MAX_IN_FLIGHT_CONFIG = "tenant.max.in.flight";
+    /** Default {@value #TENANT_MAX_IN_FLIGHT_CONFIG}. */
+    public static final int DEFAULT_TENANT_MAX_IN_FLIGHT = 1_000;
     /** The API key file; empty: the API answers without keys. */
     public static final String HTTP_AUTH_KEYS_FILE_CONFIG = "http.auth.keys.file";
     /** Allow binding the API to a non-loopback address without API keys. */
@@ -165,6 +183,38 @@ public final class TopologyConfig extends AbstractConfig {
                     Importance.LOW, "How long a submit's Idempotency-Key (per tenant) names its first trajectory: a "
                             + "repeat within it answers 200 with that id and runs nothing; after it the key starts "
                             + "a new trajectory.")
+            .define(WEBHOOK_ALLOWED_HOSTS_CONFIG, Type.LIST, "", (name, value) -> {
+                        try {
+                            new io.irgstream.topology.internals.WebhookPolicy(
+                                    ((java.util.List<?>) value).stream().map(String::valueOf).toList());
+                        } catch (IllegalArgumentException e) {
+                            throw new ConfigException(name, value, e.getMessage());
+                        }
+                    }, Importance.HIGH,
+                    "Hosts a trajectory's callbackUrl may name: host names or addresses, matched exactly, or "
+                            + "*.domain for every name under domain. Empty (the default): callbacks are refused at "
+                            + "submit (400), and any that reach the dispatcher are dead-lettered. Checked at submit "
+                            + "and before every delivery.")
+            .define(WEBHOOK_SECRET_CONFIG, Type.PASSWORD, "", Importance.HIGH,
+                    "Secret key of the callbacks' signature: X-Irg-Signature is sha256=<hex HMAC-SHA256 of "
+                            + "'<X-Irg-Timestamp>.<body>'>. Required when webhook.allowed.hosts is set.")
+            .define(WEBHOOK_MAX_ATTEMPTS_CONFIG, Type.INT, 8, Range.between(1, 50), Importance.MEDIUM,
+                    "Tries of one callback (an answer other than 2xx, a refused connection or a timeout is a "
+                            + "failed try); after the last it is written to the dead-letter topic with the reason.")
+            .define(WEBHOOK_TIMEOUT_MS_CONFIG, Type.LONG, 10_000L, Range.between(100, 120_000), Importance.LOW,
+                    "Time limit of one callback try (connect and answer), in milliseconds.")
+            .define(WEBHOOK_RETRY_BACKOFF_MS_CONFIG, Type.LONG, 1_000L, Range.between(1, 600_000), Importance.LOW,
+                    "Wait before the second try of a callback, in milliseconds; it doubles after each failed try, "
+                            + "up to webhook.retry.backoff.max.ms.")
+            .define(WEBHOOK_RETRY_BACKOFF_MAX_MS_CONFIG, Type.LONG, 60_000L, Range.between(1, 3_600_000),
+                    Importance.LOW, "Longest wait between two tries of a callback, in milliseconds.")
+            .define(WEBHOOK_PUBLIC_URL_CONFIG, Type.STRING, "", Importance.LOW,
+                    "Base URL of this API as the callback's receiver reaches it (e.g. https://irg.example.com), "
+                            + "for the trajectory and image links in the callback. Empty: this instance's URL.")
+            .define(TENANT_MAX_IN_FLIGHT_CONFIG, Type.INT, DEFAULT_TENANT_MAX_IN_FLIGHT, Range.between(1, 100_000_000),
+                    Importance.MEDIUM, "Most trajectories of one tenant in flight (submitted and not yet COMPLETED, "
+                            + "FAILED, CANCELLED or EXPIRED) at once; a submit beyond it answers 429. Counted "
+                            + "from the topology's state.")
             .define(HTTP_AUTH_KEYS_FILE_CONFIG, Type.STRING, "", Importance.HIGH,
                     "API key file (./irg api-keys create writes it). Set: every route but the page, /healthz and "
                             + "/readyz needs 'Authorization: Bearer <key>' (401 without or with an unknown key, 403 "
@@ -209,6 +259,10 @@ public final class TopologyConfig extends AbstractConfig {
         String server = getString(APPLICATION_SERVER_CONFIG);
         if (!server.isEmpty() && !server.matches("[^:\\s]+:\\d{1,5}")) {
             throw new ConfigException(APPLICATION_SERVER_CONFIG, server, "must be host:port");
+        }
+        if (!webhookPolicy().refusesAll() && webhookSecret().isEmpty()) {
+            throw new ConfigException(WEBHOOK_SECRET_CONFIG, "(empty)", "set a secret to sign callbacks with when "
+                    + WEBHOOK_ALLOWED_HOSTS_CONFIG + " allows callbacks");
         }
         if (originalsWithPrefix(STREAMS_PREFIX).containsKey(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)) {
             throw new ConfigException(STREAMS_PREFIX + StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
@@ -410,6 +464,46 @@ public final class TopologyConfig extends AbstractConfig {
     /** @return {@value #IDEMPOTENCY_RETENTION_MS_CONFIG} */
     public Duration idempotencyRetention() {
         return Duration.ofMillis(getLong(IDEMPOTENCY_RETENTION_MS_CONFIG));
+    }
+
+    /** @return the callback allow-list, {@value #WEBHOOK_ALLOWED_HOSTS_CONFIG} */
+    public io.irgstream.topology.internals.WebhookPolicy webhookPolicy() {
+        return new io.irgstream.topology.internals.WebhookPolicy(getList(WEBHOOK_ALLOWED_HOSTS_CONFIG));
+    }
+
+    /** @return {@value #WEBHOOK_SECRET_CONFIG}; empty when not set */
+    public String webhookSecret() {
+        return getPassword(WEBHOOK_SECRET_CONFIG).value();
+    }
+
+    /** @return {@value #WEBHOOK_MAX_ATTEMPTS_CONFIG} */
+    public int webhookMaxAttempts() {
+        return getInt(WEBHOOK_MAX_ATTEMPTS_CONFIG);
+    }
+
+    /** @return {@value #WEBHOOK_TIMEOUT_MS_CONFIG} */
+    public Duration webhookTimeout() {
+        return Duration.ofMillis(getLong(WEBHOOK_TIMEOUT_MS_CONFIG));
+    }
+
+    /** @return {@value #WEBHOOK_RETRY_BACKOFF_MS_CONFIG} */
+    public Duration webhookBackoff() {
+        return Duration.ofMillis(getLong(WEBHOOK_RETRY_BACKOFF_MS_CONFIG));
+    }
+
+    /** @return {@value #WEBHOOK_RETRY_BACKOFF_MAX_MS_CONFIG} */
+    public Duration webhookBackoffMax() {
+        return Duration.ofMillis(getLong(WEBHOOK_RETRY_BACKOFF_MAX_MS_CONFIG));
+    }
+
+    /** @return {@value #WEBHOOK_PUBLIC_URL_CONFIG}; empty when not set */
+    public String webhookPublicUrl() {
+        return getString(WEBHOOK_PUBLIC_URL_CONFIG);
+    }
+
+    /** @return {@value #TENANT_MAX_IN_FLIGHT_CONFIG} */
+    public int tenantMaxInFlight() {
+        return getInt(TENANT_MAX_IN_FLIGHT_CONFIG);
     }
 
     /** @return {@value #HTTP_SSE_WAIT_MS_CONFIG} */

@@ -13,6 +13,9 @@ import io.irgstream.topology.internals.HttpTls;
 import io.irgstream.topology.internals.TrajectoryApi;
 import io.irgstream.topology.internals.TrajectoryFeed;
 import io.irgstream.topology.internals.TrajectoryQueries;
+import io.irgstream.topology.internals.WebhookDispatcher;
+import io.irgstream.events.DeadLetter;
+import io.irgstream.schemas.IrgAvroSerializer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -127,8 +130,13 @@ public final class TopologyService implements AutoCloseable {
                     config.sseMaxStreams(), config.sseWait(), config.requestOrigins(), auth, tls);
             api.metrics(metricsScrape);
             api.idempotencyRetention(config.idempotencyRetention());
+            api.webhookPolicy(config.webhookPolicy());
             if (meterRegistry != null) {
-                feed.addListener(new TrajectoryMetrics(meterRegistry));
+                TrajectoryMetrics trajectoryMetrics = new TrajectoryMetrics(meterRegistry);
+                feed.addListener(trajectoryMetrics);
+                api.tenantQuota(config.tenantMaxInFlight(), trajectoryMetrics::submit);
+            } else {
+                api.tenantQuota(config.tenantMaxInFlight(), (tenant, outcome) -> { });
             }
             port = api.start(config.httpHost(), config.httpPort());
             add(api);
@@ -147,6 +155,13 @@ public final class TopologyService implements AutoCloseable {
             api.attach(new TrajectoryQueries(streams, HostInfo.buildFromEndpoint(server),
                     tls != null ? tls.clientContext() : null));
             streams.start();
+            add(new WebhookDispatcher(new WebhookDispatcher.Settings(config.webhookPolicy(), config.webhookSecret(),
+                    config.webhookMaxAttempts(), config.webhookTimeout(), config.webhookBackoff(),
+                    config.webhookBackoffMax(), config.webhookPublicUrl().isEmpty() ? "http://" + server
+                    : config.webhookPublicUrl()), config.kafkaClientSettings().toMap(),
+                    config.applicationId() + "-webhooks", topics.trajectories().name(), topics.deadLetters().name(),
+                    IrgSerdes.forClass(Trajectory.class, registry, false).deserializer(),
+                    new IrgAvroSerializer<DeadLetter>(registry), meterRegistry)).start();
             LOG.info("trajectory topology {} serving {} (application.server {})", config.applicationId(), url,
                     server);
             return this;

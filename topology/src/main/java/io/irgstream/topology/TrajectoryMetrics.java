@@ -19,12 +19,25 @@ import java.util.function.Consumer;
  * trajectories in flight by status, trajectories ended by status, and the end-to-end latency of completed ones
  * (submit to the last final image). Every topology instance follows the whole topic, so each reports the global
  * figures. Memory: one entry per trajectory in flight, plus the ids of the last 100,000 ended ones.
+ *
+ * <p>Per tenant: trajectories in flight, ended by status, and the API's submits accepted and refused (over the
+ * tenant's {@code tenant.max.in.flight}). Tenant names come from clients, so at most {@value #MAX_TENANT_LABELS}
+ * tenants get series of their own; the rest are counted under the tenant label {@value #OTHER_TENANTS}.
  */
 public final class TrajectoryMetrics implements Consumer<Trajectory> {
     private static final Set<TrajectoryStatus> ENDED = Set.of(TrajectoryStatus.COMPLETED, TrajectoryStatus.FAILED,
             TrajectoryStatus.CANCELLED, TrajectoryStatus.EXPIRED);
 
+    /** Most tenants with series of their own. */
+    public static final int MAX_TENANT_LABELS = 1_000;
+    /** The tenant label of the tenants beyond {@link #MAX_TENANT_LABELS}. */
+    public static final String OTHER_TENANTS = "_other";
+
+    private final MeterRegistry registry;
     private final Map<String, TrajectoryStatus> inFlight = new ConcurrentHashMap<>();
+    /** The tenant label of each trajectory in flight. */
+    private final Map<String, String> inFlightTenant = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> tenantInFlight = new ConcurrentHashMap<>();
     private final Map<TrajectoryStatus, Counter> ended = new EnumMap<>(TrajectoryStatus.class);
     private final Timer endToEnd;
     /** Ids of ended trajectories, so later changes of one are not counted again; the oldest are forgotten. */
@@ -36,6 +49,7 @@ public final class TrajectoryMetrics implements Consumer<Trajectory> {
     };
 
     public TrajectoryMetrics(MeterRegistry registry) {
+        this.registry = registry;
         for (TrajectoryStatus s : TrajectoryStatus.values()) {
             if (ENDED.contains(s)) {
                 ended.put(s, Counter.builder("irg.trajectories.ended").tag("status", s.name())
@@ -50,20 +64,68 @@ public final class TrajectoryMetrics implements Consumer<Trajectory> {
                 .publishPercentiles(0.5, 0.95, 0.99).register(registry);
     }
 
+    /** The tenant's label: itself, 'default' for none, or {@value #OTHER_TENANTS} beyond the first 1,000. */
+    private String label(String tenant) {
+        String name = tenant == null ? io.irgstream.schemas.client.Submission.DEFAULT_TENANT : tenant;
+        if (tenantInFlight.containsKey(name)) {
+            return name;
+        }
+        synchronized (tenantInFlight) {
+            if (!tenantInFlight.containsKey(name)) {
+                if (tenantInFlight.size() >= MAX_TENANT_LABELS) {
+                    name = OTHER_TENANTS;
+                    if (tenantInFlight.containsKey(name)) {
+                        return name;
+                    }
+                }
+                java.util.concurrent.atomic.AtomicLong n = new java.util.concurrent.atomic.AtomicLong();
+                Gauge.builder("irg.tenant.trajectories.in.flight", n, java.util.concurrent.atomic.AtomicLong::get)
+                        .tag("tenant", name).description("a tenant's trajectories not yet ended")
+                        .register(registry);
+                tenantInFlight.put(name, n);
+            }
+        }
+        return name;
+    }
+
+    /**
+     * Counts a submit of the HTTP API.
+     *
+     * @param tenant  the submit's tenant
+     * @param outcome accepted, or refused (the tenant had its limit of trajectories in flight)
+     */
+    public void submit(String tenant, String outcome) {
+        Counter.builder("irg.tenant.submits").tag("tenant", label(tenant)).tag("outcome", outcome)
+                .description("submits of the HTTP API by tenant: accepted, or refused over tenant.max.in.flight")
+                .register(registry).increment();
+    }
+
     @Override
     public void accept(Trajectory t) {
         TrajectoryStatus status = t.getStatus();
         if (!ENDED.contains(status)) {
             inFlight.put(t.getId(), status);
+            if (!inFlightTenant.containsKey(t.getId())) {
+                String tenant = label(t.getTenant());
+                inFlightTenant.put(t.getId(), tenant);
+                tenantInFlight.get(tenant).incrementAndGet();
+            }
             return;
         }
         inFlight.remove(t.getId());
+        String wasInFlight = inFlightTenant.remove(t.getId());
+        if (wasInFlight != null) {
+            tenantInFlight.get(wasInFlight).decrementAndGet();
+        }
         synchronized (recentlyEnded) {
             if (recentlyEnded.put(t.getId(), Boolean.TRUE) != null) {
                 return; // a later change of an ended trajectory (a redelivery, a recorded cancellation)
             }
         }
         ended.get(status).increment();
+        Counter.builder("irg.tenant.trajectories.ended").tag("tenant", label(t.getTenant()))
+                .tag("status", status.name()).description("a tenant's trajectories that ended with this status")
+                .register(registry).increment();
         if (status == TrajectoryStatus.COMPLETED && t.getSubmittedAt() != null && t.getCompletedAt() != null) {
             endToEnd.record(Duration.between(t.getSubmittedAt(), t.getCompletedAt()));
         }

@@ -40,6 +40,11 @@ public final class TrajectoryTopology {
     public static final String IMAGE_INDEX_STORE = "irg-trajectory-images";
     /** Name of the store of stall deadlines of running trajectories. */
     public static final String DEADLINE_STORE = "irg-trajectory-stall-deadlines";
+    /**
+     * Name of the queryable store of trajectories in flight by tenant: each task counts its partition's, so a
+     * tenant's total is the sum over every task of every instance.
+     */
+    public static final String TENANT_STORE = "irg-tenant-in-flight";
 
     /**
      * Largest trajectory record, in bytes: a record carries its inline images (up to the workers' inline limit each),
@@ -91,8 +96,12 @@ public final class TrajectoryTopology {
                 .merge(source(builder, topics.finalImages(), registry))
                 .merge(source(builder, topics.deadLetters(), registry))
                 .merge(source(builder, topics.cancellations(), registry));
-        events.process(() -> new TrajectoryProcessor(config, TRAJECTORY_STORE, IMAGE_INDEX_STORE, DEADLINE_STORE),
-                        TRAJECTORY_STORE, IMAGE_INDEX_STORE, DEADLINE_STORE)
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TENANT_STORE),
+                Serdes.String(), Serdes.Long()));
+
+        events.process(() -> new TrajectoryProcessor(config, TRAJECTORY_STORE, IMAGE_INDEX_STORE, DEADLINE_STORE,
+                                TENANT_STORE),
+                        TRAJECTORY_STORE, IMAGE_INDEX_STORE, DEADLINE_STORE, TENANT_STORE)
                 .to(topics.trajectories().name(), Produced.with(Serdes.String(), trajectorySerde));
     }
 

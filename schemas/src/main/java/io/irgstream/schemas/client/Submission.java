@@ -17,11 +17,14 @@ import java.time.temporal.ChronoUnit;
  *                 null: none
  * @param tenant   whose trajectory it is; null: {@link #DEFAULT_TENANT}
  * @param idempotencyKey the client's key (see {@link #checkKey}); null: none, the trajectory gets a random id
+ * @param callbackUrl the webhook called when the trajectory ends (see {@link #checkCallbackUrl}); null: none
  */
 public record Submission(String prompt, Long seed, int rounds, SamplerParams sampler, Instant deadline, String tenant,
-                         String idempotencyKey) {
+                         String idempotencyKey, String callbackUrl) {
     /** The tenant of a submission that names none. */
     public static final String DEFAULT_TENANT = "default";
+    /** The longest callback URL accepted, in characters. */
+    public static final int MAX_CALLBACK_URL_CHARS = 2_000;
     /** The longest idempotency key or tenant name accepted. */
     public static final int MAX_KEY_CHARS = 255;
     public static final int MAX_PROMPT_CHARS = 1000;
@@ -32,6 +35,12 @@ public record Submission(String prompt, Long seed, int rounds, SamplerParams sam
     /** A submission without a deadline. */
     public Submission(String prompt, Long seed, int rounds, SamplerParams sampler) {
         this(prompt, seed, rounds, sampler, null);
+    }
+
+    /** A submission without a callback. */
+    public Submission(String prompt, Long seed, int rounds, SamplerParams sampler, Instant deadline, String tenant,
+                      String idempotencyKey) {
+        this(prompt, seed, rounds, sampler, deadline, tenant, idempotencyKey, null);
     }
 
     /** A submission of the default tenant without an idempotency key. */
@@ -56,6 +65,42 @@ public record Submission(String prompt, Long seed, int rounds, SamplerParams sam
             throw new IllegalArgumentException("the " + what + " contains a control character");
         }
         return value;
+    }
+
+    /**
+     * Checks the form of a callback URL: absolute, scheme http or https, a host, no user info, at most
+     * {@link #MAX_CALLBACK_URL_CHARS} characters. Whether its host may be called is the operator's allow-list's
+     * decision (the topology's {@code webhook.allowed.hosts}), not this one's.
+     *
+     * @return the URL as a URI
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    public static java.net.URI checkCallbackUrl(String url) {
+        if (url == null || url.isBlank()) {
+            throw new IllegalArgumentException("the callback URL is empty");
+        }
+        if (url.length() > MAX_CALLBACK_URL_CHARS) {
+            throw new IllegalArgumentException("the callback URL has " + url.length() + " characters; the limit is "
+                    + MAX_CALLBACK_URL_CHARS);
+        }
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(url);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("the callback URL is not a valid URI: " + e.getReason());
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new IllegalArgumentException("the callback URL must be http or https, got "
+                    + (scheme.isEmpty() ? "no scheme" : "'" + scheme + "'"));
+        }
+        if (uri.getHost() == null || uri.getHost().isEmpty()) {
+            throw new IllegalArgumentException("the callback URL has no host");
+        }
+        if (uri.getRawUserInfo() != null) {
+            throw new IllegalArgumentException("the callback URL must not carry user info (user:password@)");
+        }
+        return uri;
     }
 
     /**
@@ -89,6 +134,9 @@ public record Submission(String prompt, Long seed, int rounds, SamplerParams sam
         tenant = checkKey("tenant", tenant == null ? DEFAULT_TENANT : tenant);
         if (idempotencyKey != null) {
             checkKey("idempotency key", idempotencyKey);
+        }
+        if (callbackUrl != null) {
+            checkCallbackUrl(callbackUrl);
         }
         if (!(sampler.getTemperature() >= 0 && sampler.getTemperature() <= 10)) {
             throw new IllegalArgumentException("temperature must be in [0, 10], got " + sampler.getTemperature());

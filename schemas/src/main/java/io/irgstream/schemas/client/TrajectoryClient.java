@@ -104,6 +104,7 @@ public final class TrajectoryClient implements AutoCloseable {
                 .setDeadline(s.deadline())
                 .setTenant(s.tenant())
                 .setIdempotencyKey(s.idempotencyKey())
+                .setCallbackUrl(s.callbackUrl())
                 .build()).build();
     }
 

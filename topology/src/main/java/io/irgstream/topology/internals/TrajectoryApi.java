@@ -67,7 +67,7 @@ public final class TrajectoryApi implements AutoCloseable {
     private static final Duration HEARTBEAT = Duration.ofSeconds(2);
     private static final Duration POLL = Duration.ofSeconds(1);
     private static final Set<String> SUBMIT_FIELDS = Set.of("prompt", "seed", "rounds", "deadline", "ttlSeconds",
-            "tenant");
+            "tenant", "callbackUrl");
     private static final Set<String> CANCEL_FIELDS = Set.of("reason");
     /** Longest cancellation reason, in characters. */
     public static final int MAX_CANCEL_REASON_CHARS = 1_000;
@@ -86,6 +86,9 @@ public final class TrajectoryApi implements AutoCloseable {
     /** Ids this instance submitted for an idempotency key, with their submission time (epoch ms). */
     private final Map<String, Long> recentKeys = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Duration idempotencyRetention = Duration.ofHours(24);
+    private volatile WebhookPolicy webhookPolicy = new WebhookPolicy(List.of());
+    private volatile int tenantMaxInFlight = Integer.MAX_VALUE;
+    private volatile java.util.function.BiConsumer<String, String> tenantSubmits = (tenant, outcome) -> { };
     private final TrajectoryFeed feed;
     private final ImageStore images;
     private final Supplier<KafkaStreams.State> state;
@@ -178,6 +181,7 @@ public final class TrajectoryApi implements AutoCloseable {
             config.routes.post("/api/trajectories/{id}/cancel", this::cancel);
             config.routes.get("/api/events", ctx -> stream(ctx, null));
             config.routes.get("/api/images/{sha256}", this::image);
+            config.routes.get("/api/tenants/{tenant}", this::tenant);
             config.routes.error(404, "*", ctx -> unlessAnswered(ctx, noSuchRoute(ctx)));
             config.routes.error(405, "*", ctx -> unlessAnswered(ctx, methodNotAllowed(ctx)));
             config.routes.exception(ApiException.class, (e, ctx) -> json(ctx, e.status(), error(e.getMessage())));
@@ -392,7 +396,8 @@ public final class TrajectoryApi implements AutoCloseable {
         for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!SUBMIT_FIELDS.contains(f)) {
-                throw new ApiException(400, "unknown field '" + f + "': expected prompt, seed, rounds, deadline, ttlSeconds, tenant");
+                throw new ApiException(400, "unknown field '" + f + "': expected prompt, seed, rounds, deadline, ttlSeconds, tenant, "
+                        + "callbackUrl");
             }
         }
         JsonNode prompt = body.path("prompt");
@@ -455,16 +460,27 @@ public final class TrajectoryApi implements AutoCloseable {
             tenant = caller.tenant();
         }
         String key = ctx.header("Idempotency-Key");
+        JsonNode callbackNode = body.path("callbackUrl");
+        if (!callbackNode.isMissingNode() && !callbackNode.isNull() && !callbackNode.isTextual()) {
+            throw new ApiException(400, "callbackUrl must be a string");
+        }
+        String callbackUrl = callbackNode.isTextual() ? callbackNode.asText() : null;
         Submission submission;
         try {
+            if (callbackUrl != null) {
+                webhookPolicy.check(callbackUrl);
+            }
             submission = new Submission(prompt.asText(), seed, rounds, null,
-                    Submission.deadline(deadline, ttlSeconds, Instant.now()), tenant, key);
+                    Submission.deadline(deadline, ttlSeconds, Instant.now()), tenant, key, callbackUrl);
         } catch (IllegalArgumentException e) {
             throw new ApiException(400, e.getMessage());
         }
         PromptSubmitted event;
         try {
             if (key == null) {
+                if (overQuota(ctx, submission.tenant())) {
+                    return;
+                }
                 event = submitter.submit(submission);
             } else {
                 KeyLookup k = idempotentId(submission);
@@ -473,6 +489,9 @@ public final class TrajectoryApi implements AutoCloseable {
                     json(ctx, 200, obj().put("id", k.id()).put("repeat", true)
                             .put("url", "/api/trajectories/" + k.id())
                             .put("events", "/api/trajectories/" + k.id() + "/events"));
+                    return;
+                }
+                if (overQuota(ctx, submission.tenant())) {
                     return;
                 }
                 event = submitter.event(submission, k.id());
@@ -487,12 +506,63 @@ public final class TrajectoryApi implements AutoCloseable {
             throw new ApiException(503, e.getMessage());
         }
         String id = event.getContext().getTrajectoryId();
+        tenantSubmits.accept(submission.tenant(), "accepted");
         ctx.header("Location", "/api/trajectories/" + id);
         json(ctx, 202, obj().put("id", id).put("status", TrajectoryStatus.SUBMITTED.name())
                 .put("seed", event.getContext().getSeed()).put("rounds", event.getContext().getRounds())
                 .put("deadline", event.getContext().getDeadline() == null ? null
                         : event.getContext().getDeadline().toString())
                 .put("url", "/api/trajectories/" + id).put("events", "/api/trajectories/" + id + "/events"));
+    }
+
+    /**
+     * Answers 429 when {@code tenant} has {@code tenant.max.in.flight} trajectories in flight already (counted by
+     * every instance from its trajectory store), with the limit and the count in the body.
+     *
+     * @return true when the submit was refused
+     */
+    private boolean overQuota(Context ctx, String tenant) {
+        long inFlight = queries().tenantInFlight(tenant, false);
+        if (inFlight < tenantMaxInFlight) {
+            return false;
+        }
+        tenantSubmits.accept(tenant, "refused");
+        json(ctx, 429, error("tenant '" + tenant + "' has " + inFlight + " trajectories in flight; the limit is "
+                + tenantMaxInFlight + " (tenant.max.in.flight): submit again when some have ended")
+                .put("tenant", tenant).put("limit", tenantMaxInFlight).put("inFlight", inFlight));
+        return true;
+    }
+
+    /** {@code GET /api/tenants/{tenant}}: the tenant's trajectories in flight, and its limit. */
+    private void tenant(Context ctx) {
+        String tenant = ctx.pathParam("tenant");
+        try {
+            Submission.checkKey("tenant", tenant);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(400, e.getMessage());
+        }
+        ApiKeys.Key caller = ctx.attribute(KEY_ATTRIBUTE);
+        if (caller != null && caller.hasTenant() && !tenant.equals(caller.tenant())) {
+            throw new ApiException(403, "API key " + caller.id() + " reads tenant '" + caller.tenant() + "' only");
+        }
+        json(ctx, 200, obj().put("tenant", tenant).put("inFlight", queries().tenantInFlight(tenant, localOnly(ctx)))
+                .put("limit", tenantMaxInFlight));
+    }
+
+    /** Which callback URLs submits may carry ({@code webhook.allowed.hosts}); by default none. */
+    public TrajectoryApi webhookPolicy(WebhookPolicy policy) {
+        this.webhookPolicy = policy;
+        return this;
+    }
+
+    /**
+     * The per-tenant limit of trajectories in flight ({@code tenant.max.in.flight}), and what is told of each submit:
+     * {@code (tenant, "accepted" | "refused")}.
+     */
+    public TrajectoryApi tenantQuota(int maxInFlight, java.util.function.BiConsumer<String, String> submits) {
+        this.tenantMaxInFlight = maxInFlight;
+        this.tenantSubmits = submits;
+        return this;
     }
 
     /** The trajectory id of an idempotent submission, and whether it repeats one made within the retention. */

@@ -62,6 +62,11 @@ public final class TrajectoryFold {
     public static final String REFLECT = Step.REFLECT.id();
     /** The refine step's name. */
     public static final String REFINE = Step.REFINE.id();
+    /**
+     * The step name of a dead letter written by the webhook dispatcher for a callback that kept failing; the fold
+     * ignores such dead letters (the trajectory had ended already).
+     */
+    public static final String WEBHOOK = "webhook";
 
     static {
         AvroClassTrust.install();
@@ -83,6 +88,9 @@ public final class TrajectoryFold {
      * @throws IllegalArgumentException naming the class when the event is of another type
      */
     public static Trajectory apply(Trajectory current, String id, SpecificRecord event, long eventTime, long now) {
+        if (event instanceof DeadLetter d && WEBHOOK.equals(d.getStep())) {
+            return current; // a callback that failed: the trajectory itself ended; rewriting it would call again
+        }
         Trajectory t = current == null ? fresh(id, now) : Trajectory.newBuilder(current).build();
         if (Revisions.isRevision(event)) {
             revision(t, event, eventTime);
@@ -284,6 +292,8 @@ public final class TrajectoryFold {
         t.setSource(c.getSource());
         t.setSubmittedAt(c.getSubmittedAt());
         t.setDeadline(c.getDeadline());
+        t.setTenant(c.getTenant());
+        t.setCallbackUrl(c.getCallbackUrl());
     }
 
     private static void step(Trajectory t, TrajectoryContext context, String step, int round, Provenance provenance,

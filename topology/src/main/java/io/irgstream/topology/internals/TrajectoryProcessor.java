@@ -43,23 +43,27 @@ public final class TrajectoryProcessor implements Processor<String, SpecificReco
     private final String trajectoryStoreName;
     private final String imageIndexStoreName;
     private final String deadlineStoreName;
+    private final String tenantStoreName;
     private ProcessorContext<String, Trajectory> context;
     private KeyValueStore<String, Trajectory> trajectories;
     private KeyValueStore<String, String> images;
     private KeyValueStore<String, Long> deadlines;
+    private KeyValueStore<String, Long> tenants;
 
     /**
      * @param config              stall timeouts and check interval
      * @param trajectoryStoreName store of trajectories by id
      * @param imageIndexStoreName store of trajectory ids by image sha256
      * @param deadlineStoreName   store of stall deadlines (epoch millis) by id, for running trajectories only
+     * @param tenantStoreName     store of the number of trajectories in flight (not ended) by tenant
      */
     public TrajectoryProcessor(TopologyConfig config, String trajectoryStoreName, String imageIndexStoreName,
-            String deadlineStoreName) {
+            String deadlineStoreName, String tenantStoreName) {
         this.config = config;
         this.trajectoryStoreName = trajectoryStoreName;
         this.imageIndexStoreName = imageIndexStoreName;
         this.deadlineStoreName = deadlineStoreName;
+        this.tenantStoreName = tenantStoreName;
     }
 
     @Override
@@ -68,6 +72,8 @@ public final class TrajectoryProcessor implements Processor<String, SpecificReco
         this.trajectories = context.getStateStore(trajectoryStoreName);
         this.images = context.getStateStore(imageIndexStoreName);
         this.deadlines = context.getStateStore(deadlineStoreName);
+        this.tenants = context.getStateStore(tenantStoreName);
+        countTenantsOnce();
         context.schedule(config.stallCheckInterval(), PunctuationType.WALL_CLOCK_TIME, this::markStalled);
     }
 
@@ -140,9 +146,60 @@ public final class TrajectoryProcessor implements Processor<String, SpecificReco
         }
     }
 
+    /** The key under which the tenant store marks that it holds the counts of this task's trajectories. */
+    private static final String COUNTED = "\u0000counted";
+
+    /**
+     * Counts the trajectories in flight by tenant from the trajectory store, once: a store written before tenant
+     * counts existed starts with them right.
+     */
+    private void countTenantsOnce() {
+        if (tenants.get(COUNTED) != null) {
+            return;
+        }
+        java.util.Map<String, Long> counts = new java.util.HashMap<>();
+        try (KeyValueIterator<String, Trajectory> it = trajectories.all()) {
+            while (it.hasNext()) {
+                Trajectory t = it.next().value;
+                if (t != null && !TrajectoryFold.isEnded(t.getStatus())) {
+                    counts.merge(tenantOf(t), 1L, Long::sum);
+                }
+            }
+        }
+        counts.forEach(tenants::put);
+        tenants.put(COUNTED, 1L);
+    }
+
+    /** The tenant a trajectory counts against: its own, or 'default' for one written before tenants. */
+    public static String tenantOf(Trajectory t) {
+        return t.getTenant() == null ? io.irgstream.schemas.client.Submission.DEFAULT_TENANT : t.getTenant();
+    }
+
+    /** Keeps the count of trajectories in flight by tenant when a trajectory starts, ends or resumes. */
+    private void countTenant(Trajectory previous, Trajectory next) {
+        String before = previous == null || TrajectoryFold.isEnded(previous.getStatus()) ? null : tenantOf(previous);
+        String after = TrajectoryFold.isEnded(next.getStatus()) ? null : tenantOf(next);
+        if (java.util.Objects.equals(before, after)) {
+            return;
+        }
+        if (before != null) {
+            Long n = tenants.get(before);
+            if (n == null || n <= 1) {
+                tenants.delete(before);
+            } else {
+                tenants.put(before, n - 1);
+            }
+        }
+        if (after != null) {
+            Long n = tenants.get(after);
+            tenants.put(after, n == null ? 1 : n + 1);
+        }
+    }
+
     private void save(Trajectory previous, Trajectory next, long timestamp) {
         String id = next.getId();
         trajectories.put(id, next);
+        countTenant(previous, next);
         Set<String> shas = TrajectoryFold.imageShas(next);
         if (previous != null) {
             shas.removeAll(TrajectoryFold.imageShas(previous));

@@ -166,6 +166,40 @@ public final class TrajectoryQueries {
     }
 
     /**
+     * Counts a tenant's trajectories in flight (not COMPLETED, FAILED, CANCELLED or EXPIRED): the sum of the counts
+     * every task keeps for its partition, on this instance and, unless {@code localOnly}, on every other.
+     *
+     * @param tenant    the tenant
+     * @param localOnly true to count only this instance's trajectories
+     * @return how many are in flight
+     * @throws ApiException 503 when a store is not queryable or another instance does not answer
+     */
+    public long tenantInFlight(String tenant, boolean localOnly) {
+        long total = 0;
+        // the composite store's range visits the store of every local task, each with its own count
+        try (KeyValueIterator<String, Long> it = store(TrajectoryTopology.TENANT_STORE,
+                QueryableStoreTypes.<String, Long>keyValueStore()).range(tenant, tenant)) {
+            while (it.hasNext()) {
+                Long n = it.next().value;
+                total += n == null ? 0 : n;
+            }
+        } catch (InvalidStateStoreException e) {
+            throw unavailable();
+        }
+        if (!localOnly) {
+            for (HostInfo other : otherHosts()) {
+                HttpResponse<byte[]> r = forward(other, "/api/tenants/" + encode(tenant));
+                if (r.statusCode() != 200) {
+                    throw new ApiException(503, "instance " + other.host() + ":" + other.port() + " answered HTTP "
+                            + r.statusCode() + " to a tenant count; retry shortly");
+                }
+                total += parse(r.body()).path("inFlight").asLong();
+            }
+        }
+        return total;
+    }
+
+    /**
      * Finds an image reference in the trajectory that recorded it, on this instance.
      *
      * @param sha256 image hash
