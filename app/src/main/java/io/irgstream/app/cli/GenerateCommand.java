@@ -67,6 +67,9 @@ public final class GenerateCommand implements Callable<Integer> {
     DeadlineOptions deadlineOptions;
 
     @Mixin
+    CallbackOptions callbackOptions;
+
+    @Mixin
     BackendOptions backend;
 
     @Override
@@ -146,12 +149,18 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("give either PROMPT... or --prompts-file FILE");
         }
         java.time.Instant deadline = deadlineOptions.deadline(java.time.Instant.now());
+        String callbackUrl = callbackOptions.callbackUrl();
+        if (callbackUrl != null && !cluster.external()) {
+            throw new IllegalArgumentException("--callback-url needs a cluster whose topology calls it (give "
+                    + "--bootstrap-servers and --schema-registry); the embedded stack of ./irg generate runs no "
+                    + "topology, use ./irg dev and the API instead");
+        }
         if (!prompts.isEmpty()) {
             List<Submission> out = new ArrayList<>();
             for (String p : prompts) {
                 try {
                     out.add(new Submission(p, seed == null ? null : seed + out.size(), rounds, samplingOptions.sampler(),
-                        deadline));
+                        deadline, null, null, callbackUrl));
                 } catch (IllegalArgumentException e) {
                     throw prompts.size() == 1 ? e
                             : new IllegalArgumentException("prompt " + (out.size() + 1) + ": " + e.getMessage(), e);
@@ -171,7 +180,7 @@ public final class GenerateCommand implements Callable<Integer> {
             }
             try {
                 out.add(new Submission(line, seed == null ? null : seed + out.size(), rounds, samplingOptions.sampler(),
-                        deadline));
+                        deadline, null, null, callbackUrl));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(promptsFile + " line " + lineNo + ": " + e.getMessage());
             }

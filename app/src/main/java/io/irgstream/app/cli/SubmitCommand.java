@@ -40,6 +40,9 @@ public final class SubmitCommand implements Callable<Integer> {
     @Mixin
     DeadlineOptions deadlineOptions;
 
+    @Mixin
+    CallbackOptions callbackOptions;
+
     @Option(names = "--idempotency-key", paramLabel = "KEY", description = "Submit at most once per KEY and "
             + "tenant: the trajectory id is derived from them, and a repeat of the same PROMPT with the same KEY "
             + "prints the same id and runs nothing again (think workers drop it). One PROMPT only.")
@@ -52,6 +55,7 @@ public final class SubmitCommand implements Callable<Integer> {
     public Integer call() {
         cluster.requireExternal();
         java.time.Instant deadline = deadlineOptions.deadline(java.time.Instant.now());
+        String callbackUrl = callbackOptions.callbackUrl();
         if (idempotencyKey != null && prompts.size() > 1) {
             throw new IllegalArgumentException("--idempotency-key names one submission: give one PROMPT, got "
                     + prompts.size());
@@ -59,7 +63,7 @@ public final class SubmitCommand implements Callable<Integer> {
         List<Submission> subs = new ArrayList<>();
         for (String p : prompts) {
             subs.add(new Submission(p, seed == null ? null : seed + subs.size(), rounds, samplingOptions.sampler(),
-                    deadline, tenant, idempotencyKey));
+                    deadline, tenant, idempotencyKey, callbackUrl));
         }
         try (TrajectoryClient client = new TrajectoryClient(cluster.kafka(),
                 new HttpSchemaRegistryClient(cluster.schemaRegistry), cluster.topicPrefix, "cli")) {
