@@ -73,6 +73,38 @@ public final class Cancellations implements AutoCloseable {
                 .start();
     }
 
+    /**
+     * Starts the cancellation follower of a worker process with its settings ({@link WorkerConfig#kafkaClientSettings()}).
+     * A refused login or a denied topic (credentials or ACLs not in place yet) is logged as one line that says what
+     * to fix and tried again after {@code recovery.backoff.ms}, doubling up to {@code recovery.backoff.max.ms}, at most
+     * {@code recovery.max.attempts} times, so a misconfigured worker neither exits at once (a restart loop) nor floods
+     * the log; any other failure is thrown at once.
+     *
+     * @param config the worker's settings
+     * @return the follower
+     * @throws org.apache.kafka.common.KafkaException the last failure, when the attempts are used up
+     * @throws InterruptedException when interrupted while waiting
+     */
+    public static Cancellations open(WorkerConfig config) throws InterruptedException {
+        KafkaClientSettings kafka = config.kafkaClientSettings();
+        Topics topics = Topics.withPrefix(config.topicPrefix());
+        long delay = Math.max(1, config.recoveryBackoffMs());
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return new Cancellations(kafka, topics);
+            } catch (RuntimeException e) {
+                if (!KafkaClientSettings.isSecurityFailure(e) || attempt > config.recoveryMaxAttempts()) {
+                    throw e;
+                }
+                log.warn("{} worker {} cannot follow {}: {}; trying again in {} ms (attempt {} of at most {})",
+                        config.step().id(), config.workerId(), topics.cancellations().name(), kafka.explain(e), delay,
+                        attempt, config.recoveryMaxAttempts());
+                Thread.sleep(delay);
+                delay = Math.max(1, Math.min(config.recoveryBackoffMaxMs(), delay * 2));
+            }
+        }
+    }
+
     /** Whether {@code trajectoryId} has been cancelled. */
     public boolean isCancelled(String trajectoryId) {
         return ids.contains(trajectoryId);

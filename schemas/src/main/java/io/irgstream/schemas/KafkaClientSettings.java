@@ -193,12 +193,13 @@ public final class KafkaClientSettings {
      * @return the explanation, on one line
      */
     public String explain(Throwable e) {
-        String where = "Kafka at " + (bootstrapServers == null ? "?" : bootstrapServers);
+        String where = bootstrapServers == null ? "Kafka" : "Kafka at " + bootstrapServers;
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof SaslAuthenticationException) {
                 String user = saslUser();
-                return where + " refused the SASL login" + (user == null ? "" : " of user '" + user + "'") + " ("
-                        + connection.getOrDefault(SASL_MECHANISM, "GSSAPI") + "): check the user name and password "
+                Object mechanism = connection.get(SASL_MECHANISM);
+                return where + " refused the SASL login" + (user == null ? "" : " of user '" + user + "'")
+                        + (mechanism == null ? "" : " (" + mechanism + ")") + ": check the user name and password "
                         + "in sasl.jaas.config (" + oneLine(t) + ")";
             }
             if (t instanceof SslAuthenticationException) {

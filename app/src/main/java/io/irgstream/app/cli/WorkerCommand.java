@@ -3,7 +3,6 @@ package io.irgstream.app.cli;
 import io.irgstream.app.metrics.ProcessMetrics;
 import io.irgstream.model.StepModel;
 import io.irgstream.schemas.HttpSchemaRegistryClient;
-import io.irgstream.schemas.Topics;
 import io.irgstream.worker.Cancellations;
 import io.irgstream.worker.StepWorker;
 import io.irgstream.worker.WorkerConfig;
@@ -51,7 +50,7 @@ public final class WorkerCommand implements Callable<Integer> {
         try (BlobStore blobs = new BlobStoreConfig(config.originals()).open(config.blobStorePath());
              ProcessMetrics metrics = new ProcessMetrics();
              StepModel m = config.modelConfig().open(config.step());
-             Cancellations cancellations = new Cancellations(config.kafkaClientSettings(), Topics.withPrefix(config.topicPrefix()))) {
+             Cancellations cancellations = Cancellations.open(config)) {
             if (metricsPort >= 0) {
                 metrics.serve("0.0.0.0", metricsPort);
             }
