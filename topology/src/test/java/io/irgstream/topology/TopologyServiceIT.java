@@ -465,7 +465,7 @@ class TopologyServiceIT {
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v)
                 .startsWith("text/html"));
-        assertThat(page.body()).contains("EventSource(\"/api/events\")").contains("image-rendering: pixelated");
+        assertThat(page.body()).contains("fetch(\"/api/events\"").contains("image-rendering: pixelated");
         assertThat(page.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(v -> assertThat(v)
                 .contains("script-src 'sha256-").contains("frame-ancestors 'none'").doesNotContain("unsafe-eval"));
         assertThat(page.headers().firstValue("X-Frame-Options")).contains("DENY");
