@@ -109,6 +109,12 @@ final class TopologyHarness implements AutoCloseable {
         return store.get(sha256);
     }
 
+    /** @return the count of {@code tenant}'s trajectories in flight in the tenant store, or null when none */
+    Long tenantInFlight(String tenant) {
+        KeyValueStore<String, Long> store = driver.getKeyValueStore(TrajectoryTopology.TENANT_STORE);
+        return store.get(tenant);
+    }
+
     /** @return the records written to the trajectories topic since the last call */
     List<Trajectory> written() {
         return output.readValuesToList();

@@ -41,6 +41,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -301,7 +302,18 @@ public final class WebhookDispatcher implements AutoCloseable {
                         byEvent.put(p.eventId(), p);
                     }
                 }
-                if (!finish(pending)) {
+                boolean finished;
+                try {
+                    finished = finish(pending);
+                } catch (KafkaException | IllegalStateException e) {
+                    // a dead letter could not be written: nothing is committed, the poll's records are read again
+                    // (those delivered meanwhile are remembered and not called again)
+                    LOG.error("webhooks: {}; reading the same records again in 5 s", e.toString());
+                    rewind(records);
+                    pause(Duration.ofSeconds(5));
+                    continue;
+                }
+                if (!finished) {
                     return; // closing: nothing committed, the next owner calls again
                 }
                 Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
@@ -323,6 +335,29 @@ public final class WebhookDispatcher implements AutoCloseable {
             LOG.error("webhook dispatcher stopped: {}", e.toString(), e);
         } finally {
             consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** Seeks every partition of {@code records} back to its first record in them. */
+    private void rewind(ConsumerRecords<byte[], byte[]> records) {
+        for (TopicPartition tp : records.partitions()) {
+            try {
+                consumer.seek(tp, records.records(tp).get(0).offset());
+            } catch (IllegalStateException e) {
+                // no longer assigned: its new owner reads from the committed offset
+            }
+        }
+    }
+
+    private void pause(Duration d) {
+        long until = System.nanoTime() + d.toNanos();
+        while (running && System.nanoTime() < until) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
@@ -413,6 +448,7 @@ public final class WebhookDispatcher implements AutoCloseable {
      */
     private boolean finish(List<Pending> pending) {
         List<Future<?>> acks = new ArrayList<>();
+        List<String> deadLettered = new ArrayList<>();
         for (Pending p : pending) {
             Outcome o;
             try {
@@ -423,10 +459,10 @@ public final class WebhookDispatcher implements AutoCloseable {
             if (o == null) {
                 return false;
             }
-            synchronized (recent) {
-                recent.put(p.eventId(), Boolean.TRUE);
-            }
             if (o.delivered()) {
+                synchronized (recent) {
+                    recent.put(p.eventId(), Boolean.TRUE);
+                }
                 if (delivered != null) {
                     delivered.increment();
                 }
@@ -437,9 +473,7 @@ public final class WebhookDispatcher implements AutoCloseable {
             }
             LOG.warn("callback {} of trajectory {} dead-lettered: {}", p.eventId(), p.trajectory().getId(),
                     o.reason());
-            if (deadLettered != null) {
-                deadLettered.increment();
-            }
+            deadLettered.add(p.eventId());
             ConsumerRecord<byte[], byte[]> r = p.record();
             DeadLetter d = DeadLetter.newBuilder().setStep(TrajectoryFold.WEBHOOK)
                     .setTrajectoryId(p.trajectory().getId()).setTopic(r.topic()).setPartition(r.partition())
@@ -462,6 +496,12 @@ public final class WebhookDispatcher implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return false;
             }
+        }
+        synchronized (recent) {
+            deadLettered.forEach(id -> recent.put(id, Boolean.TRUE));
+        }
+        if (this.deadLettered != null) {
+            this.deadLettered.increment(deadLettered.size());
         }
         return true;
     }
