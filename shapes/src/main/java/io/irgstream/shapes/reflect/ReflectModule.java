@@ -1,7 +1,11 @@
 package io.irgstream.shapes.reflect;
 
 import io.irgstream.model.torch.Tensors;
+import org.bytedeco.pytorch.IValue;
+import org.bytedeco.pytorch.IValueVector;
 import org.bytedeco.pytorch.JitModule;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.QualifiedName;
 import org.bytedeco.pytorch.Tensor;
 
@@ -47,6 +51,9 @@ public final class ReflectModule {
 
     private static final int[] STRIDES = {2, 1, 2, 1, 2, 1, 1};
 
+    /** Box sides 1..21 have ideal masks: an object is judged up to 20 px, against its side and one more. */
+    private static final int IDEAL_SIDES = 21;
+
     private ReflectModule() {
     }
 
@@ -87,7 +94,17 @@ public final class ReflectModule {
         feat.append("    return torch.conv2d(x, self.head_w, self.head_b)\n");
         f64.append("    return torch.conv2d(x, self.head_w.double(), self.head_b.double()).float()\n");
         feat.append(f64);
+        // the ideal shape masks measure() compares objects with, computed once by the module's own ideal_masks()
+        String ideals = Weights.DERIVED_PREFIX + "ideals";
+        m.register_buffer(ideals, torch.zeros(new long[]{5, IDEAL_SIDES, IDEAL_SIDES, IDEAL_SIDES},
+                new TensorOptions(torch.ScalarType.Bool)));
         m.define(feat + LOSS + logic() + io.irgstream.shapes.world.PromptGrammar.source());
+        try (NoGradGuard g = new NoGradGuard()) {
+            IValueVector args = new IValueVector();
+            args.push_back(new IValue(torch.arange(new Scalar(1), new Scalar(IDEAL_SIDES + 1))));
+            args.push_back(new IValue((long) IDEAL_SIDES));
+            m.register_buffer(ideals, m.get_method("ideal_masks").apply(args).toTensor());
+        }
         return m;
     }
 

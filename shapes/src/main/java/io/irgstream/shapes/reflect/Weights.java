@@ -22,8 +22,14 @@ public final class Weights {
     }
 
     /**
-     * Copies every parameter (and buffer, if the modules have any) of {@code from} into the one of the same name and
-     * shape in {@code to}.
+     * Buffers whose names start with this are tables the module computes from its own code when it is created (e.g.
+     * reflect's ideal shape masks): never copied, and a checkpoint may lack them or hold an older version.
+     */
+    public static final String DERIVED_PREFIX = "derived_";
+
+    /**
+     * Copies every parameter (and buffer, if the modules have any, except {@link #DERIVED_PREFIX derived} ones) of
+     * {@code from} into the one of the same name and shape in {@code to}.
      *
      * @throws IllegalArgumentException naming the parameter when names or shapes differ
      */
@@ -65,7 +71,10 @@ public final class Weights {
         named_buffer_iterator end = list.end();
         for (named_buffer_iterator it = list.begin(); it.notEquals(end); it.increment()) {
             NamedTensor nt = it.access();
-            out.put(nt.name().getString(), new Tensor(nt.value()));
+            String name = nt.name().getString();
+            if (!name.startsWith(DERIVED_PREFIX)) {
+                out.put(name, new Tensor(nt.value()));
+            }
         }
         return out;
     }

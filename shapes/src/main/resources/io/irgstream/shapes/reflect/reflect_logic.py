@@ -15,26 +15,28 @@ def contract_version(self) -> int:
 def step_name(self) -> str:
     return "reflect"
 def detect(self, images: Tensor) -> List[List[List[int]]]:
-    # the network in float64 (features64): the float32 CPU convolutions gave NaN or wrong values now and then
-    # (ReflectModule)
-    raw = self.features64(images)
-    objness = raw[:, 0] > -1.0
-    sh = raw[:, 1:7].argmax(1)
-    co = raw[:, 7:15].argmax(1)
-    ox = raw[:, 15:23].argmax(1)
-    oy = raw[:, 23:31].argmax(1)
-    sz = raw[:, 31:42].argmax(1)
+    # The network in float32 as trained; a batch whose outputs are not all finite is computed again in float64
+    # (features64): libtorch's float32 CPU convolutions (oneDNN) return NaN now and then on some hosts (ReflectModule)
+    raw = self.features(images)
+    if not bool(torch.isfinite(raw).all()):
+        raw = self.features64(images)
+    nz = torch.nonzero(raw[:, 0] > -1.0)
+    bi = nz[:, 0]
+    gy = nz[:, 1]
+    gx = nz[:, 2]
+    cells = raw[bi, :, gy, gx]
+    rows: List[List[int]] = torch.stack([bi, cells[:, 1:7].argmax(1), cells[:, 7:15].argmax(1),
+                                         gx * 8 + cells[:, 15:23].argmax(1), gy * 8 + cells[:, 23:31].argmax(1),
+                                         10 + cells[:, 31:42].argmax(1)], 1).tolist()
+    allscores: List[float] = cells[:, 0].tolist()
     out: List[List[List[int]]] = []
     for b in range(images.size(0)):
         cand: List[List[int]] = []
         scores: List[float] = []
-        nz = torch.nonzero(objness[b])
-        for k in range(nz.size(0)):
-            gy = int(nz[k, 0].item())
-            gx = int(nz[k, 1].item())
-            cand.append([int(sh[b, gy, gx].item()), int(co[b, gy, gx].item()), gx * 8 + int(ox[b, gy, gx].item()),
-                         gy * 8 + int(oy[b, gy, gx].item()), 10 + int(sz[b, gy, gx].item())])
-            scores.append(float(raw[b, 0, gy, gx].item()))
+        for k in range(len(rows)):
+            if rows[k][0] == b:
+                cand.append(rows[k][1:6])
+                scores.append(allscores[k])
         objs: List[List[int]] = []
         taken: List[bool] = []
         for k in range(len(cand)):
@@ -53,6 +55,17 @@ def detect(self, images: Tensor) -> List[List[List[int]]]:
                 objs.append(cand[best])
         out.append(objs)
     return out
+# A mask [n, W, W] grown by one pixel to its 8 neighbours (grow8) or its 4 neighbours (grow4).
+def grow8(self, x: Tensor) -> Tensor:
+    W = x.size(2)
+    p = torch.constant_pad_nd(x, [1, 1, 0, 0], 0)
+    h = p[:, :, 0:W] | p[:, :, 1:W + 1] | p[:, :, 2:W + 2]
+    q = torch.constant_pad_nd(h, [0, 0, 1, 1], 0)
+    return q[:, 0:W, :] | q[:, 1:W + 1, :] | q[:, 2:W + 2, :]
+def grow4(self, x: Tensor) -> Tensor:
+    W = x.size(2)
+    p = torch.constant_pad_nd(x, [1, 1, 1, 1], 0)
+    return x | p[:, 1:W + 1, 0:W] | p[:, 1:W + 1, 2:W + 2] | p[:, 0:W, 1:W + 1] | p[:, 2:W + 2, 1:W + 1]
 # The detected objects measured on the pixels the way docs/shapes-world.md's judge measures them: the object is the
 # 8-connected component of bright pixels (brightest channel > 60, isolated specks dropped) under the detected center;
 # its color is the palette color most of its pixels are nearest to; its box is that of its pixels at least half as
@@ -75,48 +88,44 @@ def measure(self, images: Tensor, dets: List[List[List[int]]]) -> List[List[List
     if len(bs) == 0:
         return dets
     dev = images.device
-    img = images.long()
-    bright = torch.amax(img, 1)
+    bright = torch.amax(images, 1).long()
     on = bright > 60
     p = torch.constant_pad_nd(on.long(), [1, 1, 1, 1], 0)
     nb = p[:, 1:65, 0:64] + p[:, 1:65, 2:66] + p[:, 0:64, 1:65] + p[:, 2:66, 1:65]
     on = on & (nb > 0)
     pal = torch.tensor([[230, 40, 40], [245, 140, 20], [240, 220, 40], [40, 190, 70], [50, 90, 235], [150, 60, 200], [245, 120, 190], [245, 245, 245]], device=dev)
-    dist = ((img.unsqueeze(1) - pal.view(1, 8, 3, 1, 1)) ** 2).sum(2)
-    near = dist.argmin(1)
     # each object in a 27 x 27 window around its detected center (an object's box is at most 20 px)
     R = 13
     W = 2 * R + 1
-    onp = torch.constant_pad_nd(on.long(), [R, R, R, R], 0)
-    nearp = torch.constant_pad_nd(near, [R, R, R, R], 0)
+    onp = torch.constant_pad_nd(on, [R, R, R, R], 0)
+    imgp = torch.constant_pad_nd(images, [R, R, R, R], 0)
     brightp = torch.constant_pad_nd(bright, [R, R, R, R], 0)
-    ow: List[Tensor] = []
-    nw: List[Tensor] = []
-    bw_: List[Tensor] = []
-    for i in range(len(bs)):
-        x = min(max(cxs[i], 0), 63)
-        y = min(max(cys[i], 0), 63)
-        ow.append(onp[bs[i], y:y + W, x:x + W])
-        nw.append(nearp[bs[i], y:y + W, x:x + W])
-        bw_.append(brightp[bs[i], y:y + W, x:x + W])
     n = len(bs)
-    onk = torch.stack(ow).unsqueeze(1).float()
-    nearw = torch.stack(nw)
-    brightw = torch.stack(bw_)
     ar = torch.arange(W, device=dev)
+    bi = torch.tensor(bs, device=dev).view(n, 1, 1)
+    wy = (torch.tensor(cys, device=dev).clamp(0, 63).view(n, 1) + ar.view(1, W)).view(n, W, 1)
+    wx = (torch.tensor(cxs, device=dev).clamp(0, 63).view(n, 1) + ar.view(1, W)).view(n, 1, W)
+    onk = onp[bi, wy, wx]
+    brightw = brightp[bi, wy, wx]
+    iwin = imgp.permute(0, 2, 3, 1)[bi, wy, wx]
+    # the nearest palette color of each window pixel
+    # (|x - p|^2 = |x|^2 - 2 x.p + |p|^2: the same order without |x|^2; every term an integer below 2^24, exact in
+    # float32, so ties fall as in the full distance)
+    palf = pal.float()
+    nearw = ((palf * palf).sum(1) - 2.0 * torch.matmul(iwin.float(), palf.t())).argmin(3)
     d = torch.maximum((ar.view(1, 1, 1, W) - R).abs(), (ar.view(1, 1, W, 1) - R).abs())
-    comp = (d <= 1).float() * onk
-    wide = (d <= 2).float() * onk
-    empty = comp.sum([1, 2, 3]) == 0
-    comp = torch.where(empty.view(n, 1, 1, 1), wide, comp)
+    comp = (d <= 1).view(1, W, W) & onk
+    wide = (d <= 2).view(1, W, W) & onk
+    empty = ~comp.any(2).any(1)
+    comp = torch.where(empty.view(n, 1, 1), wide, comp)
     for it in range(12):
         nxt = comp
         for j in range(4):
-            nxt = torch.max_pool2d(nxt, [3, 3], [1, 1], [1, 1]) * onk
+            nxt = self.grow8(nxt) & onk
         if bool(torch.equal(nxt, comp)):
             break
         comp = nxt
-    cm = comp.squeeze(1) > 0.5
+    cm = comp
     # a component that reaches the window's edge is larger than an object can be (objects run together)
     edge = cm[:, 0, :].any(1) | cm[:, W - 1, :].any(1) | cm[:, :, 0].any(1) | cm[:, :, W - 1].any(1)
     votes = ((nearw.unsqueeze(1) == torch.arange(8, device=dev).view(1, 8, 1, 1)) & cm.unsqueeze(1)).long().sum([2, 3])
@@ -138,18 +147,9 @@ def measure(self, images: Tensor, dets: List[List[List[int]]]) -> List[List[List
     bw = x1 - x0 + 1
     bh = y1 - y0 + 1
     side = torch.where(edge, torch.full_like(bw, 99), torch.maximum(bw, bh))
-    meas = torch.stack([color, x0 + bw // 2, y0 + bh // 2, side, area, comp.sum([1, 2, 3]).long()], 1).cpu()
-    rows_out: List[List[int]] = meas.tolist()
-    wy0: List[int] = rows.argmax(1).tolist()
-    wx0: List[int] = cols.argmax(1).tolist()
-    for i in range(n):
-        r = rows_out[i]
-        shp = -2
-        if r[5] > 0 and r[4] >= 20 and r[3] <= 20:
-            bhi = int(bh[i].item())
-            bwi = int(bw[i].item())
-            shp = self.shape_of(core[i, wy0[i]:wy0[i] + bhi, wx0[i]:wx0[i] + bwi])
-        rows_out[i].append(shp)
+    meas = torch.stack([color, x0 + bw // 2, y0 + bh // 2, side, area, comp.sum([1, 2]).long()], 1).cpu()
+    shp = self.shapes_of(core, rows.argmax(1), cols.argmax(1), bh, bw)
+    rows_out: List[List[int]] = torch.cat([meas, shp.view(n, 1).cpu()], 1).tolist()
     out: List[List[List[int]]] = []
     drop: List[List[bool]] = []
     for b in range(len(dets)):
@@ -179,71 +179,82 @@ def measure(self, images: Tensor, dets: List[List[List[int]]]) -> List[List[List
                 row2.append(out[b][k])
         res.append(row2)
     return res
-# An ideal shape of docs/shapes-world.md in a box of side s (pixel centers at +0.5), cropped to its own bounding box:
-# 0 circle, 1 square, 2 triangle, 3 diamond, 4 cross.
-def ideal(self, shape: int, s: int, like: Tensor) -> Tensor:
-    dev = like.device
-    c = torch.arange(s, device=dev).double() + 0.5 - s / 2.0
-    dx = c.view(1, s)
-    dy = c.view(s, 1)
-    r = s / 2.0
-    m = torch.ones([s, s], device=dev) > 0.0
-    if shape == 0:
-        m = dx * dx + dy * dy <= r * r
-    elif shape == 2:
-        yy = torch.arange(s, device=dev).double().view(s, 1) + 0.5
-        m = dx.abs() <= yy / s * r
-    elif shape == 3:
-        m = dx.abs() + dy.abs() <= r
-    elif shape == 4:
-        arm = max(2, (s + 1) // 3)
-        lo = (s - arm) // 2
-        idx = torch.arange(s, device=dev)
-        band = (idx >= lo) & (idx < lo + arm)
-        m = band.view(1, s) | band.view(s, 1)
-    m = m.expand(s, s)
-    ys = torch.nonzero(m.any(1)).view(-1)
-    xs = torch.nonzero(m.any(0)).view(-1)
-    return m[int(ys[0].item()):int(ys[-1].item()) + 1, int(xs[0].item()):int(xs[-1].item()) + 1]
-# The shape of an object's mask (cropped to its bounding box) as the evaluator reads it: holes the outside cannot
-# reach filled, then the best intersection over union with the ideal shapes of the box's side and one more, both
-# aligned at their top-left corners; -1 when no shape reaches 0.6.
-def shape_of(self, mask: Tensor) -> int:
-    h = mask.size(0)
-    w = mask.size(1)
-    free = ~mask
-    border = torch.zeros_like(mask)
-    border[0, :] = True
-    border[h - 1, :] = True
-    border[:, 0] = True
-    border[:, w - 1] = True
-    out = border & free
-    for it in range(h * w):
-        q = torch.constant_pad_nd(out.long(), [1, 1, 1, 1], 0)
-        grow = ((q[1:h + 1, 0:w] + q[1:h + 1, 2:w + 2] + q[0:h, 1:w + 1] + q[2:h + 2, 1:w + 1]) > 0) & free
-        nxt = out | grow
-        if bool(torch.equal(nxt, out)):
-            break
-        out = nxt
-    filled = mask | (free & ~out)
-    area = int(filled.sum().item())
-    side = max(h, w)
-    best = -1
-    best_iou = 0.0
-    for shape in range(5):
-        for s in range(side, side + 2):
-            t = self.ideal(shape, s, mask)
-            th = min(h, t.size(0))
-            tw = min(w, t.size(1))
-            inter = int((filled[0:th, 0:tw] & t[0:th, 0:tw]).sum().item())
-            tarea = int(t.sum().item())
-            iou = inter / float(area + tarea - inter)
-            if iou > best_iou:
-                best_iou = iou
-                best = shape
-    if best_iou >= 0.6:
-        return best
-    return -1
+# The ideal shapes of docs/shapes-world.md for the box sides in sizes [K] (pixel centers at +0.5), each cropped to
+# its own bounding box and placed at the top-left corner of an S x S canvas: [shape, k, y, x], with 0 circle,
+# 1 square, 2 triangle, 3 diamond, 4 cross.
+def ideal_masks(self, sizes: Tensor, S: int) -> Tensor:
+    dev = sizes.device
+    K = sizes.size(0)
+    s = sizes.view(K, 1, 1)
+    sd = s.double()
+    idx = torch.arange(S, device=dev)
+    yi = idx.view(1, S, 1)
+    xi = idx.view(1, 1, S)
+    dy = yi.double() + 0.5 - sd / 2.0
+    dx = xi.double() + 0.5 - sd / 2.0
+    r = sd / 2.0
+    valid = (yi < s) & (xi < s)
+    circle = (dx * dx + dy * dy <= r * r) & valid
+    square = valid.expand(K, S, S)
+    triangle = (dx.abs() <= (yi.double() + 0.5) / sd * r) & valid
+    diamond = (dx.abs() + dy.abs() <= r) & valid
+    arm = torch.clamp((s + 1) // 3, min=2)
+    lo = (s - arm) // 2
+    cross = (((yi >= lo) & (yi < lo + arm)) | ((xi >= lo) & (xi < lo + arm))) & valid
+    t = torch.stack([circle, square, triangle, diamond, cross], 0)
+    y0 = t.any(3).long().argmax(2)
+    x0 = t.any(2).long().argmax(2)
+    tp = torch.constant_pad_nd(t.long(), [0, S, 0, S], 0)
+    t = tp.gather(2, (idx.view(1, 1, S) + y0.unsqueeze(2)).unsqueeze(3).expand(5, K, S, 2 * S))
+    return t.gather(3, (idx.view(1, 1, 1, S) + x0.view(5, K, 1, 1)).expand(5, K, S, S)) > 0
+# The shape of each object's mask as the evaluator reads it: core [n, W, W] holds the masks, each in the box with
+# top-left (y0, x0) and size (h, w) inside its window. Holes the outside cannot reach (4-connected) are filled, then
+# the shape is the one whose ideal mask of the box's side or one more, aligned at the top-left corners, has the best
+# intersection over union (the first in shape order on a tie); -1 when none reaches 0.6, -2 for a box wider than 20
+# (never judged). The ideal masks are the module's derived_ideals: ideal_masks() of sides 1..21, computed when the
+# module is created.
+def shapes_of(self, core: Tensor, y0: Tensor, x0: Tensor, h: Tensor, w: Tensor) -> Tensor:
+    dev = core.device
+    n = core.size(0)
+    W = core.size(1)
+    S = 21
+    ar = torch.arange(W, device=dev)
+    inbox = ((ar.view(1, W, 1) >= y0.view(n, 1, 1)) & (ar.view(1, W, 1) < (y0 + h).view(n, 1, 1))
+             & (ar.view(1, 1, W) >= x0.view(n, 1, 1)) & (ar.view(1, 1, W) < (x0 + w).view(n, 1, 1)))
+    free = inbox & ~core
+    # a hole pixel has mask pixels on all four sides of it in its row and column; where no free pixel has, there
+    # is nothing to fill (most objects: the flood below is skipped)
+    c = core.long()
+    walled = (free & (c.cumsum(2) > 0) & (c.flip([2]).cumsum(2).flip([2]) > 0) & (c.cumsum(1) > 0)
+              & (c.flip([1]).cumsum(1).flip([1]) > 0))
+    filled = core
+    if bool(walled.any()):
+        # the outside of the box grows through free pixels to their 4-neighbours; what it never reaches is filled
+        reach = ~inbox
+        for it in range(W * W):
+            nxt = reach
+            for j in range(4):
+                nxt = self.grow4(nxt) & (free | reach)
+            if bool(torch.equal(nxt, reach)):
+                break
+            reach = nxt
+        filled = inbox & ~reach
+    fp = torch.constant_pad_nd(filled.long(), [0, S, 0, S], 0)
+    ai = torch.arange(S, device=dev)
+    fa = fp.gather(1, (ai.view(1, S) + y0.view(n, 1)).unsqueeze(2).expand(n, S, W + S))
+    fa = fa.gather(2, (ai.view(1, S) + x0.view(n, 1)).unsqueeze(1).expand(n, S, S)) > 0
+    side = torch.maximum(h, w)
+    ok = side <= 20
+    sd = torch.where(ok, side, torch.ones_like(side))
+    t = self.derived_ideals.index_select(1, torch.stack([sd - 1, sd], 1).view(-1)).view(5, n, 2, S, S).transpose(0, 1)
+    inter = (fa.view(n, 1, 1, S, S) & t).sum([3, 4])
+    tarea = t.sum([3, 4])
+    area = fa.sum([1, 2]).view(n, 1, 1)
+    iou = (inter.double() / (area + tarea - inter).double()).view(n, 10)
+    best = iou.argmax(1)
+    best_iou = iou.max(1)[0]
+    shape = torch.where(best_iou >= 0.6, best // 2, torch.full_like(best, -1))
+    return torch.where(ok, shape, torch.full_like(best, -2))
 # The objects of each image: the detector's, measured on the pixels.
 def see(self, images: Tensor) -> List[List[List[int]]]:
     return self.measure(images, self.detect(images))
