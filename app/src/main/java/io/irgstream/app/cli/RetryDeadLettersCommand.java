@@ -27,6 +27,9 @@ import java.util.concurrent.TimeUnit;
                 + "again (after a fix: a new model, a repaired blob store). The dead letters stay as the record of "
                 + "what failed; the trajectory resumes when the step succeeds.")
 public final class RetryDeadLettersCommand implements Callable<Integer> {
+    /** The step of the topology's dead letters for callbacks that kept failing (never re-submitted). */
+    static final String WEBHOOK_STEP = "webhook";
+
     @Spec
     CommandSpec spec;
 
@@ -63,6 +66,12 @@ public final class RetryDeadLettersCommand implements Callable<Integer> {
                         + "@" + dl.getOffset() + "\t" + dl.getErrorMessage();
                 if (dl.getValue() == null) {
                     spec.commandLine().getErr().println("skipped (no value to re-submit): " + line);
+                    continue;
+                }
+                if (WEBHOOK_STEP.equals(dl.getStep())) {
+                    // its value is a trajectory record: written back, it would overwrite the topology's newer one
+                    spec.commandLine().getErr().println("skipped (a callback that kept failing: the trajectory had "
+                            + "ended, nothing to re-run; docs/api.md#webhooks): " + line);
                     continue;
                 }
                 if (!dryRun) {
