@@ -137,7 +137,18 @@ public class IrgAvroSerializer<T extends SpecificRecord> implements Serializer<T
     private int schemaId(String subject, Schema schema) {
         try {
             if (autoRegister) {
-                return client.register(subject, schema);
+                try {
+                    return client.register(subject, schema);
+                } catch (SchemaRegistryException e) {
+                    if (e.status() != 403) {
+                        throw e;
+                    }
+                    // a read-only registry user: the schema may have been registered by the operator already
+                    return client.lookup(subject, schema).map(RegisteredSchema::id).orElseThrow(() ->
+                            new SerializationException("schema " + schema.getFullName() + " is not registered under "
+                                    + "subject " + subject + " and this registry user may not register it ("
+                                    + e.getMessage() + "): register it with a writing user first"));
+                }
             }
             return client.lookup(subject, schema).map(RegisteredSchema::id).orElseThrow(() ->
                     new SerializationException("schema " + schema.getFullName() + " is not registered under subject "

@@ -141,6 +141,24 @@ class SchemaRegistryAuthTest {
     }
 
     @Test
+    void shouldLetAReadOnlyUserSerializeWithASchemaTheOperatorRegistered() throws Exception {
+        try (EmbeddedSchemaRegistry registry = securedRegistry()) {
+            PromptSubmitted event = TestEvents.prompt();
+            IrgAvroSerializer<PromptSubmitted> asReader = new IrgAvroSerializer<>(
+                    client(registry.url(), "reader:read-secret"));
+            assertThatThrownBy(() -> asReader.serialize("irg.prompts", event))
+                    .isInstanceOf(org.apache.kafka.common.errors.SerializationException.class)
+                    .hasMessageContaining("is not registered under subject irg.prompts-value")
+                    .hasMessageContaining("register it with a writing user first");
+
+            int id = client(registry.url(), "operator:op-secret").register(SUBJECT, PromptSubmitted.getClassSchema());
+            byte[] bytes = new IrgAvroSerializer<PromptSubmitted>(client(registry.url(), "reader:read-secret"))
+                    .serialize("irg.prompts", event);
+            assertThat(java.nio.ByteBuffer.wrap(bytes, 1, 4).getInt()).isEqualTo(id);
+        }
+    }
+
+    @Test
     void shouldStayOpenWithoutUsersAsBefore() throws Exception {
         try (EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.builder().port(0).build().start()) {
             assertThat(client(registry.url(), null).register(SUBJECT, PromptSubmitted.getClassSchema())).isEqualTo(1);
