@@ -16,6 +16,8 @@ import io.irgstream.schemas.HttpSchemaRegistryClient;
 import io.irgstream.schemas.KafkaClientSettings;
 import io.irgstream.schemas.images.FileSystemBlobStore;
 import io.irgstream.schemas.images.ImageStore;
+import io.irgstream.topology.TopologyConfig;
+import io.irgstream.topology.TopologyService;
 import io.irgstream.worker.Cancellations;
 import io.irgstream.worker.StepWorker;
 import io.irgstream.worker.WorkerConfig;
@@ -38,7 +40,13 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import java.io.Writer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,12 +64,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Least privilege on a SASL_SSL broker with the StandardAuthorizer ({@code allow.everyone.if.no.acl.found=false}):
- * the ACLs of {@code ./irg acls --apply} and nothing else let each role do its job over SCRAM-SHA-512, and no more.
+ * the ACLs of {@code ./irg acls --apply} and nothing else let each role do its job over SCRAM-SHA-512 (a prompt
+ * submitted by the submitter and one through the topology's API both complete through four workers of four
+ * principals, followed by the topology and read back by the operator), and no more.
  */
 @Timeout(180)
 class KafkaAclsIT {
     static final String STORE_PASSWORD = "acls-it-store";
     static final String PREFIX = "irg.";
+    static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     static Path dir;
@@ -75,7 +86,7 @@ class KafkaAclsIT {
                 List.of("irg-broker", "irg-admin"));
         broker = EmbeddedKafkaBroker.builder(dir.resolve("kafka"))
                 .security(BrokerSecurity.of(certs, "irg-broker", "irg-admin")).build().start();
-        for (String role : List.of("think", "submitter", "operator")) {
+        for (String role : List.of("think", "draw", "reflect", "refine", "topology", "submitter", "operator")) {
             broker.createScramUser("irg-" + role, role + "-secret");
         }
         registry = EmbeddedSchemaRegistry.builder().port(0).build().start();
@@ -123,8 +134,12 @@ class KafkaAclsIT {
     }
 
     static WorkerConfig thinkWorker(String password, String workerId) {
-        Map<String, Object> w = new HashMap<>(scram("irg-think", password));
-        w.put(WorkerConfig.STEP, "think");
+        return worker(Step.THINK, password, workerId);
+    }
+
+    static WorkerConfig worker(Step step, String password, String workerId) {
+        Map<String, Object> w = new HashMap<>(scram("irg-" + step.id(), password));
+        w.put(WorkerConfig.STEP, step.id());
         w.put(WorkerConfig.SCHEMA_REGISTRY_URL, registry.url());
         w.put(WorkerConfig.WORKER_ID, workerId);
         w.put(WorkerConfig.RECOVERY_BACKOFF_MS, "1000");
@@ -132,37 +147,84 @@ class KafkaAclsIT {
     }
 
     @Test
-    void theSubmitterSubmitsAndAThinkWorkerTurnsThePromptIntoAThoughtWithOnlyTheirAcls() throws Exception {
-        Path submitter = write("submitter.properties", scram("irg-submitter", "submitter-secret"));
-        InProcessCli.Result submitted = InProcessCli.run("submit", "--config", submitter.toString(),
-                "--schema-registry", registry.url(), "a red circle");
-        assertThat(submitted.exitCode()).as(submitted.err()).isZero();
-        String id = submitted.out().strip();
+    void everyRoleDoesItsJobWithOnlyItsAcls() throws Exception {
+        // the topology (Kafka Streams with exactly_once_v2, its live feed and its HTTP API's submitter)
+        Map<String, Object> t = new HashMap<>(scram("irg-topology", "topology-secret"));
+        t.put(TopologyConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
+        t.put(TopologyConfig.HTTP_PORT_CONFIG, 0);
+        t.put(TopologyConfig.STATE_DIR_CONFIG, dir.resolve("streams").toString());
+        List<StepWorker> workers = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        List<Cancellations> followers = new ArrayList<>();
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.addAppender(logs);
+        try (TopologyService topology = new TopologyService(t).start()) {
+            // one worker per step, each with its own principal, as separate processes would run them
+            for (Step step : Step.values()) {
+                WorkerConfig config = worker(step, step.id() + "-secret", step.id() + "-0");
+                Cancellations cancellations = Cancellations.open(config);
+                followers.add(cancellations);
+                StepWorker w = new StepWorker(config, new DeterministicTestModel(step, 0),
+                        new HttpSchemaRegistryClient(registry.url()),
+                        new ImageStore(new FileSystemBlobStore(dir.resolve("blobs")), 256 * 1024), cancellations);
+                workers.add(w);
+                threads.add(new Thread(w, step.id() + "-0"));
+            }
+            threads.forEach(Thread::start);
+            assertThat(topology.awaitRunning(Duration.ofSeconds(60))).isTrue();
 
-        WorkerConfig config = thinkWorker("think-secret", "think-0");
-        try (Cancellations cancellations = Cancellations.open(config)) {
-            StepWorker worker = new StepWorker(config, new DeterministicTestModel(Step.THINK, 0),
-                    new HttpSchemaRegistryClient(registry.url()),
-                    new ImageStore(new FileSystemBlobStore(dir.resolve("blobs")), 256 * 1024), cancellations);
-            Thread t = new Thread(worker, "think-0");
-            t.start();
-            try {
-                // the operator reads the result with its own ACLs
-                KafkaClientSettings operator = KafkaClientSettings.from(scram("irg-operator", "operator-secret"));
-                List<String> keys = new ArrayList<>();
-                long until = System.currentTimeMillis() + 60_000;
-                while (!keys.contains(id) && System.currentTimeMillis() < until) {
-                    keys.clear();
-                    TopicReader.read(operator, PREFIX + "thoughts", Instant.EPOCH,
-                            r -> keys.add(new String(r.key(), java.nio.charset.StandardCharsets.UTF_8)));
+            // the submitter submits with ./irg submit, a client of the API through the topology's submitter
+            Path submitter = write("submitter.properties", scram("irg-submitter", "submitter-secret"));
+            InProcessCli.Result submitted = InProcessCli.run("submit", "--config", submitter.toString(),
+                    "--schema-registry", registry.url(), "a red circle");
+            assertThat(submitted.exitCode()).as(submitted.err()).isZero();
+            String viaCli = submitted.out().strip();
+            HttpClient http = HttpClient.newHttpClient();
+            HttpResponse<String> posted = http.send(HttpRequest.newBuilder(URI.create(topology.url()
+                            + "/api/trajectories")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"a blue square\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(posted.statusCode()).as(posted.body()).isEqualTo(202);
+            String viaApi = JSON.readTree(posted.body()).path("id").asText();
+
+            for (String id : List.of(viaCli, viaApi)) {
+                long until = System.currentTimeMillis() + 90_000;
+                String status = "";
+                while (!status.equals("COMPLETED") && System.currentTimeMillis() < until) {
+                    HttpResponse<String> got = http.send(HttpRequest.newBuilder(URI.create(topology.url()
+                            + "/api/trajectories/" + id)).build(), HttpResponse.BodyHandlers.ofString());
+                    status = got.statusCode() == 200 ? JSON.readTree(got.body()).path("status").asText() : "";
                     Thread.sleep(200);
                 }
-                assertThat(keys).contains(id);
-                assertThat(worker.stats().deadLetters()).isZero();
-            } finally {
-                worker.stop(Duration.ofSeconds(20));
-                t.join(20_000);
+                assertThat(status).as("trajectory %s", id).isEqualTo("COMPLETED");
             }
+            assertThat(workers).allSatisfy(w -> assertThat(w.stats().deadLetters()).isZero());
+
+            // the operator reads what the steps wrote, and lists the dead letters
+            KafkaClientSettings operator = KafkaClientSettings.from(scram("irg-operator", "operator-secret"));
+            List<String> finals = new ArrayList<>();
+            TopicReader.read(operator, PREFIX + "final-images", Instant.EPOCH,
+                    r -> finals.add(new String(r.key(), java.nio.charset.StandardCharsets.UTF_8)));
+            assertThat(finals).contains(viaCli, viaApi);
+            Path operatorProperties = write("operator.properties", scram("irg-operator", "operator-secret"));
+            InProcessCli.Result listed = InProcessCli.run("dead-letters", "--config", operatorProperties.toString(),
+                    "--schema-registry", registry.url());
+            assertThat(listed.exitCode()).as(listed.err()).isZero();
+            assertThat(listed.out()).contains("0 dead letters");
+            // nothing in any of these processes was refused (e.g. the topology's webhook dispatcher's group)
+            assertThat(logs.list.stream().filter(e -> e.getThrowableProxy() != null || e.getLevel().isGreaterOrEqual(
+                    ch.qos.logback.classic.Level.WARN)).map(ILoggingEvent::getFormattedMessage)
+                    .filter(m -> m.contains("uthoriz") || m.contains("denied") || m.contains("refused")).toList())
+                    .isEmpty();
+        } finally {
+            root.detachAppender(logs);
+            workers.forEach(w -> w.stop(Duration.ofSeconds(20)));
+            for (Thread th : threads) {
+                th.join(20_000);
+            }
+            followers.forEach(Cancellations::close);
         }
     }
 

@@ -38,7 +38,8 @@ import java.util.Set;
  *       {@code <prefix>-<step>-};</li>
  *   <li>{@link Role#TOPOLOGY}: reads every event topic and the trajectories, writes the trajectories, describes every
  *       topic (its start-up check), owns the topics, group and transactional ids of its application id (prefix
- *       {@code <application.id>-}), and, for the HTTP API that runs in it, writes prompts and cancellations;</li>
+ *       {@code <application.id>-}), for the HTTP API that runs in it writes prompts and cancellations, and for its
+ *       webhook dispatcher reads the group {@code <application.id>-webhooks} and writes the dead letters;</li>
  *   <li>{@link Role#SUBMITTER} ({@code ./irg submit}, an HTTP API run apart): writes prompts and cancellations;</li>
  *   <li>{@link Role#OPERATOR} (dead letters, retry-dead-letters, redrive, replay, audit, export, topics): reads every
  *       topic, writes the step topics and retry tiers (re-submitted dead letters, redriven results), writes
@@ -206,6 +207,9 @@ public final class KafkaAcls {
         g.add(ResourceType.TRANSACTIONAL_ID, applicationId + "-", PatternType.PREFIXED, AclOperation.WRITE);
         // the HTTP API's submitter
         g.topic(AclOperation.WRITE, topics.prompts().name(), topics.cancellations().name());
+        // the webhook dispatcher: its own group over the trajectories, dead letters for callbacks that keep failing
+        g.add(ResourceType.GROUP, applicationId + "-webhooks", PatternType.LITERAL, AclOperation.READ);
+        g.topic(AclOperation.WRITE, topics.deadLetters().name());
     }
 
     private void operator(Grants g) {

@@ -53,7 +53,9 @@ class KafkaAclsTest {
         assertThat(lines(acls.forRole(Role.TOPOLOGY))).contains(
                 "User:irg-topology\tALLOW\tALL\tTOPIC\tPREFIXED\tirg-topology-\t*",
                 "User:irg-topology\tALLOW\tREAD\tGROUP\tLITERAL\tirg-topology\t*",
-                "User:irg-topology\tALLOW\tWRITE\tTRANSACTIONAL_ID\tPREFIXED\tirg-topology-\t*");
+                "User:irg-topology\tALLOW\tWRITE\tTRANSACTIONAL_ID\tPREFIXED\tirg-topology-\t*",
+                "User:irg-topology\tALLOW\tREAD\tGROUP\tLITERAL\tirg-topology-webhooks\t*",
+                "User:irg-topology\tALLOW\tWRITE\tTOPIC\tLITERAL\tirg.dead-letters\t*");
         assertThat(lines(acls.forRole(Role.OPERATOR))).contains(
                 "User:irg-operator\tALLOW\tREAD\tTOPIC\tLITERAL\tirg.dead-letters\t*",
                 "User:irg-operator\tALLOW\tWRITE\tTRANSACTIONAL_ID\tPREFIXED\tirg.redrive-\t*")
