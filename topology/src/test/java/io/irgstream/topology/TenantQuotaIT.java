@@ -32,8 +32,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Per-tenant limits on a real broker: a tenant with tenant.max.in.flight trajectories in flight gets 429 with the
- * limit in the body, another tenant does not, an idempotent repeat is still answered, and a trajectory that ends makes
+ * Per-tenant limits on a real broker, with two topology instances that split the two partitions: a tenant with
+ * tenant.max.in.flight trajectories in flight (one in each instance's store) gets 429 with the limit in the body from
+ * either instance, another tenant does not, an idempotent repeat is still answered, and a trajectory that ends makes
  * room; the per-tenant counters are in the meter registry behind /metrics.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -47,6 +48,7 @@ class TenantQuotaIT {
     static final SchemaRegistryExtension registry = new SchemaRegistryExtension();
     private static final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private static TopologyService service;
+    private static TopologyService other;
     private static Path dir;
 
     @BeforeAll
@@ -71,11 +73,28 @@ class TenantQuotaIT {
         settings.put(TopologyConfig.TENANT_MAX_IN_FLIGHT_CONFIG, 2);
         settings.put("streams.replication.factor", 1);
         service = new TopologyService(settings).metrics(meters, () -> "").start();
+        Map<String, Object> second = new HashMap<>(settings);
+        second.put(TopologyConfig.STATE_DIR_CONFIG, dir.resolve("state-2").toString());
+        other = new TopologyService(second).start();
         assertThat(service.awaitRunning(WAIT)).as("streams state %s", service.state()).isTrue();
+        assertThat(other.awaitRunning(WAIT)).as("streams state %s", other.state()).isTrue();
+        // both instances hold a partition and answer for the whole cluster
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            for (TopologyService s : List.of(service, other)) {
+                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(s.url()
+                        + "/api/tenants/nobody")).timeout(WAIT).GET().build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                assertThat(service.state()).isEqualTo(org.apache.kafka.streams.KafkaStreams.State.RUNNING);
+                assertThat(other.state()).isEqualTo(org.apache.kafka.streams.KafkaStreams.State.RUNNING);
+            }
+        });
     }
 
     @AfterAll
     static void stop() throws IOException {
+        if (other != null) {
+            other.close();
+        }
         if (service != null) {
             service.close();
         }
@@ -86,11 +105,22 @@ class TenantQuotaIT {
 
     @Test
     void shouldAnswer429OverTheTenantsLimitUntilOneOfItsTrajectoriesEnds() throws Exception {
-        HttpResponse<String> first = submit("quota-a", "key-1");
+        // two keys whose trajectory ids fall on different partitions, so each instance's store holds one
+        String key0 = keyOnPartition("quota-a", 0);
+        String key1 = keyOnPartition("quota-a", 1);
+        HttpResponse<String> first = submit("quota-a", key0);
         assertThat(first.statusCode()).as(first.body()).isEqualTo(202);
         String firstId = JSON.readTree(first.body()).path("id").asText();
-        assertThat(submit("quota-a", null).statusCode()).isEqualTo(202);
+        assertThat(submit("quota-a", key1).statusCode()).isEqualTo(202);
         awaitInFlight("quota-a", 2);
+        long here = localInFlight(service, "quota-a");
+        long there = localInFlight(other, "quota-a");
+        assertThat(List.of(here, there)).as("each instance counts its own partition's").containsExactly(1L, 1L);
+        HttpResponse<String> viaOther = HTTP.send(HttpRequest.newBuilder(URI.create(other.url() + "/api/trajectories"))
+                .timeout(WAIT).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"prompt\": \"a red circle\", \"tenant\": \"quota-a\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(viaOther.statusCode()).as("the other instance counts both: " + viaOther.body()).isEqualTo(429);
 
         HttpResponse<String> refused = submit("quota-a", null);
         assertThat(refused.statusCode()).as(refused.body()).isEqualTo(429);
@@ -101,7 +131,7 @@ class TenantQuotaIT {
         assertThat(body.path("error").asText()).contains("tenant 'quota-a' has 2 trajectories in flight")
                 .contains("tenant.max.in.flight");
 
-        HttpResponse<String> repeat = submit("quota-a", "key-1");
+        HttpResponse<String> repeat = submit("quota-a", key0);
         assertThat(repeat.statusCode()).as("an idempotent repeat is answered: " + repeat.body()).isEqualTo(200);
         assertThat(JSON.readTree(repeat.body()).path("id").asText()).isEqualTo(firstId);
         HttpResponse<String> other = submit("quota-b", null);
@@ -134,6 +164,26 @@ class TenantQuotaIT {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
         assertThat(JSON.readTree(r.body()).path("error").asText()).contains("control character");
+    }
+
+    /** An idempotency key whose trajectory id (tenant, key) is written to {@code partition} of two. */
+    private static String keyOnPartition(String tenant, int partition) {
+        for (int i = 0; ; i++) {
+            String key = "key-" + i;
+            byte[] id = io.irgstream.schemas.client.Submission.idFor(tenant, key, 0)
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(id)) % 2
+                    == partition) {
+                return key;
+            }
+        }
+    }
+
+    private static long localInFlight(TopologyService s, String tenant) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(s.url() + "/api/tenants/" + tenant
+                + "?local=true")).timeout(WAIT).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JSON.readTree(r.body()).path("inFlight").asLong();
     }
 
     private static void awaitInFlight(String tenant, long n) {
