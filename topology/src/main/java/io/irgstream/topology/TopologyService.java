@@ -66,6 +66,7 @@ public final class TopologyService implements AutoCloseable {
     private final TopologyConfig config;
     private final List<AutoCloseable> resources = new ArrayList<>();
     private volatile KafkaStreams streams;
+    private WebhookDispatcher webhooks;
     private String url;
     private int port;
     private boolean started;
@@ -155,7 +156,7 @@ public final class TopologyService implements AutoCloseable {
             api.attach(new TrajectoryQueries(streams, HostInfo.buildFromEndpoint(server),
                     tls != null ? tls.clientContext() : null));
             streams.start();
-            add(new WebhookDispatcher(new WebhookDispatcher.Settings(config.webhookPolicy(), config.webhookSecret(),
+            webhooks = add(new WebhookDispatcher(new WebhookDispatcher.Settings(config.webhookPolicy(), config.webhookSecret(),
                     config.webhookMaxAttempts(), config.webhookTimeout(), config.webhookBackoff(),
                     config.webhookBackoffMax(), config.webhookPublicUrl().isEmpty() ? "http://" + server
                     : config.webhookPublicUrl()), config.kafkaClientSettings().toMap(),
@@ -225,6 +226,9 @@ public final class TopologyService implements AutoCloseable {
             return;
         }
         closed = true;
+        if (webhooks != null) {
+            webhooks.close(); // first: callbacks under way are left to the next owner, not finished meanwhile
+        }
         if (streams != null) {
             streams.close(Duration.ofSeconds(30));
         }

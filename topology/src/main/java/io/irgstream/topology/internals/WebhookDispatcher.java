@@ -129,6 +129,7 @@ public final class WebhookDispatcher implements AutoCloseable {
     };
     private volatile boolean running = true;
     private volatile boolean started;
+    private boolean closed;
 
     /**
      * Creates the dispatcher; {@link #start()} runs it.
@@ -528,9 +529,13 @@ public final class WebhookDispatcher implements AutoCloseable {
         return uri.getScheme() + "://" + uri.getRawAuthority() + (uri.getRawPath() == null ? "" : uri.getRawPath());
     }
 
-    /** Stops calling; callbacks not finished are called again by the next owner of their partitions. */
+    /** Stops calling; callbacks not finished are called again by the next owner of their partitions. Idempotent. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         running = false;
         if (!started) {
             consumer.close(Duration.ZERO);
