@@ -57,9 +57,11 @@ public final class ClusterOptions {
      */
     KafkaClientSettings kafka() {
         for (String k : settings.settings.keySet()) {
-            if (!KafkaClientSettings.isConnectionSetting(k) && !k.equals(KafkaClientSettings.BOOTSTRAP_SERVERS)) {
+            if (!KafkaClientSettings.isConnectionSetting(k) && !k.equals(KafkaClientSettings.BOOTSTRAP_SERVERS)
+                    && !isRegistrySetting(k)) {
                 throw new IllegalArgumentException("--set " + k + ": not a Kafka client setting (this command takes "
-                        + "bootstrap.servers, security.protocol, sasl.*, ssl.* and config.providers*)");
+                        + "bootstrap.servers, security.protocol, sasl.*, ssl.* and config.providers*, and the schema "
+                        + "registry's basic.auth.* and schema.registry.*)");
             }
         }
         Map<String, Object> p;
@@ -72,6 +74,38 @@ public final class ClusterOptions {
             p.put(KafkaClientSettings.BOOTSTRAP_SERVERS, bootstrapServers);
         }
         return KafkaClientSettings.from(p);
+    }
+
+    /**
+     * The schema registry client of this command: {@code --schema-registry} (else the {@code --config} file's
+     * {@code schema.registry.url}) with the registry settings of {@code --config} and {@code --set}
+     * ({@code basic.auth.credentials.source}, {@code basic.auth.user.info}, {@code schema.registry.ssl.truststore.*},
+     * timeouts; docs/security.md).
+     *
+     * @throws org.apache.kafka.common.config.ConfigException naming a missing URL or a bad setting
+     */
+    io.irgstream.schemas.HttpSchemaRegistryClient registry() {
+        Map<String, Object> p;
+        try {
+            p = settings.load();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read settings file " + settings.configFile + ": " + e.getMessage(), e);
+        }
+        Map<String, Object> r = new HashMap<>();
+        p.forEach((k, v) -> {
+            if (isRegistrySetting(k)) {
+                r.put(k, v);
+            }
+        });
+        if (schemaRegistry != null) {
+            r.put(io.irgstream.schemas.IrgSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, schemaRegistry);
+        }
+        return new io.irgstream.schemas.HttpSchemaRegistryClient(r);
+    }
+
+    /** Whether {@code name} is a schema registry client setting ({@code basic.auth.*}, {@code schema.registry.*}). */
+    static boolean isRegistrySetting(String name) {
+        return name.startsWith("basic.auth.") || name.startsWith("schema.registry.");
     }
 
     /** The blob store {@code --blob-store} names (the filesystem store under {@code --data-dir/blobs} by default). */

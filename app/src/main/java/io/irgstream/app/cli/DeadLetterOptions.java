@@ -2,7 +2,6 @@ package io.irgstream.app.cli;
 
 import io.irgstream.app.client.TopicReader;
 import io.irgstream.events.DeadLetter;
-import io.irgstream.schemas.HttpSchemaRegistryClient;
 import io.irgstream.schemas.IrgAvroDeserializer;
 import io.irgstream.schemas.Topics;
 import picocli.CommandLine.Mixin;
@@ -31,7 +30,7 @@ public final class DeadLetterOptions {
     /** Hands every dead letter written at or after {@code from} to {@code action}, decoded. */
     void read(Instant from, Consumer<DeadLetter> action) {
         String topic = Topics.withPrefix(cluster.topicPrefix).deadLetters().name();
-        IrgAvroDeserializer<DeadLetter> d = new IrgAvroDeserializer<>(new HttpSchemaRegistryClient(cluster.schemaRegistry), DeadLetter.class);
+        IrgAvroDeserializer<DeadLetter> d = new IrgAvroDeserializer<>(cluster.registry(), DeadLetter.class);
         TopicReader.read(cluster.kafka(), topic, from, r -> action.accept(d.deserialize(r.topic(), r.value())));
     }
 

@@ -3,7 +3,6 @@ package io.irgstream.app.cli;
 import io.irgstream.app.client.DatasetExport;
 import io.irgstream.events.Trajectory;
 import io.irgstream.events.TrajectoryStatus;
-import io.irgstream.schemas.HttpSchemaRegistryClient;
 import io.irgstream.schemas.images.ImageStore;
 import io.irgstream.topology.internals.TrajectoryFold;
 import picocli.CommandLine.Command;
@@ -79,7 +78,7 @@ public final class ExportCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         long started = System.nanoTime();
         List<Trajectory> found = DatasetExport.read(cluster.kafka(),
-                new HttpSchemaRegistryClient(cluster.schemaRegistry), cluster.topicPrefix, start, end, wanted);
+                cluster.registry(), cluster.topicPrefix, start, end, wanted);
         DatasetExport.Summary s = export.run(found, listener(err));
         PrintWriter o = spec.commandLine().getOut();
         o.printf("exported %d trajectories into %d new shards (%d in all) under %s in %.1f s; %d were already exported; %d with unreadable images%n",

@@ -9,7 +9,6 @@ import io.irgstream.app.client.TrajectoryWatcher;
 import io.irgstream.app.stack.EmbeddedStack;
 import io.irgstream.events.PromptSubmitted;
 import io.irgstream.events.TrajectoryStatus;
-import io.irgstream.schemas.HttpSchemaRegistryClient;
 import io.irgstream.schemas.SchemaRegistryClient;
 import io.irgstream.schemas.images.ImageStore;
 import picocli.CommandLine.Command;
@@ -79,7 +78,7 @@ public final class GenerateCommand implements Callable<Integer> {
         List<Submission> submissions = submissions();
         if (cluster.external()) {
             cluster.requireExternal();
-            SchemaRegistryClient registry = new HttpSchemaRegistryClient(cluster.schemaRegistry);
+            SchemaRegistryClient registry = cluster.registry();
             ImageStore images = new ImageStore(cluster.openBlobStore(), 256 * 1024);
             return run(cluster.kafka(), registry, cluster.topicPrefix, images, submissions, outw, err);
         }

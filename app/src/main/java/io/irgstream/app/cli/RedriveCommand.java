@@ -5,7 +5,6 @@ import io.irgstream.model.Step;
 import io.irgstream.model.StepModel;
 import io.irgstream.model.torch.StepModels;
 import io.irgstream.model.torch.TorchScriptStepModel;
-import io.irgstream.schemas.HttpSchemaRegistryClient;
 import io.irgstream.schemas.SchemaRegistryClient;
 import io.irgstream.schemas.images.ImageStore;
 import picocli.CommandLine.Command;
@@ -93,7 +92,7 @@ public final class RedriveCommand implements Callable<Integer> {
         }
         cluster.requireExternal();
         PrintWriter out = spec.commandLine().getOut();
-        SchemaRegistryClient registry = new HttpSchemaRegistryClient(cluster.schemaRegistry);
+        SchemaRegistryClient registry = cluster.registry();
         if (dryRun) {
             Redrive.Plan plan = Redrive.plan(cluster.kafka(), registry, cluster.topicPrefix, s, start, end,
                     new LinkedHashSet<>(trajectories), TorchScriptStepModel.sha256(file), force);

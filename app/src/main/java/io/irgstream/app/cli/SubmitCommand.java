@@ -3,7 +3,6 @@ package io.irgstream.app.cli;
 import io.irgstream.schemas.client.Submission;
 import io.irgstream.schemas.client.TrajectoryClient;
 import io.irgstream.events.PromptSubmitted;
-import io.irgstream.schemas.HttpSchemaRegistryClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -66,7 +65,7 @@ public final class SubmitCommand implements Callable<Integer> {
                     deadline, tenant, idempotencyKey, callbackUrl));
         }
         try (TrajectoryClient client = new TrajectoryClient(cluster.kafka(),
-                new HttpSchemaRegistryClient(cluster.schemaRegistry), cluster.topicPrefix, "cli")) {
+                cluster.registry(), cluster.topicPrefix, "cli")) {
             for (PromptSubmitted e : client.submitAll(subs)) {
                 spec.commandLine().getOut().println(e.getContext().getTrajectoryId());
             }

@@ -2,7 +2,6 @@ package io.irgstream.app.cli;
 
 import io.irgstream.app.client.CollectedTrajectory;
 import io.irgstream.app.client.Replay;
-import io.irgstream.schemas.HttpSchemaRegistryClient;
 import io.irgstream.schemas.images.ImageStore;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -43,7 +42,7 @@ public final class TrajectoryTopicsOptions {
 
     private CollectedTrajectory collect(Instant since, String window) {
         cluster.requireExternal();
-        CollectedTrajectory t = Replay.collect(cluster.kafka(), new HttpSchemaRegistryClient(cluster.schemaRegistry),
+        CollectedTrajectory t = Replay.collect(cluster.kafka(), cluster.registry(),
                 cluster.topicPrefix, id, since);
         if (t.prompt() == null) {
             throw new IllegalArgumentException("trajectory " + id + " is not on " + cluster.topicPrefix + "prompts" + window);

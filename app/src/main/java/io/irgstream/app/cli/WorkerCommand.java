@@ -55,7 +55,7 @@ public final class WorkerCommand implements Callable<Integer> {
                 metrics.serve("0.0.0.0", metricsPort);
             }
             ImageStore images = new ImageStore(blobs, config.imageInlineMaxBytes());
-            StepWorker worker = new StepWorker(config, m, new HttpSchemaRegistryClient(config.schemaRegistryUrl()), images,
+            StepWorker worker = new StepWorker(config, m, new HttpSchemaRegistryClient(config.originals()), images,
                     cancellations, metrics.registry());
             Runtime.getRuntime().addShutdownHook(new Thread(() -> worker.stop(Duration.ofSeconds(30)), "irg-worker-shutdown"));
             worker.run();
