@@ -159,6 +159,13 @@ class TenantQuotaIT {
     }
 
     @Test
+    void shouldShowTheTenantOnThePage() throws Exception {
+        HttpResponse<String> page = HTTP.send(request("/").GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("\"tenant \" + t.tenant").contains("t.callbackUrl ? \"callback\"");
+    }
+
+    @Test
     void shouldAnswer400ForABadTenantName() throws Exception {
         HttpResponse<String> r = HTTP.send(request("/api/tenants/a%01b").GET().build(),
                 HttpResponse.BodyHandlers.ofString());
