@@ -36,7 +36,16 @@ public final class IrgCli implements Runnable {
 
     static String message(Throwable e) {
         if (io.irgstream.schemas.KafkaClientSettings.isSecurityFailure(e)) {
-            // a refused login or a denied permission: say which setting or ACL to fix
+            // a refused login or a denied permission: say which setting or ACL to fix (a wrapper that already
+            // does, with the servers and the user, e.g. the topology's start-up check, is kept)
+            for (Throwable t = e; t != null && !(t instanceof org.apache.kafka.common.errors.AuthenticationException
+                    || t instanceof org.apache.kafka.common.errors.AuthorizationException); t = t.getCause()) {
+                String m = t.getMessage();
+                if (m != null && (m.contains("sasl.jaas.config") || m.contains("ssl.truststore")
+                        || m.contains("./irg acls"))) {
+                    return m.replace('\n', ' ');
+                }
+            }
             return io.irgstream.schemas.KafkaClientSettings.from(java.util.Map.of()).explain(e);
         }
         Throwable t = e;

@@ -43,7 +43,16 @@ public final class TopologyCommand implements Callable<Integer> {
         }
         CountDownLatch stop = new CountDownLatch(1);
         try (ProcessMetrics metrics = new ProcessMetrics();
-             TopologyService service = new TopologyService(p).metrics(metrics.registry(), metrics::scrape).start()) {
+             // a refused login or missing ACLs: tried again with a backoff, not a restart loop
+             TopologyService service = SecurityRetry.standard("topology").call(() -> {
+                 TopologyService s = new TopologyService(p).metrics(metrics.registry(), metrics::scrape);
+                 try {
+                     return s.start();
+                 } catch (RuntimeException e) {
+                     s.close();
+                     throw e;
+                 }
+             })) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 stop.countDown();
                 service.close();
