@@ -45,6 +45,14 @@ class ApiKeysCommandTest {
     }
 
     @Test
+    void shouldRefuseToServeTheApiOnEveryInterfaceWithoutKeysUnlessInsecure() {
+        assertThat(run("topology", "--bootstrap-servers", "127.0.0.1:1", "--schema-registry", "http://127.0.0.1:1",
+                "--set", "http.host=0.0.0.0", "--set", "state.dir=" + dir.resolve("state"))).isEqualTo(2);
+        assertThat(err.toString()).startsWith("irg topology: refusing to serve the HTTP API on 0.0.0.0 without API keys")
+                .contains("http.auth.keys.file").contains("./irg topology --insecure");
+    }
+
+    @Test
     void shouldRefuseAnUnknownRoleWithOneLine() {
         assertThat(run("api-keys", "create", "--role", "owner", "--file", dir.resolve("k").toString())).isEqualTo(2);
         assertThat(err.toString()).isEqualTo("irg create: unknown role 'owner': expected read, submit or admin"
