@@ -83,10 +83,10 @@ class KafkaAclsIT {
     @BeforeAll
     static void start() throws Exception {
         certs = DevCertificates.create(dir.resolve("certs"), STORE_PASSWORD, Duration.ofDays(1),
-                List.of("irg-broker", "irg-admin"));
+                List.of("irg-broker", "irg-admin", "irg-draw"));
         broker = EmbeddedKafkaBroker.builder(dir.resolve("kafka"))
                 .security(BrokerSecurity.of(certs, "irg-broker", "irg-admin")).build().start();
-        for (String role : List.of("think", "draw", "reflect", "refine", "topology", "submitter", "operator")) {
+        for (String role : List.of("think", "reflect", "refine", "topology", "submitter", "operator")) {
             broker.createScramUser("irg-" + role, role + "-secret");
         }
         registry = EmbeddedSchemaRegistry.builder().port(0).build().start();
@@ -123,6 +123,13 @@ class KafkaAclsIT {
         return m;
     }
 
+    /** Mutual TLS with the certificate whose CN is {@code name}: the principal is {@code User:<name>}. */
+    static Map<String, Object> mtls(String name) {
+        Map<String, Object> m = new HashMap<>(certs.mtlsClientSettings(name));
+        m.put("bootstrap.servers", broker.mtlsBootstrapServers());
+        return m;
+    }
+
     static Path write(String name, Map<String, Object> settings) throws Exception {
         Properties p = new Properties();
         settings.forEach((k, v) -> p.setProperty(k, v.toString()));
@@ -137,8 +144,9 @@ class KafkaAclsIT {
         return worker(Step.THINK, password, workerId);
     }
 
+    /** A worker of {@code step} over SASL_SSL with SCRAM; the draw worker over mutual TLS with its certificate. */
     static WorkerConfig worker(Step step, String password, String workerId) {
-        Map<String, Object> w = new HashMap<>(scram("irg-" + step.id(), password));
+        Map<String, Object> w = new HashMap<>(step == Step.DRAW ? mtls("irg-draw") : scram("irg-" + step.id(), password));
         w.put(WorkerConfig.STEP, step.id());
         w.put(WorkerConfig.SCHEMA_REGISTRY_URL, registry.url());
         w.put(WorkerConfig.WORKER_ID, workerId);
@@ -161,7 +169,8 @@ class KafkaAclsIT {
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.addAppender(logs);
         try (TopologyService topology = new TopologyService(t).start()) {
-            // one worker per step, each with its own principal, as separate processes would run them
+            // one worker per step, each with its own principal, as separate processes would run them (the draw
+            // worker logs in with its certificate: the same ACLs hold for User:irg-draw over mutual TLS)
             for (Step step : Step.values()) {
                 WorkerConfig config = worker(step, step.id() + "-secret", step.id() + "-0");
                 Cancellations cancellations = Cancellations.open(config);
