@@ -193,8 +193,8 @@ public final class TopologyConfig extends AbstractConfig {
                     }, Importance.HIGH,
                     "Hosts a trajectory's callbackUrl may name: host names or addresses, matched exactly, or "
                             + "*.domain for every name under domain. Empty (the default): callbacks are refused at "
-                            + "submit (400), and any that reach the dispatcher are dead-lettered. Checked at submit "
-                            + "and before every delivery.")
+                            + "submit (400) and no webhook dispatcher runs. Checked at submit and before every "
+                            + "delivery.")
             .define(WEBHOOK_SECRET_CONFIG, Type.PASSWORD, "", Importance.HIGH,
                     "Secret key of the callbacks' signature: X-Irg-Signature is sha256=<hex HMAC-SHA256 of "
                             + "'<X-Irg-Timestamp>.<body>'>. Required when webhook.allowed.hosts is set.")

@@ -156,13 +156,15 @@ public final class TopologyService implements AutoCloseable {
             api.attach(new TrajectoryQueries(streams, HostInfo.buildFromEndpoint(server),
                     tls != null ? tls.clientContext() : null));
             streams.start();
-            webhooks = add(new WebhookDispatcher(new WebhookDispatcher.Settings(config.webhookPolicy(), config.webhookSecret(),
-                    config.webhookMaxAttempts(), config.webhookTimeout(), config.webhookBackoff(),
-                    config.webhookBackoffMax(), config.webhookPublicUrl().isEmpty() ? "http://" + server
-                    : config.webhookPublicUrl()), config.kafkaClientSettings().toMap(),
-                    config.applicationId() + "-webhooks", topics.trajectories().name(), topics.deadLetters().name(),
-                    IrgSerdes.forClass(Trajectory.class, registry, false).deserializer(),
-                    new IrgAvroSerializer<DeadLetter>(registry), meterRegistry)).start();
+            if (!config.webhookPolicy().refusesAll()) { // webhooks on: only then read the whole trajectories topic
+                webhooks = add(new WebhookDispatcher(new WebhookDispatcher.Settings(config.webhookPolicy(),
+                        config.webhookSecret(), config.webhookMaxAttempts(), config.webhookTimeout(),
+                        config.webhookBackoff(), config.webhookBackoffMax(), config.webhookPublicUrl().isEmpty()
+                        ? "http://" + server : config.webhookPublicUrl()), config.kafkaClientSettings().toMap(),
+                        config.applicationId() + "-webhooks", topics.trajectories().name(),
+                        topics.deadLetters().name(), IrgSerdes.forClass(Trajectory.class, registry, false)
+                        .deserializer(), new IrgAvroSerializer<DeadLetter>(registry), meterRegistry)).start();
+            }
             LOG.info("trajectory topology {} serving {} (application.server {})", config.applicationId(), url,
                     server);
             return this;
