@@ -203,6 +203,11 @@ public final class KafkaClientSettings {
                         + "in sasl.jaas.config (" + oneLine(t) + ")";
             }
             if (t instanceof SslAuthenticationException) {
+                String expired = expired(t);
+                if (expired != null) {
+                    return "TLS handshake with " + where + " failed: the broker's certificate has expired (" + expired
+                            + "): renew it (or the CA certificate in ssl.truststore.location)";
+                }
                 return "TLS handshake with " + where + " failed: check ssl.truststore.location (it must trust the "
                         + "broker's certificate) and, where the broker requires client certificates, "
                         + "ssl.keystore.location (" + oneLine(t) + ")";
@@ -235,6 +240,16 @@ public final class KafkaClientSettings {
             }
         }
         return false;
+    }
+
+    /** The message of a {@code CertificateExpiredException} among the causes of {@code e}, or null. */
+    private static String expired(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.security.cert.CertificateExpiredException) {
+                return oneLine(t);
+            }
+        }
+        return null;
     }
 
     private String principalHint() {

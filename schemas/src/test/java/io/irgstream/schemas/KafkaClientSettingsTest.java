@@ -72,6 +72,14 @@ class KafkaClientSettingsTest {
                 .doesNotContain("s3cret");
         String denied = k.explain(new TopicAuthorizationException(java.util.Set.of("irg.final-images")));
         assertThat(denied).contains("User:think", "irg.final-images", "./irg acls");
+        String tls = k.explain(new org.apache.kafka.common.errors.SslAuthenticationException("SSL handshake failed",
+                new javax.net.ssl.SSLHandshakeException("PKIX path validation failed")));
+        assertThat(tls).contains("TLS handshake with Kafka at kafka:9093 failed", "ssl.truststore.location");
+        javax.net.ssl.SSLHandshakeException handshake = new javax.net.ssl.SSLHandshakeException("PKIX path validation failed");
+        handshake.initCause(new java.security.cert.CertificateExpiredException("NotAfter: Thu Dec 03 08:00:00 UTC 2026"));
+        assertThat(k.explain(new org.apache.kafka.common.errors.SslAuthenticationException("SSL handshake failed",
+                handshake))).contains("the broker's certificate has expired (NotAfter: Thu Dec 03",
+                "ssl.truststore.location");
         assertThat(KafkaClientSettings.isSecurityFailure(new KafkaException("x", new SaslAuthenticationException("y"))))
                 .isTrue();
         assertThat(KafkaClientSettings.isSecurityFailure(new KafkaException("x"))).isFalse();
