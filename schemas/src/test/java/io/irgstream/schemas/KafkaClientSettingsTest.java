@@ -44,6 +44,27 @@ class KafkaClientSettingsTest {
     }
 
     @Test
+    void aConfigProviderKeepsThePasswordOutOfTheFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path secret = dir.resolve("kafka-secret.properties");
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("jaas", JAAS);
+        try (var w = java.nio.file.Files.newBufferedWriter(secret)) {
+            p.store(w, null);
+        }
+        Map<String, Object> file = new HashMap<>(Map.of("bootstrap.servers", "kafka:9093",
+                "security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-512",
+                "config.providers", "file",
+                "config.providers.file.class", "org.apache.kafka.common.config.provider.FileConfigProvider",
+                "sasl.jaas.config", "${file:" + secret + ":jaas}"));
+        Map<String, Object> producer = KafkaClientSettings.from(file).applyTo(new HashMap<>());
+        producer.put("key.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class);
+        producer.put("value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class);
+        assertThat(new org.apache.kafka.clients.producer.ProducerConfig(producer)
+                .getPassword("sasl.jaas.config").value()).isEqualTo(JAAS);
+    }
+
+    @Test
     void neverShowsASecret() {
         String shown = KafkaClientSettings.from(clientProperties()).toString();
         assertThat(shown).contains("SASL_SSL", "kafka:9093").doesNotContain("s3cret", "trust-secret");
