@@ -42,6 +42,7 @@ class ApiKeysIT {
         Path keys = dir.resolve("api-keys");
         String submitKey = ApiKeys.create(keys, ApiKeys.Role.SUBMIT, null).key();
         String readKey = ApiKeys.create(keys, ApiKeys.Role.READ, null).key();
+        String shopKey = ApiKeys.create(keys, ApiKeys.Role.SUBMIT, "shop").key();
         TopicLayout layout = PipelineHarness.uniqueLayout("apikeys", 1);
         try (EmbeddedStack stack = PipelineHarness.stackOnFixture(dir, layout).topology(0)
                 .topologySetting(TopologyConfig.HTTP_AUTH_KEYS_FILE_CONFIG, keys.toString())
@@ -80,6 +81,19 @@ class ApiKeysIT {
             assertThat(png.statusCode()).isEqualTo(200);
             assertThat(png.headers().firstValue("Content-Type")).contains("image/png");
             assertThat(get(base + "/api/trajectories", null).statusCode()).isEqualTo(401);
+            assertThat(t.path("tenant").asText()).isEqualTo("default");
+            HttpResponse<String> otherTenant = post(base + "/api/trajectories/" + id + "/cancel", shopKey, "{}");
+            assertThat(otherTenant.statusCode()).isEqualTo(403);
+            assertThat(otherTenant.body()).contains("cancels trajectories of tenant 'shop' only");
+            HttpResponse<String> shops = post(base + "/api/trajectories", shopKey, "{\"prompt\": \"a blue square\"}");
+            assertThat(shops.statusCode()).isEqualTo(202);
+            String shopId = io.irgstream.schemas.AvroJson.MAPPER.readTree(shops.body()).path("id").asText();
+            await().atMost(Duration.ofSeconds(30)).until(() -> get(base + "/api/trajectories/" + shopId, readKey)
+                    .statusCode() == 200);
+            assertThat(io.irgstream.schemas.AvroJson.MAPPER.readTree(get(base + "/api/trajectories/" + shopId, readKey)
+                    .body()).path("tenant").asText()).isEqualTo("shop");
+            assertThat(post(base + "/api/trajectories/" + shopId + "/cancel", shopKey, "{}").statusCode())
+                    .isIn(202, 409);
             assertThat(get(base + "/", null).statusCode()).isEqualTo(200);
 
             if (HeadlessChromium.binary() == null && System.getenv("CI") == null) {

@@ -665,6 +665,15 @@ public final class TrajectoryApi implements AutoCloseable {
             }
         }
         JsonNode t = queries().find(id, false).orElseThrow(() -> new ApiException(404, "unknown trajectory " + id));
+        ApiKeys.Key caller = ctx.attribute(KEY_ATTRIBUTE);
+        if (caller != null && caller.hasTenant()) {
+            // a key bound to a tenant cancels that tenant's trajectories only (records before tenants: 'default')
+            String owner = t.path("tenant").isTextual() ? t.path("tenant").asText() : Submission.DEFAULT_TENANT;
+            if (!owner.equals(caller.tenant())) {
+                throw new ApiException(403, "API key " + caller.id() + " cancels trajectories of tenant '"
+                        + caller.tenant() + "' only");
+            }
+        }
         String status = t.path("status").asText();
         if (status.equals(TrajectoryStatus.COMPLETED.name())) {
             throw new ApiException(409, "trajectory " + id + " has already completed; nothing to cancel");
