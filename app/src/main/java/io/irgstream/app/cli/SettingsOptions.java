@@ -12,7 +12,9 @@ import java.util.Properties;
 
 /** Settings of a long-running process: a properties file, overridden by repeated {@code --set name=value}. */
 public final class SettingsOptions {
-    @Option(names = "--config", paramLabel = "FILE", description = "Properties file with settings.")
+    @Option(names = "--config", paramLabel = "FILE", description = "Properties file with settings, e.g. a "
+            + "client.properties with the Kafka client settings every process shares (bootstrap.servers, "
+            + "security.protocol, sasl.*, ssl.*; docs/configuration.md).")
     Path configFile;
 
     @Option(names = "--set", paramLabel = "NAME=VALUE", description = "A setting; repeatable; wins over --config.")
