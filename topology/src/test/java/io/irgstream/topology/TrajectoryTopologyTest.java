@@ -267,6 +267,20 @@ class TrajectoryTopologyTest {
     }
 
     @Test
+    void shouldStayFailedWithItsReasonWhenCancelledAfterTheFailure() {
+        Events e = new Events("t-cancel-failed", 1);
+        harness.send(e.id, e.prompt(), e.thought());
+        harness.send(e.id, e.deadLetter("draw", 17, Events.SUBMITTED_AT.plusSeconds(10)));
+
+        harness.send(e.id, e.cancel());
+
+        Trajectory t = harness.stored(e.id);
+        assertThat(t.getStatus()).isEqualTo(FAILED);
+        assertThat(t.getFailureReason()).isEqualTo("draw: model returned NaN pixels");
+        assertThat(t.getCancelRequestedAt()).isNotNull();
+    }
+
+    @Test
     void shouldFailWithTheDeadLettersReasonWhenAStepGivesUp() {
         Events e = new Events("t-fail", 1);
         harness.send(e.id, e.prompt(), e.thought());

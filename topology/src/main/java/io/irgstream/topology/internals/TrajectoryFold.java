@@ -43,7 +43,7 @@ import org.apache.avro.specific.SpecificRecord;
  *       deadline still completes an EXPIRED trajectory (it was made in time; the topology only learnt late).</li>
  *   <li>COMPLETED, CANCELLED and EXPIRED stay. FAILED (a dead letter) stays unless a step event produced after the failure
  *       arrives (a re-driven record succeeded). STALLED is left when an event takes the trajectory further.</li>
- *   <li>A cancellation of a COMPLETED trajectory is recorded but does not change its status.</li>
+ *   <li>A cancellation of a COMPLETED, EXPIRED or FAILED trajectory is recorded but does not change its status.</li>
  *   <li>A revision (a step event with {@code provenance.revision > 0}, written by {@code ./irg redrive}) is listed
  *       in {@code revisions}, once per (step, round, revision); it never changes the status, the rounds, the final
  *       image, the steps or the attempts.</li>
@@ -442,7 +442,10 @@ public final class TrajectoryFold {
         t.setCancelRequestedAt(c.getRequestedAt());
         t.setCancelRequestedBy(c.getRequestedBy());
         t.setCancelReason(c.getReason());
-        if (t.getStatus() == TrajectoryStatus.COMPLETED || t.getStatus() == TrajectoryStatus.EXPIRED) {
+        if (t.getStatus() == TrajectoryStatus.COMPLETED || t.getStatus() == TrajectoryStatus.EXPIRED
+                || t.getStatus() == TrajectoryStatus.FAILED) {
+            // recorded, but the outcome stands: a failure keeps its reason (the API answers 409; a cancellation
+            // written to the topic directly, e.g. by the CLI, must not hide it either)
             return;
         }
         t.setStatus(TrajectoryStatus.CANCELLED);
