@@ -3,6 +3,7 @@ package io.irgstream.app;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.irgstream.app.client.Redrive;
 import io.irgstream.app.client.TopicReader;
 import io.irgstream.app.stack.TopicLayout;
 import io.irgstream.app.testing.InProcessCli;
@@ -222,6 +223,15 @@ class KafkaAclsIT {
                     "--schema-registry", registry.url());
             assertThat(listed.exitCode()).as(listed.err()).isZero();
             assertThat(listed.out()).contains("0 dead letters");
+            // and redrives think with its own transactional id and its WRITE on the step topics
+            DeterministicTestModel think = new DeterministicTestModel(Step.THINK, 0);
+            HttpSchemaRegistryClient registryClient = new HttpSchemaRegistryClient(registry.url());
+            Redrive.Plan plan = Redrive.plan(operator, registryClient, PREFIX, Step.THINK, Instant.EPOCH, null,
+                    java.util.Set.of(viaCli), think.info().sha256(), true);
+            assertThat(plan.toRedrive()).hasSize(1);
+            List<Redrive.Result> redriven = Redrive.run(plan, operator, registryClient, PREFIX, think,
+                    new ImageStore(new FileSystemBlobStore(dir.resolve("blobs")), 256 * 1024), 1, "operator", r -> { });
+            assertThat(redriven).singleElement().satisfies(r -> assertThat(r.error()).isNull());
             // nothing in any of these processes was refused (e.g. the topology's webhook dispatcher's group)
             assertThat(logs.list.stream().filter(e -> e.getThrowableProxy() != null || e.getLevel().isGreaterOrEqual(
                     ch.qos.logback.classic.Level.WARN)).map(ILoggingEvent::getFormattedMessage)
