@@ -66,6 +66,11 @@ import org.slf4j.LoggerFactory;
  * captured and only reported when formatting fails. Like a standalone broker, Kafka may halt the JVM on faults it
  * treats as fatal.
  *
+ * <p>Security: by default the broker has one PLAINTEXT listener and no authorizer. {@link Builder#security} secures
+ * it instead (SASL_SSL with SCRAM-SHA-512 on the broker port, mutual TLS on {@link #mtlsBootstrapServers()} and the
+ * controller port, StandardAuthorizer denying what no ACL allows; {@link BrokerSecurity}); {@link #createScramUser}
+ * adds users and {@link #superUserClientSettings()} connects as the broker's own super user.
+ *
  * <p>A data directory serves one broker at a time: {@code start()} refuses a directory that another embedded broker
  * (in this or another JVM) or a standalone Kafka holds, since two KRaft nodes on one directory corrupt each other.
  */
