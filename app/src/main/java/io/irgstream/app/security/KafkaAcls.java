@@ -39,7 +39,8 @@ import java.util.Set;
  *   <li>{@link Role#TOPOLOGY}: reads every event topic and the trajectories, writes the trajectories, describes every
  *       topic (its start-up check), owns the topics, group and transactional ids of its application id (prefix
  *       {@code <application.id>-}), for the HTTP API that runs in it writes prompts and cancellations, and for its
- *       webhook dispatcher reads the group {@code <application.id>-webhooks} and writes the dead letters;</li>
+ *       webhook dispatcher (when webhooks are on) reads the group {@code <application.id>-webhooks} and writes the
+ *       dead letters;</li>
  *   <li>{@link Role#SUBMITTER} ({@code ./irg submit}, an HTTP API run apart): writes prompts and cancellations;</li>
  *   <li>{@link Role#OPERATOR} (dead letters, retry-dead-letters, redrive, replay, audit, export, topics): reads every
  *       topic, writes the step topics and retry tiers (re-submitted dead letters, redriven results), writes
