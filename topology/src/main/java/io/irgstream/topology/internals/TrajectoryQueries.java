@@ -121,7 +121,11 @@ public final class TrajectoryQueries {
      * @throws ApiException 503 when the stores are not queryable
      */
     public Optional<Trajectory> local(String id) {
-        return Optional.ofNullable(trajectories().get(id));
+        try {
+            return Optional.ofNullable(trajectories().get(id));
+        } catch (InvalidStateStoreException e) {
+            throw unavailable(); // a rebalance began between finding the store and reading it
+        }
     }
 
     /**
@@ -144,6 +148,8 @@ public final class TrajectoryQueries {
                     }
                 }
             }
+        } catch (InvalidStateStoreException e) {
+            throw unavailable();
         }
         List<Trajectory> local = new ArrayList<>(newest);
         local.sort(ORDER);
@@ -206,8 +212,13 @@ public final class TrajectoryQueries {
      * @return the reference, or empty when no local trajectory has it
      */
     public Optional<ImageRef> localImage(String sha256) {
-        String id = store(TrajectoryTopology.IMAGE_INDEX_STORE, QueryableStoreTypes.<String, String>keyValueStore())
-                .get(sha256);
+        String id;
+        try {
+            id = store(TrajectoryTopology.IMAGE_INDEX_STORE, QueryableStoreTypes.<String, String>keyValueStore())
+                    .get(sha256);
+        } catch (InvalidStateStoreException e) {
+            throw unavailable();
+        }
         if (id == null) {
             return Optional.empty();
         }
