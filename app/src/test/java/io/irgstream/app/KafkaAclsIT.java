@@ -162,6 +162,8 @@ class KafkaAclsIT {
         t.put(TopologyConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
         t.put(TopologyConfig.HTTP_PORT_CONFIG, 0);
         t.put(TopologyConfig.STATE_DIR_CONFIG, dir.resolve("streams").toString());
+        t.put("webhook.allowed.hosts", "127.0.0.1"); // webhooks on: the dispatcher's group and dead letters too
+        t.put("webhook.secret", "acls-it-webhook-secret");
         List<StepWorker> workers = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         List<Cancellations> followers = new ArrayList<>();
