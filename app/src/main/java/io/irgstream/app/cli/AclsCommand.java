@@ -66,6 +66,11 @@ public final class AclsCommand implements Callable<Integer> {
             description = "The topology's application.id (default: ${DEFAULT-VALUE}).")
     String applicationId;
 
+    @Option(names = "--format", defaultValue = "tsv", paramLabel = "tsv|kafka-acls",
+            description = "With --print: tsv (one ACL a line, tab-separated; the default) or kafka-acls (one "
+                    + "kafka-acls.sh command a line, for creating them with Kafka's own tool).")
+    String format;
+
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
             description = "With --apply: the cluster (or bootstrap.servers in --config).")
     String bootstrapServers;
@@ -81,9 +86,16 @@ public final class AclsCommand implements Callable<Integer> {
         List<Role> chosen = roles.isEmpty() ? List.of(Role.values()) : roles.stream().map(Role::parse).toList();
         PrintWriter out = spec.commandLine().getOut();
         if (action.print) {
+            if (!format.equals("tsv") && !format.equals("kafka-acls")) {
+                throw new IllegalArgumentException("--format is tsv or kafka-acls, not " + format);
+            }
+            String servers = bootstrapServers != null ? bootstrapServers : "BROKER:9093";
             for (Role r : chosen) {
                 out.println("# " + r.id() + " (" + r.description() + "): " + acls.principal(r));
-                acls.forRole(r).forEach(b -> out.println(KafkaAcls.format(b)));
+                for (AclBinding b : acls.forRole(r)) {
+                    out.println(format.equals("tsv") ? KafkaAcls.format(b) : "kafka-acls.sh --bootstrap-server "
+                            + servers + " --command-config admin.properties --add " + KafkaAcls.kafkaAclsArguments(b));
+                }
             }
             out.flush();
             return 0;

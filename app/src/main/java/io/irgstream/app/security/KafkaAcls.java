@@ -240,6 +240,30 @@ public final class KafkaAcls {
                 b.pattern().name(), b.entry().host());
     }
 
+    /**
+     * One ACL as the arguments of Kafka's {@code kafka-acls.sh --add}, for clusters where ACLs are created with
+     * Kafka's own tools, e.g. {@code --allow-principal User:irg-think --operation Read --topic irg.prompts}.
+     *
+     * @param b an ACL
+     * @return the arguments, space-separated
+     */
+    public static String kafkaAclsArguments(AclBinding b) {
+        String resource = switch (b.pattern().resourceType()) {
+            case TOPIC -> "--topic";
+            case GROUP -> "--group";
+            case TRANSACTIONAL_ID -> "--transactional-id";
+            case CLUSTER -> "--cluster";
+            default -> throw new IllegalArgumentException("no kafka-acls.sh option for " + b.pattern().resourceType());
+        };
+        StringBuilder op = new StringBuilder();
+        for (String part : b.entry().operation().name().split("_")) {
+            op.append(part.charAt(0)).append(part.substring(1).toLowerCase(Locale.ROOT));
+        }
+        return "--allow-principal " + b.entry().principal() + " --operation " + op + " " + resource + " "
+                + b.pattern().name() + (b.pattern().patternType() == PatternType.PREFIXED
+                ? " --resource-pattern-type prefixed" : "");
+    }
+
     /** The ACLs of one principal, in order, without duplicates. */
     private static final class Grants {
         final String principal;

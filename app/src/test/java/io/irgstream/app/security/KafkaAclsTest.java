@@ -87,6 +87,14 @@ class KafkaAclsTest {
                         "# think (think workers): User:think-cert",
                         "User:think-cert\tALLOW\tREAD\tGROUP\tLITERAL\tirg-think\t*")
                 .doesNotContain("irg-topology");
+        InProcessCli.Result commands = InProcessCli.run("acls", "--print", "--role", "think", "--format", "kafka-acls",
+                "--bootstrap-servers", "kafka-1:9093");
+        assertThat(commands.exitCode()).as(commands.err()).isZero();
+        assertThat(commands.out()).contains("kafka-acls.sh --bootstrap-server kafka-1:9093 --command-config "
+                        + "admin.properties --add --allow-principal User:irg-think --operation Read --topic irg.prompts\n",
+                "--allow-principal User:irg-think --operation DescribeConfigs --topic irg.thoughts\n",
+                "--allow-principal User:irg-think --operation Write --transactional-id irg-think- "
+                        + "--resource-pattern-type prefixed\n");
         InProcessCli.Result neither = InProcessCli.run("acls");
         assertThat(neither.exitCode()).isEqualTo(2);
         assertThat(neither.err()).contains("--print", "--apply");
