@@ -46,6 +46,7 @@ class WebPageIT {
             chromium.navigate(base + "/");
             assertThat(chromium.awaitValue("document.readyState", "complete", Duration.ofSeconds(20))).isEqualTo("complete");
             chromium.eval("document.getElementById('prompt').value = 'a photo of a red circle and a blue square';"
+                    + "document.getElementById('ttl').value = '3600';"
                     + "document.getElementById('submit').requestSubmit(); 'ok'");
             String strip = "(() => { const s = document.querySelector('section.strip'); if (!s) return '';"
                     + " const f = [...s.querySelectorAll('img')].find(i => i.alt === 'Final 1');"
@@ -57,6 +58,15 @@ class WebPageIT {
             assertThat(state).as("strip state (screenshot: %s)", shot.toAbsolutePath()).isEqualTo("COMPLETED+final");
             assertThat(chromium.eval("document.querySelector('section.strip').innerText"))
                     .contains("a photo of a red circle and a blue square", "plan for:");
+            // the page's time limit went along as ttlSeconds: the trajectory carries a deadline about an hour ahead
+            String id = chromium.eval("document.querySelector('section.strip').id.substring(2)");
+            String json = http.send(HttpRequest.newBuilder(URI.create(base + "/api/trajectories/" + id)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(json).as(json).contains("\"deadline\"");
+            java.time.Instant deadline = java.time.Instant.parse(
+                    new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).path("deadline").asText());
+            assertThat(deadline).isBetween(java.time.Instant.now().plusSeconds(3000),
+                    java.time.Instant.now().plusSeconds(3700));
         }
     }
 }
