@@ -104,7 +104,10 @@ class HttpApiIT {
                     "irg_worker_queue_wait_seconds{step=\"reflect\",worker=\"reflect-0\",quantile=\"0.99\"}", "irg_worker_dead_letters_total",
                     "irg_process_resident_memory_bytes", "irg_native_allocated_bytes", "jvm_memory_used_bytes",
                     "kafka_consumer_fetch_manager_records_lag_max", "irg_trajectories_ended_total{status=\"COMPLETED\"} 20.0",
-                    "irg_trajectory_end_to_end_seconds_count 20", "irg_trajectories_in_flight{status=\"THOUGHT\"} 0.0");
+                    "irg_trajectory_end_to_end_seconds_count 20", "irg_trajectories_in_flight{status=\"THOUGHT\"} 0.0",
+                    "irg_tenant_submits_total{outcome=\"accepted\",tenant=\"default\"} 20.0",
+                    "irg_tenant_trajectories_ended_total{status=\"COMPLETED\",tenant=\"default\"} 20.0",
+                    "irg_tenant_trajectories_in_flight{tenant=\"default\"} 0.0");
         }
     }
 
