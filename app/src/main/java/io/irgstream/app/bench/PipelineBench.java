@@ -185,7 +185,7 @@ public final class PipelineBench {
     }
 
     /** Queue waits of the hops between workers: think->draw, draw->reflect, reflect->refine (model steps only). */
-    private static List<Double> hops(CollectedTrajectory t) {
+    static List<Double> hops(CollectedTrajectory t) {
         List<Double> out = new ArrayList<>();
         for (var e : t.events()) {
             if (e instanceof DraftImageProduced d) {

@@ -1,6 +1,10 @@
 package io.irgstream.app.cli;
 
+import io.irgstream.app.bench.DeviceProfile;
 import io.irgstream.app.bench.PipelineBench;
+import io.irgstream.app.bench.RecordedTraces;
+import io.irgstream.app.bench.SimulatedDeviceBench;
+import io.irgstream.schemas.client.Submission;
 import io.irgstream.shapes.prompts.PromptSet;
 import io.irgstream.shapes.prompts.PromptSpec;
 import picocli.CommandLine.Command;
@@ -8,16 +12,22 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code irg bench}: what the pipeline costs over its models (docs/benchmarks.md). */
+/**
+ * {@code irg bench}: what the pipeline costs over its models, and with {@code --simulated-device} how it scales out
+ * over workers per step on a simulated device (docs/benchmarks.md).
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure the pipeline against the models called "
-        + "directly: throughput ratio, per-hop latency under load and idle, and a max.batch.size sweep. Prints a table "
-        + "and writes bench.json.")
+        + "directly: throughput ratio, per-hop latency under load and idle, and a max.batch.size sweep. With "
+        + "--simulated-device: scale-out over --workers-per-step with replay models (outputs recorded from the real "
+        + "models) that take a device's time. Prints a table and writes bench.json.")
 public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -28,8 +38,43 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch-sizes", split = ",", defaultValue = "16,1,4", description = "max.batch.size values; the first is the main run, with idle latency (default: ${DEFAULT-VALUE}).")
     int[] batchSizes;
 
-    @Option(names = "--idle", defaultValue = "50", description = "Trajectories run one at a time for the idle latency (default: ${DEFAULT-VALUE}).")
-    int idle;
+    @Option(names = "--idle", description = "Trajectories run one at a time for the idle latency (default: 50; 20 "
+            + "with --simulated-device, after each scale-out run).")
+    Integer idle;
+
+    @Option(names = "--simulated-device", description = "Measure scale-out instead: record the real models' outputs "
+            + "once over --record-prompts prompts, then run the pipeline with replay models that answer with them and "
+            + "wait a device's time per batch (--device-profile), for each count of --workers-per-step. Uses the "
+            + "first of --batch-sizes.")
+    boolean simulatedDevice;
+
+    @Option(names = "--workers-per-step", split = ",", paramLabel = "N", description = "With --simulated-device: "
+            + "workers per step of each run, 1.." + MAX_WORKERS_PER_STEP + " (1 is always run: efficiencies are "
+            + "relative to it; default: 1,2,4,8).")
+    int[] workersPerStep;
+
+    @Option(names = "--device-profile", paramLabel = "FILE", description = "With --simulated-device: the device's "
+            + "time per call of each step (JSON, see docs/benchmarks.md; default: the built-in H200 profile).")
+    Path deviceProfile;
+
+    @Option(names = "--record-prompts", defaultValue = "30", description = "With --simulated-device: distinct "
+            + "prompts recorded with the real models and replayed (default: ${DEFAULT-VALUE}).")
+    int recordPrompts;
+
+    @Option(names = "--rounds", defaultValue = "1", description = "With --simulated-device: reflection rounds of "
+            + "each trajectory (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--seconds", defaultValue = "20", description = "With --simulated-device: each run submits "
+            + "enough trajectories to keep its workers busy this long at the 1-worker rate (default: ${DEFAULT-VALUE}).")
+    double seconds;
+
+    @Option(names = "--max-trajectories", defaultValue = "6000", description = "With --simulated-device: the most "
+            + "trajectories of one run, which bounds the bench's time (default: ${DEFAULT-VALUE}).")
+    int maxTrajectories;
+
+    /** The most workers per step the embedded stack runs. */
+    static final int MAX_WORKERS_PER_STEP = 16;
 
     @Option(names = "--models", defaultValue = "${env:IRG_MODELS:-models/shapes}", description = "Model folder.")
     Path modelDir;
@@ -41,11 +86,13 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (n < 1) {
-            throw new IllegalArgumentException("--prompts must be at least 1");
-        }
+        checkOptions();
         Models.requirePresent(modelDir);
         Path outFile = benchFile(out); // before minutes of work: a wrong --out fails now
+        if (simulatedDevice) {
+            return simulated(outFile);
+        }
+        int idle = this.idle == null ? 50 : this.idle;
         List<String> prompts = new ArrayList<>();
         List<PromptSpec> specs = PromptSet.heldOut((n + 5) / 6);
         for (int i = 0; i < n; i++) {
@@ -58,6 +105,88 @@ public final class BenchCommand implements Callable<Integer> {
             spec.commandLine().getOut().println();
             spec.commandLine().getOut().print(PipelineBench.table(runs, n));
             PipelineBench.writeJson(runs, n, outFile);
+            spec.commandLine().getOut().println("\nwrote " + outFile);
+            spec.commandLine().getOut().flush();
+        } finally {
+            io.irgstream.app.client.OutputWriter.deleteRecursively(work);
+        }
+        return 0;
+    }
+
+    /**
+     * Checks the options against each other before anything starts.
+     *
+     * @throws IllegalArgumentException naming the option that is wrong
+     */
+    void checkOptions() {
+        if (n < 1) {
+            throw new IllegalArgumentException("--prompts must be at least 1");
+        }
+        if (batchSizes == null || batchSizes.length == 0 || Arrays.stream(batchSizes).anyMatch(b -> b < 1)) {
+            throw new IllegalArgumentException("--batch-sizes must be positive integers, got "
+                    + Arrays.toString(batchSizes));
+        }
+        if (idle != null && idle < 0) {
+            throw new IllegalArgumentException("--idle must be >= 0, got " + idle);
+        }
+        if (!simulatedDevice) {
+            if (workersPerStep != null || deviceProfile != null) {
+                throw new IllegalArgumentException((workersPerStep != null ? "--workers-per-step" : "--device-profile")
+                        + " needs --simulated-device");
+            }
+            return;
+        }
+        if (workersPerStep == null) {
+            workersPerStep = new int[]{1, 2, 4, 8};
+        }
+        if (workersPerStep.length == 0) {
+            throw new IllegalArgumentException("--workers-per-step is empty: give counts like 1,2,4,8");
+        }
+        for (int w : workersPerStep) {
+            if (w < 1 || w > MAX_WORKERS_PER_STEP) {
+                throw new IllegalArgumentException("--workers-per-step: " + w + " is not in 1.." + MAX_WORKERS_PER_STEP);
+            }
+        }
+        if (recordPrompts < 1) {
+            throw new IllegalArgumentException("--record-prompts must be at least 1, got " + recordPrompts);
+        }
+        if (rounds < 1 || rounds > Submission.MAX_ROUNDS) {
+            throw new IllegalArgumentException("--rounds must be in 1.." + Submission.MAX_ROUNDS + ", got " + rounds);
+        }
+        if (!(seconds > 0) || Double.isInfinite(seconds)) {
+            throw new IllegalArgumentException("--seconds must be positive, got " + seconds);
+        }
+        if (maxTrajectories < 1) {
+            throw new IllegalArgumentException("--max-trajectories must be at least 1, got " + maxTrajectories);
+        }
+        if (deviceProfile != null) {
+            DeviceProfile.read(deviceProfile); // a wrong file fails now, not after the recording
+        }
+    }
+
+    /** {@code --simulated-device}: record the real models once, then the scale-out runs with replay models. */
+    private Integer simulated(Path outFile) throws Exception {
+        DeviceProfile device = deviceProfile == null ? DeviceProfile.defaultProfile() : DeviceProfile.read(deviceProfile);
+        List<String> prompts = new ArrayList<>();
+        List<PromptSpec> specs = PromptSet.heldOut((recordPrompts + 9) / 10);
+        for (int i = 0; i < specs.size() && prompts.size() < recordPrompts; i++) {
+            if (!prompts.contains(specs.get(i).text())) {
+                prompts.add(specs.get(i).text());
+            }
+        }
+        PrintStream log = System.out;
+        log.printf("recording the real models (%s) over %d prompts, %d round(s)...%n", modelDir, prompts.size(), rounds);
+        RecordedTraces traces = RecordedTraces.record(Models.loader(modelDir), prompts, 1000, rounds,
+                batchSizes[0], log);
+        SimulatedDeviceBench.Settings settings = new SimulatedDeviceBench.Settings(batchSizes[0], seconds,
+                Math.min(maxTrajectories, 4 * batchSizes[0]), maxTrajectories, idle == null ? 20 : idle);
+        Path work = Files.createTempDirectory("irg-bench");
+        try {
+            SimulatedDeviceBench bench = new SimulatedDeviceBench(traces, device, work, log, settings);
+            List<SimulatedDeviceBench.Run> runs = bench.run(workersPerStep);
+            spec.commandLine().getOut().println();
+            spec.commandLine().getOut().print(SimulatedDeviceBench.table(runs, device, batchSizes[0]));
+            bench.writeJson(runs, outFile);
             spec.commandLine().getOut().println("\nwrote " + outFile);
             spec.commandLine().getOut().flush();
         } finally {

@@ -1,0 +1,268 @@
+package io.irgstream.app.bench;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.irgstream.app.client.CollectedTrajectory;
+import io.irgstream.app.client.TrajectoryWatcher;
+import io.irgstream.app.stack.EmbeddedStack;
+import io.irgstream.app.stack.TopicLayout;
+import io.irgstream.events.DeadLetter;
+import io.irgstream.events.FinalImageProduced;
+import io.irgstream.events.PromptSubmitted;
+import io.irgstream.model.Step;
+import io.irgstream.schemas.AvroJson;
+import io.irgstream.schemas.client.Submission;
+import io.irgstream.schemas.client.TrajectoryClient;
+import io.irgstream.worker.WorkerConfig;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Scale-out of the pipeline on a simulated device ({@code ./irg bench --simulated-device}): every step model is a
+ * {@link ReplayStepModel} that answers with outputs recorded from the real models and takes the device time of a
+ * {@link DeviceProfile}, so what is measured is the pipeline (broker, transactions, workers, Avro, PNG), not this
+ * machine's CPU running the models. For each N of the workers-per-step list it starts an {@link EmbeddedStack} (a real
+ * in-process broker, N real workers per step, each with its own replay model, topics with at least max(N)
+ * partitions), submits a burst of trajectories sized to keep the N workers busy for about {@code seconds} at the
+ * 1-worker rate (at most {@code maxTrajectories}), and measures:
+ * <ul>
+ *   <li><b>throughput</b>: trajectories per second from the first submit to the last final image;</li>
+ *   <li><b>efficiency</b> = throughput / (N x throughput with 1 worker per step);</li>
+ *   <li><b>per-hop latency</b> (the {@code queueWaitMs} each worker records: from the upstream worker's send to the
+ *       model call) under that load, and idle (one trajectory at a time, after the load run).</li>
+ * </ul>
+ * It measures; it asserts nothing.
+ */
+public final class SimulatedDeviceBench {
+    private final RecordedTraces traces;
+    private final DeviceProfile device;
+    private final Path workDir;
+    private final PrintStream out;
+    private final Settings settings;
+
+    /**
+     * What the bench runs.
+     *
+     * @param batchSize       the workers' max.batch.size
+     * @param seconds         how long each run should keep its N workers busy at the 1-worker rate
+     * @param minTrajectories the fewest trajectories of a load run
+     * @param maxTrajectories the most trajectories of a load run (bounds the bench's time)
+     * @param idle            trajectories run one at a time after each load run, for the idle per-hop latency
+     */
+    public record Settings(int batchSize, double seconds, int minTrajectories, int maxTrajectories, int idle) {
+        public Settings {
+            if (batchSize < 1 || minTrajectories < 1 || maxTrajectories < minTrajectories || idle < 0 || !(seconds > 0)) {
+                throw new IllegalArgumentException("bench settings out of range: " + batchSize + ", " + seconds + " s, "
+                        + minTrajectories + ".." + maxTrajectories + " trajectories, " + idle + " idle");
+            }
+        }
+    }
+
+    /** One run with {@code workers} workers per step. */
+    public record Run(int workers, int trajectories, double seconds, double throughput, double efficiency,
+                      double[] hopLoadMs, double[] hopIdleMs, double[] endToEndMs) {
+    }
+
+    /**
+     * @param traces  the recorded outputs the replay models answer with (every trajectory uses a recorded prompt and
+     *                its recorded seed)
+     * @param device  the simulated device's time per call
+     * @param workDir scratch space for the brokers' data (deleted by the caller)
+     */
+    public SimulatedDeviceBench(RecordedTraces traces, DeviceProfile device, Path workDir, PrintStream out,
+                                Settings settings) {
+        if (traces.prompts().isEmpty()) {
+            throw new IllegalArgumentException("the recording has no prompt the think model accepted");
+        }
+        this.traces = traces;
+        this.device = device;
+        this.workDir = workDir;
+        this.out = out;
+        this.settings = settings;
+    }
+
+    /**
+     * The pipeline's best throughput with one worker per step on this device: the busiest step's device time per
+     * trajectory at full batches (each step's calls per trajectory as recorded), inverted.
+     */
+    public double deviceBoundPerSec() {
+        double busiest = 0;
+        for (Step s : Step.values()) {
+            double perTrajectory = traces.callsPerTrajectory(s) * device.nanos(s, settings.batchSize()) / 1e9
+                    / settings.batchSize();
+            busiest = Math.max(busiest, perTrajectory);
+        }
+        return 1 / busiest;
+    }
+
+    /**
+     * Runs 1 worker per step, then each other count of {@code workersPerStep} (ascending); the 1-worker run is the
+     * base of the efficiencies, so it is run even when not listed.
+     */
+    public List<Run> run(int[] workersPerStep) throws Exception {
+        int[] counts = Arrays.stream(workersPerStep).filter(n -> n != 1).sorted().distinct().toArray();
+        int maxN = counts.length == 0 ? 1 : counts[counts.length - 1];
+        int partitions = Math.max(4, maxN);
+        List<Run> runs = new ArrayList<>();
+        double bound = deviceBoundPerSec();
+        out.printf("simulated %s: %.1f trajectories/s device-bound with 1 worker per step at batch %d%n",
+                device.device(), bound, settings.batchSize());
+        Run base = run(1, size(settings.seconds() * bound), partitions, 0);
+        runs.add(base);
+        for (int n : counts) {
+            runs.add(run(n, size(settings.seconds() * n * base.throughput()), partitions, base.throughput()));
+        }
+        return runs;
+    }
+
+    private int size(double wanted) {
+        return (int) Math.max(settings.minTrajectories(), Math.min(settings.maxTrajectories(), Math.ceil(wanted)));
+    }
+
+    private Run run(int workers, int n, int partitions, double baseThroughput) throws Exception {
+        Path dir = workDir.resolve("scale-" + workers);
+        String prefix = "irg.";
+        out.printf("%d worker(s) per step: starting (%d partitions per topic)%n", workers, partitions);
+        try (EmbeddedStack stack = EmbeddedStack.builder(dir).kafkaPort(0).registryPort(0)
+                .layout(new TopicLayout(prefix, partitions, TopicLayout.DEFAULT_RETENTION_MS))
+                .workersPerStep(workers)
+                .workerSetting(WorkerConfig.MAX_BATCH_SIZE, settings.batchSize())
+                .models(step -> new ReplayStepModel(step, traces, device)).build().start();
+             TrajectoryWatcher watcher = new TrajectoryWatcher(stack.kafkaClientSettings(), stack.registryClient(), prefix);
+             TrajectoryClient client = new TrajectoryClient(stack.kafkaClientSettings(), stack.registryClient(), prefix,
+                     "bench")) {
+            // warm-up: a batch for every worker (first transactions, partition assignment settled)
+            await(watcher, submit(client, watcher, settings.batchSize() * workers, 0), Duration.ofMinutes(5));
+            out.printf("%d worker(s) per step: %d trajectories...%n", workers, n);
+            long t0 = System.currentTimeMillis();
+            Map<String, CollectedTrajectory> done = await(watcher, submit(client, watcher, n, 0),
+                    Duration.ofMinutes(30));
+            long last = t0;
+            List<Double> hops = new ArrayList<>();
+            List<Double> e2e = new ArrayList<>();
+            for (CollectedTrajectory t : done.values()) {
+                hops.addAll(PipelineBench.hops(t));
+                FinalImageProduced f = t.lastFinal();
+                long at = f.getProvenance().getProducedAt().toEpochMilli();
+                last = Math.max(last, at);
+                e2e.add((double) (at - t.prompt().getContext().getSubmittedAt().toEpochMilli()));
+            }
+            double secs = Math.max(1, last - t0) / 1000.0;
+            double perSec = n / secs;
+            List<Double> idleHops = new ArrayList<>();
+            for (int i = 0; i < settings.idle(); i++) {
+                for (CollectedTrajectory t : await(watcher, submit(client, watcher, 1, i), Duration.ofMinutes(5)).values()) {
+                    idleHops.addAll(PipelineBench.hops(t));
+                }
+            }
+            double efficiency = workers == 1 ? 1.0 : perSec / (workers * baseThroughput);
+            Run r = new Run(workers, n, secs, perSec, efficiency, PipelineBench.percentiles(hops),
+                    PipelineBench.percentiles(idleHops), PipelineBench.percentiles(e2e));
+            out.printf("%d worker(s) per step: %.1f trajectories/s in %.1f s, efficiency %.3f, per-hop idle %s%n",
+                    workers, perSec, secs, efficiency, fmt(r.hopIdleMs()));
+            return r;
+        }
+    }
+
+    /** Submits {@code n} trajectories over the recorded prompts (each with its recorded seed); returns their ids. */
+    private List<String> submit(TrajectoryClient client, TrajectoryWatcher watcher, int n, int first) {
+        List<String> prompts = traces.prompts();
+        List<PromptSubmitted> events = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            String p = prompts.get((first + i) % prompts.size());
+            events.add(client.event(new Submission(p, traces.seedOf(p), traces.rounds(), null)));
+        }
+        List<String> ids = events.stream().map(e -> e.getContext().getTrajectoryId()).toList();
+        ids.forEach(watcher::watch);
+        client.submitEvents(events);
+        return ids;
+    }
+
+    /** Waits for every trajectory; a dead-lettered one fails the bench with its reason. */
+    private static Map<String, CollectedTrajectory> await(TrajectoryWatcher watcher, List<String> ids, Duration timeout)
+            throws Exception {
+        Map<String, CollectedTrajectory> done = watcher.awaitAll(ids, timeout, null);
+        for (CollectedTrajectory t : done.values()) {
+            if (t.failed() || t.lastFinal() == null) {
+                DeadLetter d = t.deadLetters().isEmpty() ? null : t.deadLetters().get(0);
+                throw new IllegalStateException("trajectory " + t.id() + " did not finish: " + (d == null
+                        ? "no final image" : "the " + d.getStep() + " step dead-lettered it: " + d.getErrorMessage()));
+            }
+        }
+        return done;
+    }
+
+    private static String fmt(double[] p) {
+        return p.length == 0 ? "-" : String.format("%.0f / %.0f / %.0f", p[0], p[1], p[2]);
+    }
+
+    /** The table, as printed and as recorded in docs/benchmarks.md. */
+    public static String table(List<Run> runs, DeviceProfile device, int batchSize) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("simulated %s, max.batch.size %d; throughput in trajectories/s; latencies in ms "
+                + "(p50 / p95 / p99)%n%n", device.device(), batchSize));
+        sb.append("| workers per step | trajectories | seconds | throughput | efficiency | per-hop under load "
+                + "| per-hop idle | end-to-end under load |\n");
+        sb.append("|---|---|---|---|---|---|---|---|\n");
+        for (Run r : runs) {
+            sb.append(String.format("| %d | %d | %.1f | %.1f | %.3f | %s | %s | %s |%n", r.workers(), r.trajectories(),
+                    r.seconds(), r.throughput(), r.efficiency(), fmt(r.hopLoadMs()), fmt(r.hopIdleMs()),
+                    fmt(r.endToEndMs())));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * bench.json: a {@code scale_out} list of {@code {workers, throughput, efficiency}} (with each run's size and
+     * latencies), the idle and under-load per-hop figures of the 1-worker run at the top level, and the device profile.
+     */
+    public void writeJson(List<Run> runs, Path file) throws Exception {
+        ObjectNode root = AvroJson.MAPPER.createObjectNode();
+        root.put("mode", "simulated-device");
+        root.put("cores", Runtime.getRuntime().availableProcessors());
+        root.put("measuredAt", java.time.Instant.now().toString());
+        root.put("maxBatchSize", settings.batchSize());
+        root.put("rounds", traces.rounds());
+        root.put("recordedPrompts", traces.prompts().size());
+        root.put("deviceBoundTrajectoriesPerSec", deviceBoundPerSec());
+        ObjectNode dev = root.putObject("device");
+        dev.put("name", device.device());
+        dev.put("source", device.source());
+        for (Step s : Step.values()) {
+            ObjectNode o = dev.putObject(s.id());
+            o.put("batch1Ms", device.steps().get(s).batch1Ms());
+            o.put("batch16Ms", device.steps().get(s).batch16Ms());
+        }
+        ObjectNode models = root.putObject("recordedModels");
+        for (Step s : Step.values()) {
+            models.put(s.id(), traces.model(s).name() + " " + traces.model(s).sha256());
+        }
+        Run base = runs.stream().filter(r -> r.workers() == 1).findFirst().orElse(runs.get(0));
+        root.putPOJO("perHopIdleMsP50P95P99", list(base.hopIdleMs()));
+        root.putPOJO("perHopLoadMsP50P95P99", list(base.hopLoadMs()));
+        ArrayNode a = root.putArray("scale_out");
+        for (Run r : runs) {
+            ObjectNode o = a.addObject();
+            o.put("workers", r.workers());
+            o.put("throughput", r.throughput());
+            o.put("efficiency", r.efficiency());
+            o.put("trajectories", r.trajectories());
+            o.put("seconds", r.seconds());
+            o.putPOJO("perHopLoadMsP50P95P99", list(r.hopLoadMs()));
+            o.putPOJO("perHopIdleMsP50P95P99", list(r.hopIdleMs()));
+            o.putPOJO("endToEndLoadMsP50P95P99", list(r.endToEndMs()));
+        }
+        Files.writeString(file, AvroJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+    }
+
+    private static List<Double> list(double[] p) {
+        return Arrays.stream(p).boxed().toList();
+    }
+}
