@@ -122,9 +122,16 @@ class TenantQuotaIT {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(viaOther.statusCode()).as("the other instance counts both: " + viaOther.body()).isEqualTo(429);
 
-        HttpResponse<String> refused = submit("quota-a", null);
-        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(429);
-        JsonNode body = JSON.readTree(refused.body());
+        // refused at once; the count in the answer may include, for a moment, a submit of this instance that another
+        // instance's store counts already but this instance's feed has not shown yet
+        JsonNode[] answer = new JsonNode[1];
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+            HttpResponse<String> refused = submit("quota-a", null);
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(429);
+            answer[0] = JSON.readTree(refused.body());
+            assertThat(answer[0].path("inFlight").asLong()).isEqualTo(2);
+        });
+        JsonNode body = answer[0];
         assertThat(body.path("limit").asInt()).isEqualTo(2);
         assertThat(body.path("inFlight").asLong()).isEqualTo(2);
         assertThat(body.path("tenant").asText()).isEqualTo("quota-a");
@@ -147,7 +154,7 @@ class TenantQuotaIT {
         awaitInFlight("quota-a", 2);
 
         assertThat(meters.get("irg.tenant.submits").tag("tenant", "quota-a").tag("outcome", "refused").counter()
-                .count()).isEqualTo(1.0);
+                .count()).isGreaterThanOrEqualTo(1.0);
         assertThat(meters.get("irg.tenant.submits").tag("tenant", "quota-a").tag("outcome", "accepted").counter()
                 .count()).isEqualTo(3.0);
         await().atMost(WAIT).untilAsserted(() -> {
@@ -156,6 +163,26 @@ class TenantQuotaIT {
             assertThat(meters.get("irg.tenant.trajectories.ended").tag("tenant", "quota-a")
                     .tag("status", "CANCELLED").counter().count()).isEqualTo(1.0);
         });
+    }
+
+    @Test
+    void shouldNotPassTheLimitWithABurstOfConcurrentSubmits() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(12);
+        List<Integer> codes = new ArrayList<>();
+        try {
+            List<java.util.concurrent.Future<HttpResponse<String>>> burst = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                burst.add(pool.submit(() -> submit("burst", null)));
+            }
+            for (var f : burst) {
+                codes.add(f.get().statusCode());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(codes).as("submitted faster than the fold counts them").containsOnly(202, 429);
+        assertThat(codes.stream().filter(c -> c == 202).count()).as("%s", codes).isBetween(1L, 2L);
+        awaitInFlight("burst", codes.stream().filter(c -> c == 202).count());
     }
 
     @Test

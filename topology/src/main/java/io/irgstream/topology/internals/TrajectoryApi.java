@@ -88,6 +88,7 @@ public final class TrajectoryApi implements AutoCloseable {
     private volatile Duration idempotencyRetention = Duration.ofHours(24);
     private volatile WebhookPolicy webhookPolicy = new WebhookPolicy(List.of());
     private volatile int tenantMaxInFlight = Integer.MAX_VALUE;
+    private final Map<String, Map<String, Long>> unfoldedByTenant = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile java.util.function.BiConsumer<String, String> tenantSubmits = (tenant, outcome) -> { };
     private final TrajectoryFeed feed;
     private final ImageStore images;
@@ -145,6 +146,16 @@ public final class TrajectoryApi implements AutoCloseable {
         this.origins = origins;
         this.submitter = submitter;
         this.feed = feed;
+        if (feed != null) {
+            feed.addListener(t -> {
+                // the trajectory store counts it from now on
+                Map<String, Long> mine = unfoldedByTenant.get(t.getTenant() == null ? Submission.DEFAULT_TENANT
+                        : t.getTenant());
+                if (mine != null) {
+                    mine.remove(t.getId());
+                }
+            });
+        }
         this.images = images;
         this.state = state;
         this.streams = new Semaphore(maxStreams);
@@ -476,9 +487,11 @@ public final class TrajectoryApi implements AutoCloseable {
             throw new ApiException(400, e.getMessage());
         }
         PromptSubmitted event;
+        String reservation = null;
         try {
             if (key == null) {
-                if (overQuota(ctx, submission.tenant())) {
+                reservation = reserve(ctx, submission.tenant());
+                if (reservation == null) {
                     return;
                 }
                 event = submitter.submit(submission);
@@ -491,7 +504,8 @@ public final class TrajectoryApi implements AutoCloseable {
                             .put("events", "/api/trajectories/" + k.id() + "/events"));
                     return;
                 }
-                if (overQuota(ctx, submission.tenant())) {
+                reservation = reserve(ctx, submission.tenant());
+                if (reservation == null) {
                     return;
                 }
                 event = submitter.event(submission, k.id());
@@ -504,8 +518,14 @@ public final class TrajectoryApi implements AutoCloseable {
             }
         } catch (IllegalStateException e) {
             throw new ApiException(503, e.getMessage());
+        } finally {
+            if (reservation != null) {
+                unfolded(submission.tenant()).remove(reservation);
+            }
         }
         String id = event.getContext().getTrajectoryId();
+        // counted here until the trajectory store counts it (the feed shows its record)
+        unfolded(submission.tenant()).put(id, System.currentTimeMillis());
         tenantSubmits.accept(submission.tenant(), "accepted");
         ctx.header("Location", "/api/trajectories/" + id);
         json(ctx, 202, obj().put("id", id).put("status", TrajectoryStatus.SUBMITTED.name())
@@ -515,22 +535,53 @@ public final class TrajectoryApi implements AutoCloseable {
                 .put("url", "/api/trajectories/" + id).put("events", "/api/trajectories/" + id + "/events"));
     }
 
+    /** How long a submit of this instance is counted before the trajectory store must count it itself. */
+    private static final long UNFOLDED_MS = 30_000;
+
     /**
-     * Answers 429 when {@code tenant} has {@code tenant.max.in.flight} trajectories in flight already (counted by
-     * every instance from its trajectory store), with the limit and the count in the body.
-     *
-     * @return true when the submit was refused
+     * The submits of this instance, by tenant, that the trajectory store may not count yet (id, or a reservation
+     * token while one is being made, to when): the fold lags the submits, so without them a burst would pass the
+     * limit by all the submits the fold has not seen.
      */
-    private boolean overQuota(Context ctx, String tenant) {
-        long inFlight = queries().tenantInFlight(tenant, false);
-        if (inFlight < tenantMaxInFlight) {
-            return false;
+    private Map<String, Long> unfolded(String tenant) {
+        return unfoldedByTenant.computeIfAbsent(tenant, t -> new java.util.concurrent.ConcurrentHashMap<>());
+    }
+
+    /**
+     * Reserves room for one more trajectory of {@code tenant}, or answers 429 when it has {@code tenant.max.in.flight}
+     * in flight already - those the trajectory stores of every instance count, plus this instance's submits (and
+     * reservations) they do not count yet - with the limit and the count in the body.
+     *
+     * @return the reservation, to be removed once the submit is done; null when the submit was refused
+     */
+    private String reserve(Context ctx, String tenant) {
+        Map<String, Long> mine = unfolded(tenant);
+        long now = System.currentTimeMillis();
+        mine.values().removeIf(at -> at < now - UNFOLDED_MS);
+        String reservation = "\u0000reservation-" + java.util.UUID.randomUUID();
+        mine.put(reservation, now);
+        long inFlight;
+        try {
+            TrajectoryQueries q = queries();
+            for (String id : mine.keySet()) {
+                if (!id.startsWith("\u0000") && q.local(id).isPresent()) {
+                    mine.remove(id); // this instance's store counts it already (its feed shows it a little later)
+                }
+            }
+            inFlight = q.tenantInFlight(tenant, false) + mine.size() - 1;
+        } catch (RuntimeException e) {
+            mine.remove(reservation);
+            throw e;
         }
+        if (inFlight < tenantMaxInFlight) {
+            return reservation;
+        }
+        mine.remove(reservation);
         tenantSubmits.accept(tenant, "refused");
         json(ctx, 429, error("tenant '" + tenant + "' has " + inFlight + " trajectories in flight; the limit is "
                 + tenantMaxInFlight + " (tenant.max.in.flight): submit again when some have ended")
                 .put("tenant", tenant).put("limit", tenantMaxInFlight).put("inFlight", inFlight));
-        return true;
+        return null;
     }
 
     /** {@code GET /api/tenants/{tenant}}: the tenant's trajectories in flight, and its limit. */
