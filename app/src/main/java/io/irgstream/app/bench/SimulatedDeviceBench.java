@@ -14,6 +14,9 @@ import io.irgstream.schemas.AvroJson;
 import io.irgstream.schemas.client.Submission;
 import io.irgstream.schemas.client.TrajectoryClient;
 import io.irgstream.worker.WorkerConfig;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.common.GroupState;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -138,7 +141,8 @@ public final class SimulatedDeviceBench {
              TrajectoryWatcher watcher = new TrajectoryWatcher(stack.kafkaClientSettings(), stack.registryClient(), prefix);
              TrajectoryClient client = new TrajectoryClient(stack.kafkaClientSettings(), stack.registryClient(), prefix,
                      "bench")) {
-            // warm-up: a batch for every worker (first transactions, partition assignment settled)
+            awaitGroups(stack, workers, Duration.ofMinutes(2));
+            // warm-up: a batch for every worker (first transactions)
             await(watcher, submit(client, watcher, settings.batchSize() * workers, 0), Duration.ofMinutes(5));
             out.printf("%d worker(s) per step: %d trajectories...%n", workers, n);
             long t0 = System.currentTimeMillis();
@@ -169,6 +173,32 @@ public final class SimulatedDeviceBench {
                     workers, perSec, secs, efficiency, fmt(r.hopIdleMs()));
             return r;
         }
+    }
+
+    /**
+     * Waits until each step's consumer group is stable with {@code workers} members that all hold partitions, so that
+     * no rebalance falls inside the measurement.
+     */
+    private static void awaitGroups(EmbeddedStack stack, int workers, Duration timeout) throws Exception {
+        List<String> groups = Arrays.stream(Step.values()).map(s -> "irg-" + s.id()).toList();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String state = "";
+        try (Admin admin = Admin.create(stack.kafkaClientSettings().toMap())) {
+            while (System.nanoTime() < deadline) {
+                Map<String, ConsumerGroupDescription> d = admin.describeConsumerGroups(groups).all().get();
+                state = d.values().stream().map(g -> g.groupId() + " " + g.groupState() + " " + g.members().size()
+                        + " members").toList().toString();
+                boolean ready = d.values().stream().allMatch(g -> g.groupState() == GroupState.STABLE
+                        && g.members().size() == workers
+                        && g.members().stream().noneMatch(m -> m.assignment().topicPartitions().isEmpty()));
+                if (ready) {
+                    return;
+                }
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException("the workers' groups did not settle with " + workers + " members each within "
+                + timeout.toSeconds() + " s: " + state);
     }
 
     /** Submits {@code n} trajectories over the recorded prompts (each with its recorded seed); returns their ids. */
