@@ -271,8 +271,10 @@ public final class SimulatedDeviceBench {
             o.put("batch16Ms", device.steps().get(s).batch16Ms());
         }
         ObjectNode models = root.putObject("recordedModels");
+        ObjectNode calls = root.putObject("modelCallsPerTrajectory");
         for (Step s : Step.values()) {
             models.put(s.id(), traces.model(s).name() + " " + traces.model(s).sha256());
+            calls.put(s.id(), traces.callsPerTrajectory(s));
         }
         Run base = runs.stream().filter(r -> r.workers() == 1).findFirst().orElse(runs.get(0));
         root.putPOJO("perHopIdleMsP50P95P99", list(base.hopIdleMs()));

@@ -69,7 +69,7 @@ public final class BenchCommand implements Callable<Integer> {
             + "enough trajectories to keep its workers busy this long at the 1-worker rate (default: ${DEFAULT-VALUE}).")
     double seconds;
 
-    @Option(names = "--max-trajectories", defaultValue = "6000", description = "With --simulated-device: the most "
+    @Option(names = "--max-trajectories", defaultValue = "25000", description = "With --simulated-device: the most "
             + "trajectories of one run, which bounds the bench's time (default: ${DEFAULT-VALUE}).")
     int maxTrajectories;
 
@@ -176,8 +176,10 @@ public final class BenchCommand implements Callable<Integer> {
         }
         PrintStream log = System.out;
         log.printf("recording the real models (%s) over %d prompts, %d round(s)...%n", modelDir, prompts.size(), rounds);
+        long t0 = System.nanoTime();
         RecordedTraces traces = RecordedTraces.record(Models.loader(modelDir), prompts, 1000, rounds,
                 batchSizes[0], log);
+        log.printf("recorded %d model calls in %.1f s%n", traces.calls().size(), (System.nanoTime() - t0) / 1e9);
         SimulatedDeviceBench.Settings settings = new SimulatedDeviceBench.Settings(batchSizes[0], seconds,
                 Math.min(maxTrajectories, 4 * batchSizes[0]), maxTrajectories, idle == null ? 20 : idle);
         Path work = Files.createTempDirectory("irg-bench");
