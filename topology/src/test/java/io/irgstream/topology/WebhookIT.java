@@ -131,6 +131,9 @@ class WebhookIT {
         List<TopicSpec> specs = new ArrayList<>();
         for (Topic<?> t : topics.all()) {
             TopicSpec spec = TopicSpec.of(t.name(), 1);
+            if (t.equals(topics.deadLetters())) {
+                spec = spec.withConfig("max.message.bytes", "1200"); // a long prompt's record is over it
+            }
             specs.add(t.compacted() ? spec.compacted() : spec);
         }
         KafkaFixture.createTopics(specs.toArray(TopicSpec[]::new));
@@ -260,6 +263,26 @@ class WebhookIT {
         assertThat(t.path("status").asText()).isEqualTo("CANCELLED");
         assertThat(t.path("errors")).isEmpty();
         assertThat(calls.get("/down")).hasSize(3);
+    }
+
+    @Test
+    void shouldLeaveOutATrajectoryRecordOverTheDeadLetterTopicsLimit() throws Exception {
+        failuresLeft.put("/down-long", new AtomicInteger(-1));
+        HttpResponse<String> r = post("/api/trajectories", "{\"prompt\": \"" + "a red circle ".repeat(70)
+                + "\", \"callbackUrl\": \"" + receiverUrl + "/down-long\"}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        String id = JSON.readTree(r.body()).path("id").asText();
+        await().atMost(WAIT).until(() -> get("/api/trajectories/" + id).statusCode() == 200);
+        assertThat(post("/api/trajectories/" + id + "/cancel", "{}").statusCode()).isEqualTo(202);
+
+        List<DeadLetter> dead = new ArrayList<>();
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            dead.clear();
+            dead.addAll(deadLetters(id));
+            assertThat(dead).hasSize(1);
+        });
+        assertThat(dead.get(0).getValue()).isNull();
+        assertThat(dead.get(0).getErrorMessage()).contains("failed 3 times").contains("is left out: over the limit");
     }
 
     @Test

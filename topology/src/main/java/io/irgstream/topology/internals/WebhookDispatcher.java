@@ -449,6 +449,7 @@ public final class WebhookDispatcher implements AutoCloseable {
      */
     private boolean finish(List<Pending> pending) {
         List<Future<?>> acks = new ArrayList<>();
+        List<DeadLetter> letters = new ArrayList<>();
         List<String> deadLettered = new ArrayList<>();
         for (Pending p : pending) {
             Outcome o;
@@ -482,14 +483,26 @@ public final class WebhookDispatcher implements AutoCloseable {
                     .setValue(java.nio.ByteBuffer.wrap(r.value())).setErrorClass(o.errorClass())
                     .setErrorMessage(o.reason()).setAttempts(o.attempts()).setFirstFailedAt(o.firstFailedAt())
                     .setLastFailedAt(o.lastFailedAt()).setWorkerId(workerId).build();
-            acks.add(producer.send(new ProducerRecord<>(deadLetterTopic, null,
-                    p.trajectory().getId().getBytes(StandardCharsets.UTF_8),
-                    deadLetterSerializer.serialize(deadLetterTopic, d))));
+            letters.add(d);
+            acks.add(sendDeadLetter(d));
         }
         producer.flush();
-        for (Future<?> f : acks) {
+        for (int i = 0; i < acks.size(); i++) {
             try {
-                f.get(30, TimeUnit.SECONDS);
+                try {
+                    acks.get(i).get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.RecordTooLargeException)) {
+                        throw e;
+                    }
+                    // the trajectory record (inline images) is over the dead-letter topic's limit: without it
+                    DeadLetter d = letters.get(i);
+                    int size = d.getValue().remaining();
+                    d.setValue(null);
+                    d.setErrorMessage(d.getErrorMessage() + " (the trajectory record, " + size + " bytes, is left "
+                            + "out: over the limit of " + deadLetterTopic + ")");
+                    sendDeadLetter(d).get(30, TimeUnit.SECONDS);
+                }
             } catch (ExecutionException | TimeoutException e) {
                 throw new IllegalStateException("cannot write a webhook dead letter to " + deadLetterTopic + ": "
                         + e, e);
@@ -505,6 +518,11 @@ public final class WebhookDispatcher implements AutoCloseable {
             this.deadLettered.increment(deadLettered.size());
         }
         return true;
+    }
+
+    private Future<?> sendDeadLetter(DeadLetter d) {
+        return producer.send(new ProducerRecord<>(deadLetterTopic, null,
+                d.getTrajectoryId().getBytes(StandardCharsets.UTF_8), deadLetterSerializer.serialize(deadLetterTopic, d)));
     }
 
     /** The outcome, or null when the dispatcher closed first. */
