@@ -290,44 +290,16 @@ public final class WebhookDispatcher implements AutoCloseable {
     private void run() {
         try {
             while (running) {
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
-                if (records.isEmpty()) {
-                    continue;
-                }
-                List<Pending> pending = new ArrayList<>();
-                Map<String, Pending> byEvent = new HashMap<>();
-                for (ConsumerRecord<byte[], byte[]> r : records) {
-                    Pending p = due(r, byEvent);
-                    if (p != null) {
-                        pending.add(p);
-                        byEvent.put(p.eventId(), p);
+                try {
+                    if (!step()) {
+                        return;
                     }
-                }
-                boolean finished;
-                try {
-                    finished = finish(pending);
-                } catch (KafkaException | IllegalStateException e) {
-                    // a dead letter could not be written: nothing is committed, the poll's records are read again
-                    // (those delivered meanwhile are remembered and not called again)
-                    LOG.error("webhooks: {}; reading the same records again in 5 s", e.toString());
-                    rewind(records);
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (KafkaException e) {
+                    // e.g. the broker unreachable or an ACL missing: keep trying, the log says why
+                    LOG.error("webhooks: {}; trying again in 5 s", e.toString());
                     pause(Duration.ofSeconds(5));
-                    continue;
-                }
-                if (!finished) {
-                    return; // closing: nothing committed, the next owner calls again
-                }
-                Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-                for (TopicPartition tp : records.partitions()) {
-                    List<ConsumerRecord<byte[], byte[]>> part = records.records(tp);
-                    offsets.put(tp, new OffsetAndMetadata(part.get(part.size() - 1).offset() + 1));
-                }
-                try {
-                    consumer.commitSync(offsets);
-                } catch (org.apache.kafka.common.errors.RebalanceInProgressException
-                         | org.apache.kafka.clients.consumer.CommitFailedException e) {
-                    LOG.warn("webhook offsets not committed ({}); the new owner of the partitions calls again, with "
-                            + "the same event ids", e.toString());
                 }
             }
         } catch (WakeupException e) {
@@ -337,6 +309,57 @@ public final class WebhookDispatcher implements AutoCloseable {
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }
+    }
+
+    /**
+     * Polls once and calls back what the records ask for; commits their offsets when each was delivered or
+     * dead-lettered.
+     *
+     * @return false when the dispatcher is closing
+     */
+    private boolean step() {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
+        if (records.isEmpty()) {
+            return true;
+        }
+        List<Pending> pending = new ArrayList<>();
+        Map<String, Pending> byEvent = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            Pending p = due(r, byEvent);
+            if (p != null) {
+                pending.add(p);
+                byEvent.put(p.eventId(), p);
+            }
+        }
+        boolean finished;
+        try {
+            finished = finish(pending);
+        } catch (KafkaException | IllegalStateException e) {
+            // a dead letter could not be written: nothing is committed, the poll's records are read again
+            // (those delivered meanwhile are remembered and not called again)
+            LOG.error("webhooks: {}; reading the same records again in 5 s", e.toString());
+            rewind(records);
+            pause(Duration.ofSeconds(5));
+            return true;
+        }
+        if (!finished) {
+            return false; // closing: nothing committed, the next owner calls again
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition tp : records.partitions()) {
+            List<ConsumerRecord<byte[], byte[]>> part = records.records(tp);
+            offsets.put(tp, new OffsetAndMetadata(part.get(part.size() - 1).offset() + 1));
+        }
+        try {
+            consumer.commitSync(offsets);
+        } catch (WakeupException e) {
+            throw e;
+        } catch (KafkaException e) {
+            // a rebalance, a timeout: the next commit covers these offsets too, or the partitions' new owner
+            // calls again with the same event ids (this process remembers what it delivered)
+            LOG.warn("webhook offsets not committed ({})", e.toString());
+        }
+        return true;
     }
 
     /** Seeks every partition of {@code records} back to its first record in them. */
@@ -406,14 +429,22 @@ public final class WebhookDispatcher implements AutoCloseable {
             return;
         }
         String timestamp = Long.toString(Instant.now().getEpochSecond());
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(settings.timeout())
-                .header("Content-Type", "application/json")
-                .header("User-Agent", "irg-stream-webhooks")
-                .header(EVENT_ID_HEADER, eventId)
-                .header(TIMESTAMP_HEADER, timestamp)
-                .header(SIGNATURE_HEADER, signature(settings.secret(), timestamp, body))
-                .header(ATTEMPT_HEADER, Integer.toString(attempt))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        HttpRequest request;
+        try {
+            request = HttpRequest.newBuilder(uri).timeout(settings.timeout())
+                    .header("Content-Type", "application/json")
+                    .header("User-Agent", "irg-stream-webhooks")
+                    .header(EVENT_ID_HEADER, eventId)
+                    .header(TIMESTAMP_HEADER, timestamp)
+                    .header(SIGNATURE_HEADER, signature(settings.secret(), timestamp, body))
+                    .header(ATTEMPT_HEADER, Integer.toString(attempt))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        } catch (RuntimeException e) {
+            Instant now = Instant.now();
+            outcome.complete(new Outcome(false, attempt - 1, "callback to " + redacted(uri) + " cannot be made: "
+                    + e.getMessage(), e.getClass().getName(), firstFailedAt == null ? now : firstFailedAt, now));
+            return;
+        }
         http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) -> {
             if (error == null && response.statusCode() / 100 == 2) {
                 outcome.complete(new Outcome(true, attempt, null, null, firstFailedAt, null));
