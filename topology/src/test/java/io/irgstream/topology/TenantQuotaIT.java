@@ -193,6 +193,19 @@ class TenantQuotaIT {
     }
 
     @Test
+    void shouldRefuseEveryCallbackWhenNoHostIsAllowed() throws Exception {
+        HttpResponse<String> r = HTTP.send(request("/api/trajectories").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"a red circle\", \"tenant\": \"hooks\", "
+                        + "\"callbackUrl\": \"https://hooks.example.com/x\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+        assertThat(JSON.readTree(r.body()).path("error").asText()).isEqualTo("callbacks are off on this service: the "
+                + "operator allows no callback host (webhook.allowed.hosts is empty)");
+        assertThat(JSON.readTree(HTTP.send(request("/api/tenants/hooks").GET().build(),
+                HttpResponse.BodyHandlers.ofString()).body()).path("inFlight").asLong()).isZero();
+    }
+
+    @Test
     void shouldAnswer400ForABadTenantName() throws Exception {
         HttpResponse<String> r = HTTP.send(request("/api/tenants/a%01b").GET().build(),
                 HttpResponse.BodyHandlers.ofString());

@@ -97,6 +97,8 @@ class WebhookIT {
     private static final Map<String, AtomicInteger> failuresLeft = new ConcurrentHashMap<>();
     /** Path -> milliseconds the receiver waits before it answers. */
     private static final Map<String, Integer> delays = new ConcurrentHashMap<>();
+    /** Path -> how many more requests wait their delay (absent: every request). */
+    private static final Map<String, AtomicInteger> delaysLeft = new ConcurrentHashMap<>();
 
     @BeforeAll
     static void start() throws IOException {
@@ -112,6 +114,10 @@ class WebhookIT {
             int status = left.get() < 0 ? 503 : left.getAndUpdate(n -> Math.max(0, n - 1)) > 0 ? 500 : 200;
             calls.computeIfAbsent(path, p -> new CopyOnWriteArrayList<>()).add(new Call(path, headers, body, status));
             int delay = delays.getOrDefault(path, 0);
+            AtomicInteger slowLeft = delaysLeft.get(path);
+            if (slowLeft != null && slowLeft.getAndDecrement() <= 0) {
+                delay = 0;
+            }
             if (delay > 0) {
                 try {
                     Thread.sleep(delay);
@@ -152,6 +158,7 @@ class WebhookIT {
         settings.put(TopologyConfig.WEBHOOK_RETRY_BACKOFF_MAX_MS_CONFIG, 300);
         settings.put(TopologyConfig.WEBHOOK_TIMEOUT_MS_CONFIG, 2_000);
         settings.put(TopologyConfig.WEBHOOK_PUBLIC_URL_CONFIG, "https://irg.example.com/");
+        settings.put(TopologyConfig.STALL_CHECK_INTERVAL_MS_CONFIG, 200);
         settings.put("streams.replication.factor", 1);
         // Kafka Streams does not leave its group on close: the restarted instance waits this long for the old one
         settings.put("streams.consumer.session.timeout.ms", 6_000);
@@ -205,6 +212,57 @@ class WebhookIT {
         Thread.sleep(500);
         assertThat(calls.get("/flaky")).as("no call after the 2xx").hasSize(3);
         assertThat(deadLetters(id)).isEmpty();
+    }
+
+    @Test
+    void shouldRetryATryThatTimesOut() throws Exception {
+        delays.put("/slow", 3_000); // over webhook.timeout.ms (2 s), for the first request only
+        delaysLeft.put("/slow", new AtomicInteger(1));
+        String id = submit("/slow");
+        assertThat(post("/api/trajectories/" + id + "/cancel", "{}").statusCode()).isEqualTo(202);
+        List<Call> got = awaitCalls("/slow", 2);
+        assertThat(got).extracting(c -> c.header("X-Irg-Attempt")).containsExactly("1", "2");
+        assertThat(got.get(1).header("X-Irg-Event-Id")).isEqualTo(got.get(0).header("X-Irg-Event-Id"));
+        Thread.sleep(500);
+        assertThat(calls.get("/slow")).as("delivered by the second try").hasSize(2);
+        assertThat(deadLetters(id)).isEmpty();
+    }
+
+    @Test
+    void shouldCallBackAnExpiredTrajectory() throws Exception {
+        HttpResponse<String> r = post("/api/trajectories", "{\"prompt\": \"a red circle\", \"ttlSeconds\": 1, "
+                + "\"callbackUrl\": \"" + receiverUrl + "/expired\"}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        JsonNode body = JSON.readTree(awaitCalls("/expired", 1).get(0).body());
+        assertThat(body.path("status").asText()).isEqualTo("EXPIRED");
+        assertThat(body.path("trajectoryId").asText()).isEqualTo(JSON.readTree(r.body()).path("id").asText());
+        assertThat(body.path("finalImage").isNull()).isTrue();
+    }
+
+    @Test
+    void shouldDeadLetterACallbackOutsideTheAllowListWrittenAroundTheApi() throws Exception {
+        Events e = new Events("webhook-around-" + UUID.randomUUID(), 1);
+        PromptSubmitted prompt = PromptSubmitted.newBuilder().setContext(io.irgstream.events.TrajectoryContext
+                .newBuilder(e.context()).setCallbackUrl("http://10.0.0.1/internal").build()).build();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(KafkaFixture.producerProps(),
+                new StringSerializer(), new ByteArraySerializer())) {
+            IrgAvroSerializer<SpecificRecord> serializer = new IrgAvroSerializer<>(
+                    new HttpSchemaRegistryClient(registry.url()));
+            for (SpecificRecord event : List.of(prompt, e.cancel())) {
+                String topic = topics.all().stream().filter(t -> t.valueClass().orElseThrow() == event.getClass())
+                        .findFirst().orElseThrow().name();
+                producer.send(new ProducerRecord<>(topic, e.id, serializer.serialize(topic, event))).get();
+            }
+        }
+        List<DeadLetter> dead = new ArrayList<>();
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            dead.clear();
+            dead.addAll(deadLetters(e.id));
+            assertThat(dead).hasSize(1);
+        });
+        assertThat(dead.get(0).getAttempts()).isZero();
+        assertThat(dead.get(0).getErrorMessage()).isEqualTo("callback not called: the callback host '10.0.0.1' is "
+                + "not on the operator's allow-list (webhook.allowed.hosts)");
     }
 
     @Test
