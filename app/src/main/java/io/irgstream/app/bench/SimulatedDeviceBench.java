@@ -17,6 +17,7 @@ import io.irgstream.worker.WorkerConfig;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -26,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 
 /**
  * Scale-out of the pipeline on a simulated device ({@code ./irg bench --simulated-device}): every step model is a
@@ -185,14 +187,25 @@ public final class SimulatedDeviceBench {
         String state = "";
         try (Admin admin = Admin.create(stack.kafkaClientSettings().toMap())) {
             while (System.nanoTime() < deadline) {
-                Map<String, ConsumerGroupDescription> d = admin.describeConsumerGroups(groups).all().get();
-                state = d.values().stream().map(g -> g.groupId() + " " + g.groupState() + " " + g.members().size()
-                        + " members").toList().toString();
-                boolean ready = d.values().stream().allMatch(g -> g.groupState() == GroupState.STABLE
-                        && g.members().size() == workers
-                        && g.members().stream().noneMatch(m -> m.assignment().topicPartitions().isEmpty()));
-                if (ready) {
-                    return;
+                Map<String, ConsumerGroupDescription> d;
+                try {
+                    d = admin.describeConsumerGroups(groups).all().get();
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                        throw e;
+                    }
+                    state = e.getCause().getMessage(); // a step's workers have not joined yet
+                    d = null;
+                }
+                if (d != null) {
+                    state = d.values().stream().map(g -> g.groupId() + " " + g.groupState() + " " + g.members().size()
+                            + " members").toList().toString();
+                    boolean ready = d.values().stream().allMatch(g -> g.groupState() == GroupState.STABLE
+                            && g.members().size() == workers
+                            && g.members().stream().noneMatch(m -> m.assignment().topicPartitions().isEmpty()));
+                    if (ready) {
+                        return;
+                    }
                 }
                 Thread.sleep(100);
             }

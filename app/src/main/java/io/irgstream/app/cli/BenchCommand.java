@@ -168,10 +168,13 @@ public final class BenchCommand implements Callable<Integer> {
     private Integer simulated(Path outFile) throws Exception {
         DeviceProfile device = deviceProfile == null ? DeviceProfile.defaultProfile() : DeviceProfile.read(deviceProfile);
         List<String> prompts = new ArrayList<>();
-        List<PromptSpec> specs = PromptSet.heldOut((recordPrompts + 9) / 10);
+        int perCategory = recordPrompts / 10 + 2; // more than enough: a text may repeat
+        List<PromptSpec> specs = PromptSet.heldOut(perCategory); // perCategory of each category, category by category
+        int categories = specs.size() / perCategory;
         for (int i = 0; i < specs.size() && prompts.size() < recordPrompts; i++) {
-            if (!prompts.contains(specs.get(i).text())) {
-                prompts.add(specs.get(i).text());
+            String text = specs.get((i % categories) * perCategory + i / categories).text(); // every category in turn
+            if (!prompts.contains(text)) {
+                prompts.add(text);
             }
         }
         PrintStream log = System.out;
