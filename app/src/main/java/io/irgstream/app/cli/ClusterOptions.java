@@ -123,9 +123,24 @@ public final class ClusterOptions {
         return bootstrapServers != null || kafka().hasBootstrapServers();
     }
 
+    /**
+     * Requires a cluster and a registry: {@code --bootstrap-servers} or the {@code --config} file's
+     * {@code bootstrap.servers}, and {@code --schema-registry} or its {@code schema.registry.url} (as in the
+     * {@code client.properties} that {@code ./irg dev --secure} writes).
+     */
     void requireExternal() {
-        if (!external() || schemaRegistry == null) {
-            throw new IllegalArgumentException("--bootstrap-servers and --schema-registry are both required here");
+        if (!external() || (schemaRegistry == null && !hasRegistryUrlSetting())) {
+            throw new IllegalArgumentException("--bootstrap-servers and --schema-registry (or bootstrap.servers and "
+                    + "schema.registry.url in the --config file) are both required here");
+        }
+    }
+
+    private boolean hasRegistryUrlSetting() {
+        try {
+            Object url = settings.load().get(io.irgstream.schemas.IrgSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG);
+            return url != null && !url.toString().isBlank();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read settings file " + settings.configFile + ": " + e.getMessage(), e);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.irgstream.app.stack;
 
 import io.irgstream.app.metrics.ProcessMetrics;
+import io.irgstream.app.security.KafkaAcls;
 import io.irgstream.embedded.EmbeddedKafkaBroker;
 import io.irgstream.embedded.TopicBootstrap;
 import io.irgstream.model.Step;
@@ -9,6 +10,9 @@ import io.irgstream.schemas.EmbeddedSchemaRegistry;
 import io.irgstream.schemas.KafkaClientSettings;
 import io.irgstream.schemas.HttpSchemaRegistryClient;
 import io.irgstream.schemas.SchemaRegistryClient;
+import io.irgstream.schemas.Topic;
+import io.irgstream.schemas.Topics;
+import io.irgstream.topology.TrajectoryTopology;
 import io.irgstream.topology.TopologyConfig;
 import io.irgstream.topology.TopologyService;
 import io.irgstream.worker.Cancellations;
@@ -27,6 +31,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -38,6 +45,14 @@ import java.util.function.Function;
  *
  * <p>Start order: broker, registry, topics, models, workers. {@link #close()} stops them in reverse order; every
  * worker finishes its open batch first.
+ *
+ * <p>{@link Builder#secure()} turns everything on, as {@code ./irg dev --secure} runs it: the broker serves SASL_SSL
+ * with SCRAM-SHA-512 (and mutual TLS for its own super user) and its StandardAuthorizer denies what no ACL allows; one
+ * SCRAM user per role of {@link KafkaAcls} with the ACLs of that role; the registry serves HTTPS and requires basic
+ * auth (an admin user registers every schema at start, the roles' users only read); the HTTP API requires API keys.
+ * Each step's workers (and their cancellation follower and registry client) connect as that step's user, the
+ * topology (and its HTTP API's submitter) as {@code irg-topology}. Certificates, passwords and the API key are made
+ * at the first start under {@code <dataDir>/secure} and reused ({@link SecureDev}).
  */
 public final class EmbeddedStack implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedStack.class);
@@ -50,6 +65,8 @@ public final class EmbeddedStack implements AutoCloseable {
     private final List<StepWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private Cancellations cancellations;
+    private final Map<Step, Cancellations> stepCancellations = new HashMap<>();
+    private SecureDev secure;
     private TopologyService topology;
     private BlobStore blobs;
     private final ProcessMetrics metrics = new ProcessMetrics();
@@ -66,24 +83,58 @@ public final class EmbeddedStack implements AutoCloseable {
     public EmbeddedStack start() {
         try {
             long t0 = System.nanoTime();
+            if (b.secure) {
+                secure = SecureDev.open(b.dataDir.resolve("secure"));
+            }
             if (b.externalBootstrap == null) {
-                broker = EmbeddedKafkaBroker.builder(b.dataDir.resolve("kafka")).host(b.host).port(b.kafkaPort).build().start();
+                EmbeddedKafkaBroker.Builder kafka = EmbeddedKafkaBroker.builder(b.dataDir.resolve("kafka")).host(b.host)
+                        .port(b.kafkaPort);
+                if (secure != null) {
+                    kafka.security(secure.brokerSecurity());
+                }
+                broker = kafka.build().start();
+                if (secure != null) {
+                    for (KafkaAcls.Role role : KafkaAcls.Role.values()) {
+                        broker.createScramUser(SecureDev.user(role), secure.password(role));
+                    }
+                }
             }
             if (b.externalRegistryUrl == null) {
-                registry = EmbeddedSchemaRegistry.builder().host(b.host).port(b.registryPort)
-                        .storeFile(b.dataDir.resolve("registry").resolve("schemas.json")).build().start();
+                EmbeddedSchemaRegistry.Builder r = EmbeddedSchemaRegistry.builder().host(b.host).port(b.registryPort)
+                        .storeFile(b.dataDir.resolve("registry").resolve("schemas.json"));
+                if (secure != null) {
+                    r.tls(secure.registryKeyStore(), secure.storePassword())
+                            .user(SecureDev.REGISTRY_ADMIN, secure.registryAdminPassword(), true);
+                    for (KafkaAcls.Role role : KafkaAcls.Role.values()) {
+                        r.user(SecureDev.user(role), secure.password(role), false);
+                    }
+                }
+                registry = r.build().start();
             }
             blobs = new BlobStoreConfig(b.workerProps).open(blobStorePath());
-            registryClient = new HttpSchemaRegistryClient(registryUrl());
+            registryClient = secure != null ? new HttpSchemaRegistryClient(secure.registryAdmin(registryUrl()))
+                    : new HttpSchemaRegistryClient(registryUrl());
             try (Admin admin = Admin.create(kafkaClientSettings().toMap())) {
                 TopicBootstrap.ensureTopics(admin, b.layout.specs(1));
+                if (secure != null) {
+                    applyAcls(admin);
+                }
+            }
+            if (secure != null) {
+                registerSchemas();
+                secure.writeClientProperties(bootstrapServers(), registryUrl());
             }
             log.info("kafka {} and schema registry {} ready in {} ms", bootstrapServers(), registryUrl(),
                     (System.nanoTime() - t0) / 1_000_000);
             if (b.topologyHttpPort != null) {
                 Map<String, Object> t = new HashMap<>(b.topologyProps);
-                t.putAll(kafkaClientSettings().toMap()); // bootstrap.servers and the connection settings
+                // bootstrap.servers and the connection settings
+                t.putAll(clientSettings(KafkaAcls.Role.TOPOLOGY).toMap());
                 t.put(TopologyConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl());
+                if (secure != null) {
+                    t.putAll(secure.registry(KafkaAcls.Role.TOPOLOGY, registryUrl()));
+                    t.put(TopologyConfig.HTTP_AUTH_KEYS_FILE_CONFIG, secure.apiKeysFile().toString());
+                }
                 t.put(TopologyConfig.TOPIC_PREFIX_CONFIG, b.layout.prefix());
                 t.put(TopologyConfig.HTTP_HOST_CONFIG, b.host);
                 t.put(TopologyConfig.HTTP_PORT_CONFIG, b.topologyHttpPort);
@@ -96,24 +147,41 @@ public final class EmbeddedStack implements AutoCloseable {
                         t.put(k, v); // the topology's own settings (callbacks, tenant limits), given with --set
                     }
                 });
-                t.putIfAbsent(TopologyConfig.APPLICATION_ID_CONFIG, b.layout.topics().prefix().replaceAll("[^A-Za-z0-9_-]", "-") + "topology");
+                t.put(TopologyConfig.APPLICATION_ID_CONFIG, applicationId());
                 topology = new TopologyService(t).metrics(metrics.registry(), metrics::scrape).start();
             }
             ImageStore images = new ImageStore(blobs, b.inlineMaxBytes);
-            cancellations = new Cancellations(kafkaClientSettings(), b.layout.topics());
+            if (secure == null) {
+                cancellations = new Cancellations(kafkaClientSettings(), b.layout.topics());
+            }
             for (Step step : b.steps) {
+                KafkaAcls.Role role = KafkaAcls.Role.parse(step.id());
+                Cancellations stepFollower = cancellations;
+                SchemaRegistryClient stepRegistry = registryClient;
+                if (secure != null) {
+                    // each step's workers as that step's principal, as separate processes would run them
+                    stepFollower = new Cancellations(clientSettings(role), b.layout.topics());
+                    stepCancellations.put(step, stepFollower);
+                    if (cancellations == null) {
+                        cancellations = stepFollower;
+                    }
+                    stepRegistry = new HttpSchemaRegistryClient(secure.registry(role, registryUrl()));
+                }
                 for (int i = 0; i < b.workersPerStep; i++) {
                     // Each worker its own model: StepModel need not be thread-safe, and a second worker then adds compute.
                     StepModel model = b.models.apply(step);
                     models.add(model);
                     Map<String, Object> props = new HashMap<>(b.workerProps);
                     props.put(WorkerConfig.STEP, step.id());
+                    if (secure != null) {
+                        props.putAll(clientSettings(role).toMap());
+                    }
                     props.put(WorkerConfig.BOOTSTRAP_SERVERS, bootstrapServers());
                     props.put(WorkerConfig.SCHEMA_REGISTRY_URL, registryUrl());
                     props.put(WorkerConfig.TOPIC_PREFIX, b.layout.prefix());
                     props.put(WorkerConfig.WORKER_ID, step.id() + "-" + i);
                     props.put(WorkerConfig.BLOB_STORE_PATH, blobStorePath().toString());
-                    StepWorker w = new StepWorker(new WorkerConfig(props), model, registryClient, images, cancellations,
+                    StepWorker w = new StepWorker(new WorkerConfig(props), model, stepRegistry, images, stepFollower,
                             metrics.registry());
                     Thread t = new Thread(w, "irg-" + step.id() + "-" + i);
                     workers.add(w);
@@ -128,6 +196,51 @@ public final class EmbeddedStack implements AutoCloseable {
         }
     }
 
+    /** The topology's application id: the one given, else {@code <prefix without dots>-topology}. */
+    private String applicationId() {
+        Object given = b.topologyProps.get(TopologyConfig.APPLICATION_ID_CONFIG);
+        return given != null ? given.toString()
+                : b.layout.topics().prefix().replaceAll("[^A-Za-z0-9_-]", "-") + "topology";
+    }
+
+    /** The ACLs of every role ({@link KafkaAcls}) for this stack's prefix and application id; existing ones stay. */
+    private void applyAcls(Admin admin) {
+        KafkaAcls acls = new KafkaAcls(b.layout.prefix(), applicationId(), Map.of());
+        try {
+            admin.createAcls(acls.all()).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot create the ACLs of the secure stack on " + bootstrapServers()
+                    + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating the ACLs of the secure stack", e);
+        }
+    }
+
+    /**
+     * Registers, as the registry's admin user, the value schema of every topic with a value class and the
+     * topology's changelog subject, so that every role can run with a read-only registry user (its serializers look
+     * the schemas up). The retry topics need none: their records are copied as they are.
+     */
+    private void registerSchemas() {
+        Topics topics = b.layout.topics();
+        for (Topic<?> topic : topics.all()) {
+            topic.valueClass().ifPresent(c -> registryClient.register(topic.valueSubject(), schemaOf(c)));
+        }
+        String changelog = applicationId() + "-" + TrajectoryTopology.TRAJECTORY_STORE + "-changelog";
+        registryClient.register(io.irgstream.schemas.IrgAvroSerializer.subjectName(changelog, false),
+                schemaOf(topics.trajectories().valueClass().orElseThrow()));
+    }
+
+    private static org.apache.avro.Schema schemaOf(Class<?> type) {
+        return org.apache.avro.specific.SpecificData.getForClass(type).getSchema(type);
+    }
+
+    /** The Kafka client settings of {@code role}'s clients: its own user when secure, else the stack's settings. */
+    private KafkaClientSettings clientSettings(KafkaAcls.Role role) {
+        return secure != null ? secure.kafka(role, bootstrapServers()) : kafkaClientSettings();
+    }
+
     public String bootstrapServers() {
         return broker != null ? broker.bootstrapServers() : b.externalBootstrap;
     }
@@ -135,10 +248,22 @@ public final class EmbeddedStack implements AutoCloseable {
     /**
      * The Kafka client settings of every client of the stack (its admin client, topology, cancellation follower and
      * workers, and what a caller builds to talk to it): the bootstrap servers and the connection settings
-     * (security.protocol, sasl.*, ssl.*) among the worker settings.
+     * (security.protocol, sasl.*, ssl.*) among the worker settings. For a {@linkplain Builder#secure() secure} stack,
+     * whose topology and workers connect as their roles' users ({@link #secure()}), the settings of its
+     * administrator instead: mutual TLS with the broker's own certificate (a super user) on the broker's mTLS
+     * listener.
      */
     public KafkaClientSettings kafkaClientSettings() {
+        if (secure != null && broker != null) {
+            return KafkaClientSettings.from(broker.superUserClientSettings())
+                    .withBootstrapServers(broker.mtlsBootstrapServers());
+        }
         return KafkaClientSettings.from(b.workerProps).withBootstrapServers(bootstrapServers());
+    }
+
+    /** @return the certificates, passwords and API key of a {@linkplain Builder#secure() secure} stack, else null */
+    public SecureDev secure() {
+        return secure;
     }
 
     public String registryUrl() {
@@ -181,7 +306,7 @@ public final class EmbeddedStack implements AutoCloseable {
         return List.copyOf(workers);
     }
 
-    /** The cancelled trajectories this stack's workers skip. */
+    /** The cancelled trajectories this stack's workers skip (of a secure stack: as its first step's workers see them). */
     public Cancellations cancellations() {
         return cancellations;
     }
@@ -206,10 +331,12 @@ public final class EmbeddedStack implements AutoCloseable {
             topology.close();
             topology = null;
         }
-        if (cancellations != null) {
+        if (cancellations != null && !stepCancellations.containsValue(cancellations)) {
             cancellations.close();
-            cancellations = null;
         }
+        cancellations = null;
+        stepCancellations.values().forEach(Cancellations::close);
+        stepCancellations.clear();
         if (blobs != null) {
             blobs.close();
             blobs = null;
@@ -247,6 +374,7 @@ public final class EmbeddedStack implements AutoCloseable {
         private final Map<String, Object> workerProps = new HashMap<>();
         private Integer topologyHttpPort;
         private final Map<String, Object> topologyProps = new HashMap<>();
+        private boolean secure;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir.toAbsolutePath().normalize();
@@ -327,6 +455,17 @@ public final class EmbeddedStack implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Everything on, as {@code ./irg dev --secure} runs it (see the class description): SASL_SSL with
+         * SCRAM-SHA-512, ACLs and one user per role on the broker, HTTPS and basic auth on the registry, API keys on
+         * the HTTP API, with the certificates, passwords and key under {@code <dataDir>/secure} ({@link SecureDev}).
+         * Needs the embedded broker and registry: not with {@link #externalKafka} or {@link #externalRegistry}.
+         */
+        public Builder secure() {
+            this.secure = true;
+            return this;
+        }
+
         public Builder imageInlineMaxBytes(int n) {
             this.inlineMaxBytes = n;
             workerProps.put(WorkerConfig.IMAGE_INLINE_MAX_BYTES, n);
@@ -336,6 +475,10 @@ public final class EmbeddedStack implements AutoCloseable {
         public EmbeddedStack build() {
             if (models == null) {
                 throw new IllegalStateException("no model source given: call models(...)");
+            }
+            if (secure && (externalBootstrap != null || externalRegistryUrl != null)) {
+                throw new IllegalStateException("the secure stack runs its own broker and registry: it cannot use an "
+                        + "external Kafka cluster or schema registry");
             }
             return new EmbeddedStack(this);
         }
