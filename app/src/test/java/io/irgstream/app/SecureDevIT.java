@@ -41,7 +41,8 @@ import static org.awaitility.Awaitility.await;
  * {@code ./irg dev --secure}'s stack ({@link EmbeddedStack.Builder#secure()}) on a fresh data dir: a prompt submitted
  * with the {@code client.properties} it wrote, through {@code ./irg submit}'s code path, runs to COMPLETED through
  * four workers of four principals and the topology, read through the HTTP API with the {@code api-key} it wrote
- * (401 without); the think workers' principal may not write the final images; a role's registry user may not
+ * (401 without); the operator lists the dead letters with the operator.properties it wrote; the think workers'
+ * principal may not write the final images; a role's registry user may not
  * register schemas. A second start on the same dir reuses the certificates, passwords and key: the same client.properties
  * and key submit and read a second prompt to COMPLETED.
  */
@@ -113,6 +114,13 @@ class SecureDevIT {
                         .get(30, TimeUnit.SECONDS))
                         .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(TopicAuthorizationException.class);
             }
+            // the operator reads every topic with the written operator.properties
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                    secure.resolve("operator.properties")))).isEqualTo("rw-------");
+            InProcessCli.Result listed = InProcessCli.run("dead-letters", "--config",
+                    secure.resolve("operator.properties").toString());
+            assertThat(listed.exitCode()).as(listed.err()).isZero();
+            assertThat(listed.out()).contains("0 dead letters");
             // a role's registry user only reads: the stack's admin user registered the schemas
             HttpSchemaRegistryClient submitterRegistry = new HttpSchemaRegistryClient(
                     stack.secure().registry(KafkaAcls.Role.SUBMITTER, stack.registryUrl()));

@@ -85,6 +85,8 @@ public final class DevCommand implements Callable<Integer> {
                 out.println("secrets          " + dir + "  (certificates, passwords, keys; owner-only)");
                 out.println("submit with: ./irg submit --config " + dir.resolve("client.properties")
                         + " \"a photo of a red circle\"");
+                out.println("operator:    ./irg dead-letters --config " + dir.resolve("operator.properties")
+                        + "  (also replay, audit, export, redrive)");
                 out.println("read with:   curl -H \"Authorization: Bearer $(cat " + dir.resolve("api-key") + ")\" "
                         + stack.topology().url() + "/api/trajectories");
                 out.println("page:        " + stack.topology().url() + "/ asks for the key in " + dir.resolve("api-key"));

@@ -43,8 +43,10 @@ import java.util.Set;
  *       broker's has expired or is about to;</li>
  *   <li>{@code api-keys}, the HTTP API's key file ({@code http.auth.keys.file}), and {@code api-key}, a {@code submit}
  *       key (which can also read) whose hash is in it;</li>
- *   <li>{@code client.properties}: the submitter's Kafka and registry client settings, written by the stack at every
- *       start ({@link #writeClientProperties}), since they name its ports.</li>
+ *   <li>{@code client.properties}: the submitter's Kafka and registry client settings, and
+ *       {@code operator.properties} the operator's (for {@code ./irg dead-letters}, {@code replay}, {@code audit},
+ *       {@code redrive}, ...), written by the stack at every start ({@link #writeClientProperties}), since they name
+ *       its ports.</li>
  * </ul>
  * The folder is readable by its owner only ({@code rwx------}), and every file in it {@code rw-------}. Deleting the
  * folder starts over with new certificates, passwords and key (the broker keeps its topics and records).
@@ -65,6 +67,7 @@ public final class SecureDev {
     static final String API_KEYS_FILE = "api-keys";
     static final String API_KEY_FILE = "api-key";
     static final String CLIENT_PROPERTIES_FILE = "client.properties";
+    static final String OPERATOR_PROPERTIES_FILE = "operator.properties";
     private static final String STORE_PASSWORD = "stores.password";
     private static final Set<PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> OWNER_DIR = PosixFilePermissions.fromString("rwx------");
@@ -304,26 +307,38 @@ public final class SecureDev {
         return dir.resolve(CLIENT_PROPERTIES_FILE);
     }
 
+    /** @return where {@link #writeClientProperties} writes the operator's settings */
+    public Path operatorProperties() {
+        return dir.resolve(OPERATOR_PROPERTIES_FILE);
+    }
+
     /**
      * Writes {@code client.properties}: the submitter's Kafka settings (SASL_SSL, SCRAM-SHA-512, the trust store)
      * and its registry settings (URL, basic auth as its read-only user, the trust store), for
-     * {@code ./irg submit --config} and every other CLI verb that takes it.
+     * {@code ./irg submit --config}; and {@code operator.properties}, the same for the operator, for the CLI verbs
+     * that read every topic ({@code dead-letters}, {@code replay}, {@code audit}, {@code export}) or redrive.
      *
      * @param bootstrapServers the broker's SASL_SSL listener
      * @param registryUrl      the registry's URL
-     * @return the file
+     * @return {@code client.properties}
      */
     public Path writeClientProperties(String bootstrapServers, String registryUrl) {
-        StringBuilder text = new StringBuilder("# ./irg dev --secure: the client settings of the submitter ("
-                + user(KafkaAcls.Role.SUBMITTER) + "), for ./irg submit --config " + clientProperties() + "\n");
-        kafka(KafkaAcls.Role.SUBMITTER, bootstrapServers).toMap().forEach((k, v) -> line(text, k, v));
-        registry(KafkaAcls.Role.SUBMITTER, registryUrl).forEach((k, v) -> line(text, k, v));
-        try {
-            writeOwnerOnly(clientProperties(), text.toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + clientProperties() + ": " + e.getMessage(), e);
-        }
+        write(clientProperties(), KafkaAcls.Role.SUBMITTER, "./irg submit", bootstrapServers, registryUrl);
+        write(operatorProperties(), KafkaAcls.Role.OPERATOR, "./irg dead-letters, replay, audit, export, redrive",
+                bootstrapServers, registryUrl);
         return clientProperties();
+    }
+
+    private void write(Path file, KafkaAcls.Role role, String verbs, String bootstrapServers, String registryUrl) {
+        StringBuilder text = new StringBuilder("# ./irg dev --secure: the client settings of the " + role.id() + " ("
+                + user(role) + "), for " + verbs + " --config " + file + "\n");
+        kafka(role, bootstrapServers).toMap().forEach((k, v) -> line(text, k, v));
+        registry(role, registryUrl).forEach((k, v) -> line(text, k, v));
+        try {
+            writeOwnerOnly(file, text.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
     }
 
     private static void line(StringBuilder text, String name, Object value) {
