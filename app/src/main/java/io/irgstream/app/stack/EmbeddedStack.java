@@ -315,8 +315,13 @@ public final class EmbeddedStack implements AutoCloseable {
         return broker;
     }
 
+    /**
+     * Stops everything started, in reverse order. Safe to call more than once and from several threads at once (as
+     * {@code ./irg dev}'s shutdown hook and its main thread do): a second call waits for the first and finds nothing
+     * left to stop.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
         for (StepWorker w : workers) {
             w.stop(Duration.ZERO);
         }
