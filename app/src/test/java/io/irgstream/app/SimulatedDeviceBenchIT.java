@@ -42,6 +42,7 @@ class SimulatedDeviceBenchIT {
             assertThat(r.efficiency()).isPositive();
             assertThat(r.hopLoadMs()).hasSize(3);
             assertThat(r.hopIdleMs()).hasSize(3);
+            assertThat(r.incidents().duplicateEvents()).as("read_committed: no event seen twice").isZero();
         }
         assertThat(runs.get(0).efficiency()).isEqualTo(1.0);
         Path json = dir.resolve("bench.json");
@@ -51,6 +52,7 @@ class SimulatedDeviceBenchIT {
         assertThat(root.get("scale_out").get(1).get("workers").asInt()).isEqualTo(2);
         assertThat(root.get("scale_out").get(1).has("throughput")).isTrue();
         assertThat(root.get("scale_out").get(1).has("efficiency")).isTrue();
+        assertThat(root.get("scale_out").get(1).get("incidents").has("workerRestarts")).isTrue();
         assertThat(root.get("perHopIdleMsP50P95P99")).hasSize(3);
         assertThat(root.get("device").get("name").asText()).isEqualTo("h200");
         assertThat(root.get("recordedModels").get("draw").asText()).startsWith("test-draw");

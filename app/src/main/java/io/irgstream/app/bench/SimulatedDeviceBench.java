@@ -72,7 +72,20 @@ public final class SimulatedDeviceBench {
 
     /** One run with {@code workers} workers per step. */
     public record Run(int workers, int trajectories, double seconds, double throughput, double efficiency,
-                      double[] hopLoadMs, double[] hopIdleMs, double[] endToEndMs) {
+                      double[] hopLoadMs, double[] hopIdleMs, double[] endToEndMs, Incidents incidents) {
+    }
+
+    /**
+     * What went other than planned in a run, summed over its workers (from their stats), and the events the watcher
+     * saw twice (read_committed: an aborted transaction's events are never seen, so this should be 0).
+     *
+     * @param restarts        times a worker re-created its Kafka clients after a fatal client or transaction error
+     * @param abortedBatches  batches whose transaction was aborted (and that ran again)
+     * @param retries         records sent to a retry topic
+     * @param rebalances      times a group took partitions from a worker (the joins at start-up included)
+     * @param duplicateEvents events of a trajectory with the same step and round as another
+     */
+    public record Incidents(long restarts, long abortedBatches, long retries, long rebalances, long duplicateEvents) {
     }
 
     /**
@@ -169,12 +182,34 @@ public final class SimulatedDeviceBench {
                 }
             }
             double efficiency = workers == 1 ? 1.0 : perSec / (workers * baseThroughput);
+            long duplicates = done.values().stream().mapToLong(SimulatedDeviceBench::duplicates).sum();
+            Incidents incidents = new Incidents(
+                    stack.workers().stream().mapToLong(w -> w.stats().restarts()).sum(),
+                    stack.workers().stream().mapToLong(w -> w.stats().abortedBatches()).sum(),
+                    stack.workers().stream().mapToLong(w -> w.stats().retries()).sum(),
+                    stack.workers().stream().mapToLong(w -> w.stats().rebalances()).sum(), duplicates);
             Run r = new Run(workers, n, secs, perSec, efficiency, PipelineBench.percentiles(hops),
-                    PipelineBench.percentiles(idleHops), PipelineBench.percentiles(e2e));
-            out.printf("%d worker(s) per step: %.1f trajectories/s in %.1f s, efficiency %.3f, per-hop idle %s%n",
-                    workers, perSec, secs, efficiency, fmt(r.hopIdleMs()));
+                    PipelineBench.percentiles(idleHops), PipelineBench.percentiles(e2e), incidents);
+            out.printf("%d worker(s) per step: %.1f trajectories/s in %.1f s, efficiency %.3f, per-hop idle %s; %s%n",
+                    workers, perSec, secs, efficiency, fmt(r.hopIdleMs()), incidents);
             return r;
         }
+    }
+
+    /** Events of {@code t} with the same type and round as an earlier one (revisions aside). */
+    private static long duplicates(CollectedTrajectory t) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        long dup = 0;
+        for (var e : t.events()) {
+            if (io.irgstream.schemas.Revisions.isRevision(e)) {
+                continue;
+            }
+            Object round = e.getSchema().getField("round") == null ? 0 : e.get(e.getSchema().getField("round").pos());
+            if (!seen.add(e.getClass().getSimpleName() + "@" + round)) {
+                dup++;
+            }
+        }
+        return dup;
     }
 
     /**
@@ -322,6 +357,12 @@ public final class SimulatedDeviceBench {
             o.putPOJO("perHopLoadMsP50P95P99", list(r.hopLoadMs()));
             o.putPOJO("perHopIdleMsP50P95P99", list(r.hopIdleMs()));
             o.putPOJO("endToEndLoadMsP50P95P99", list(r.endToEndMs()));
+            ObjectNode inc = o.putObject("incidents");
+            inc.put("workerRestarts", r.incidents().restarts());
+            inc.put("abortedBatches", r.incidents().abortedBatches());
+            inc.put("retries", r.incidents().retries());
+            inc.put("rebalances", r.incidents().rebalances());
+            inc.put("duplicateEvents", r.incidents().duplicateEvents());
         }
         Files.writeString(file, AvroJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root));
     }
