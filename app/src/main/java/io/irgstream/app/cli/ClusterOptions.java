@@ -130,8 +130,8 @@ public final class ClusterOptions {
      */
     void requireExternal() {
         if (!external() || (schemaRegistry == null && !hasRegistryUrlSetting())) {
-            throw new IllegalArgumentException("--bootstrap-servers and --schema-registry (or bootstrap.servers and "
-                    + "schema.registry.url in the --config file) are both required here");
+            // either may come from the --config file instead (bootstrap.servers, schema.registry.url)
+            throw new IllegalArgumentException("--bootstrap-servers and --schema-registry are both required here");
         }
     }
 
