@@ -41,7 +41,9 @@ import java.util.concurrent.ExecutionException;
  *   <li><b>throughput</b>: trajectories per second from the first submit to the last final image;</li>
  *   <li><b>efficiency</b> = throughput / (N x throughput with 1 worker per step);</li>
  *   <li><b>per-hop latency</b> (the {@code queueWaitMs} each worker records: from the upstream worker's send to the
- *       model call) under that load, and idle (one trajectory at a time, after the load run).</li>
+ *       model call) under that load, and idle (one trajectory at a time, after the load run);</li>
+ *   <li><b>cores busy</b>: this process's CPU time during the load over its wall time (the device waits use none,
+ *       so this is what the broker, workers and clients cost).</li>
  * </ul>
  * It measures; it asserts nothing.
  */
@@ -72,7 +74,8 @@ public final class SimulatedDeviceBench {
 
     /** One run with {@code workers} workers per step. */
     public record Run(int workers, int trajectories, double seconds, double throughput, double efficiency,
-                      double[] hopLoadMs, double[] hopIdleMs, double[] endToEndMs, Incidents incidents) {
+                      double[] hopLoadMs, double[] hopIdleMs, double[] endToEndMs, Incidents incidents,
+                      double cpuCoresUsed) {
     }
 
     /**
@@ -161,8 +164,10 @@ public final class SimulatedDeviceBench {
             await(watcher, submit(client, watcher, settings.batchSize() * workers, 0), Duration.ofMinutes(5));
             out.printf("%d worker(s) per step: %d trajectories...%n", workers, n);
             long t0 = System.currentTimeMillis();
+            long cpu0 = processCpuNanos();
             Map<String, CollectedTrajectory> done = await(watcher, submit(client, watcher, n, 0),
                     Duration.ofMinutes(30));
+            double cores = (processCpuNanos() - cpu0) / 1e6 / Math.max(1, System.currentTimeMillis() - t0);
             long last = t0;
             List<Double> hops = new ArrayList<>();
             List<Double> e2e = new ArrayList<>();
@@ -189,11 +194,17 @@ public final class SimulatedDeviceBench {
                     stack.workers().stream().mapToLong(w -> w.stats().retries()).sum(),
                     stack.workers().stream().mapToLong(w -> w.stats().rebalances()).sum(), duplicates);
             Run r = new Run(workers, n, secs, perSec, efficiency, PipelineBench.percentiles(hops),
-                    PipelineBench.percentiles(idleHops), PipelineBench.percentiles(e2e), incidents);
-            out.printf("%d worker(s) per step: %.1f trajectories/s in %.1f s, efficiency %.3f, per-hop idle %s; %s%n",
-                    workers, perSec, secs, efficiency, fmt(r.hopIdleMs()), incidents);
+                    PipelineBench.percentiles(idleHops), PipelineBench.percentiles(e2e), incidents, cores);
+            out.printf("%d worker(s) per step: %.1f trajectories/s in %.1f s, efficiency %.3f, per-hop idle %s, "
+                    + "%.2f cores busy; %s%n", workers, perSec, secs, efficiency, fmt(r.hopIdleMs()), cores, incidents);
             return r;
         }
+    }
+
+    /** CPU time of this process (every thread: broker, workers, clients), or 0 where the JVM does not say. */
+    private static long processCpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os ? Math.max(0, os.getProcessCpuTime()) : 0;
     }
 
     /** Events of {@code t} with the same type and round as an earlier one (revisions aside). */
@@ -305,13 +316,13 @@ public final class SimulatedDeviceBench {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("simulated %s, max.batch.size %d; throughput in trajectories/s; latencies in ms "
                 + "(p50 / p95 / p99)%n%n", device.device(), batchSize));
-        sb.append("| workers per step | trajectories | seconds | throughput | efficiency | per-hop under load "
-                + "| per-hop idle | end-to-end under load |\n");
-        sb.append("|---|---|---|---|---|---|---|---|\n");
+        sb.append("| workers per step | trajectories | seconds | throughput | efficiency | cores busy "
+                + "| per-hop under load | per-hop idle | end-to-end under load |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|\n");
         for (Run r : runs) {
-            sb.append(String.format("| %d | %d | %.1f | %.1f | %.3f | %s | %s | %s |%n", r.workers(), r.trajectories(),
-                    r.seconds(), r.throughput(), r.efficiency(), fmt(r.hopLoadMs()), fmt(r.hopIdleMs()),
-                    fmt(r.endToEndMs())));
+            sb.append(String.format("| %d | %d | %.1f | %.1f | %.3f | %.2f | %s | %s | %s |%n", r.workers(),
+                    r.trajectories(), r.seconds(), r.throughput(), r.efficiency(), r.cpuCoresUsed(),
+                    fmt(r.hopLoadMs()), fmt(r.hopIdleMs()), fmt(r.endToEndMs())));
         }
         return sb.toString();
     }
@@ -354,6 +365,7 @@ public final class SimulatedDeviceBench {
             o.put("efficiency", r.efficiency());
             o.put("trajectories", r.trajectories());
             o.put("seconds", r.seconds());
+            o.put("cpuCoresBusy", r.cpuCoresUsed());
             o.putPOJO("perHopLoadMsP50P95P99", list(r.hopLoadMs()));
             o.putPOJO("perHopIdleMsP50P95P99", list(r.hopIdleMs()));
             o.putPOJO("endToEndLoadMsP50P95P99", list(r.endToEndMs()));
