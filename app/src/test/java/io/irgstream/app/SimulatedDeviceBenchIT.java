@@ -43,6 +43,8 @@ class SimulatedDeviceBenchIT {
             assertThat(r.hopLoadMs()).hasSize(3);
             assertThat(r.hopIdleMs()).hasSize(3);
             assertThat(r.incidents().duplicateEvents()).as("read_committed: no event seen twice").isZero();
+            assertThat(r.devices().get(io.irgstream.model.Step.DRAW).meanBatch()).isBetween(1.0, 4.0);
+            assertThat(r.devices().get(io.irgstream.model.Step.DRAW).busy()).isPositive();
         }
         assertThat(runs.get(0).efficiency()).isEqualTo(1.0);
         Path json = dir.resolve("bench.json");

@@ -8,6 +8,7 @@ import io.irgstream.model.StepResult;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -19,7 +20,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p>It computes nothing and makes nothing up: a request the recording does not answer (another prompt, seed or
  * input) fails with an {@link IllegalStateException} that names it. Its {@link #info()} names it "replay of
  * &lt;model&gt; on simulated &lt;device&gt;" with backend {@value #BACKEND}, so no event it produced can be taken for
- * a fresh output. One instance per worker, as a device per worker; not thread-safe (no model need be).
+ * a fresh output. One instance per worker, as a device per worker; not thread-safe (no model need be), except for
+ * its counters ({@link #calls()}, {@link #items()}, {@link #deviceNanos()}), which any thread may read.
  */
 public final class ReplayStepModel implements StepModel {
     /** The backend named in the provenance of replayed outputs. */
@@ -29,6 +31,9 @@ public final class ReplayStepModel implements StepModel {
     private final RecordedTraces traces;
     private final DeviceProfile device;
     private final ModelInfo info;
+    private final AtomicLong calls = new AtomicLong();
+    private final AtomicLong items = new AtomicLong();
+    private final AtomicLong deviceNanos = new AtomicLong();
     private volatile boolean closed;
 
     public ReplayStepModel(Step step, RecordedTraces traces, DeviceProfile device) {
@@ -76,7 +81,8 @@ public final class ReplayStepModel implements StepModel {
         if (batch.isEmpty()) {
             throw new IllegalArgumentException("empty batch");
         }
-        long deadline = System.nanoTime() + deviceNanos(batch.size());
+        long device = deviceNanos(batch.size());
+        long deadline = System.nanoTime() + device;
         List<StepResult> out = new ArrayList<>(batch.size());
         for (StepRequest r : batch) {
             out.add(traces.find(step, r).result());
@@ -88,7 +94,25 @@ public final class ReplayStepModel implements StepModel {
                 throw new IllegalStateException("interrupted while " + info.name() + " ran a batch of " + batch.size());
             }
         }
+        calls.incrementAndGet();
+        items.addAndGet(batch.size());
+        deviceNanos.addAndGet(device);
         return out;
+    }
+
+    /** Model calls answered so far. */
+    public long calls() {
+        return calls.get();
+    }
+
+    /** Requests answered so far, over all calls. */
+    public long items() {
+        return items.get();
+    }
+
+    /** Device time taken so far, over all calls, in nanoseconds. */
+    public long deviceNanos() {
+        return deviceNanos.get();
     }
 
     @Override

@@ -75,7 +75,16 @@ public final class SimulatedDeviceBench {
     /** One run with {@code workers} workers per step. */
     public record Run(int workers, int trajectories, double seconds, double throughput, double efficiency,
                       double[] hopLoadMs, double[] hopIdleMs, double[] endToEndMs, Incidents incidents,
-                      double cpuCoresUsed) {
+                      double cpuCoresUsed, Map<Step, DeviceUse> devices) {
+    }
+
+    /**
+     * How a step's simulated devices were used during a load run.
+     *
+     * @param busy      device time over (workers x the run's time): 1 is a device that never waits for work
+     * @param meanBatch requests per model call
+     */
+    public record DeviceUse(double busy, double meanBatch) {
     }
 
     /**
@@ -151,11 +160,16 @@ public final class SimulatedDeviceBench {
         Path dir = workDir.resolve("scale-" + workers);
         String prefix = "irg.";
         out.printf("%d worker(s) per step: starting (%d partitions per topic)%n", workers, partitions);
+        List<ReplayStepModel> replays = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (EmbeddedStack stack = EmbeddedStack.builder(dir).kafkaPort(0).registryPort(0)
                 .layout(new TopicLayout(prefix, partitions, TopicLayout.DEFAULT_RETENTION_MS))
                 .workersPerStep(workers)
                 .workerSetting(WorkerConfig.MAX_BATCH_SIZE, settings.batchSize())
-                .models(step -> new ReplayStepModel(step, traces, device)).build().start();
+                .models(step -> {
+                    ReplayStepModel m = new ReplayStepModel(step, traces, device);
+                    replays.add(m);
+                    return m;
+                }).build().start();
              TrajectoryWatcher watcher = new TrajectoryWatcher(stack.kafkaClientSettings(), stack.registryClient(), prefix);
              TrajectoryClient client = new TrajectoryClient(stack.kafkaClientSettings(), stack.registryClient(), prefix,
                      "bench")) {
@@ -165,9 +179,20 @@ public final class SimulatedDeviceBench {
             out.printf("%d worker(s) per step: %d trajectories...%n", workers, n);
             long t0 = System.currentTimeMillis();
             long cpu0 = processCpuNanos();
+            Map<Step, long[]> use0 = deviceUse(replays);
             Map<String, CollectedTrajectory> done = await(watcher, submit(client, watcher, n, 0),
                     Duration.ofMinutes(30));
-            double cores = (processCpuNanos() - cpu0) / 1e6 / Math.max(1, System.currentTimeMillis() - t0);
+            long wallMs = Math.max(1, System.currentTimeMillis() - t0);
+            double cores = (processCpuNanos() - cpu0) / 1e6 / wallMs;
+            Map<Step, long[]> use1 = deviceUse(replays);
+            Map<Step, DeviceUse> devices = new java.util.EnumMap<>(Step.class);
+            for (Step s : Step.values()) {
+                long calls = use1.get(s)[0] - use0.get(s)[0];
+                long items = use1.get(s)[1] - use0.get(s)[1];
+                long nanos = use1.get(s)[2] - use0.get(s)[2];
+                devices.put(s, new DeviceUse(nanos / 1e6 / ((double) workers * wallMs),
+                        calls == 0 ? 0 : (double) items / calls));
+            }
             long last = t0;
             List<Double> hops = new ArrayList<>();
             List<Double> e2e = new ArrayList<>();
@@ -194,11 +219,28 @@ public final class SimulatedDeviceBench {
                     stack.workers().stream().mapToLong(w -> w.stats().retries()).sum(),
                     stack.workers().stream().mapToLong(w -> w.stats().rebalances()).sum(), duplicates);
             Run r = new Run(workers, n, secs, perSec, efficiency, PipelineBench.percentiles(hops),
-                    PipelineBench.percentiles(idleHops), PipelineBench.percentiles(e2e), incidents, cores);
+                    PipelineBench.percentiles(idleHops), PipelineBench.percentiles(e2e), incidents, cores, devices);
             out.printf("%d worker(s) per step: %.1f trajectories/s in %.1f s, efficiency %.3f, per-hop idle %s, "
-                    + "%.2f cores busy; %s%n", workers, perSec, secs, efficiency, fmt(r.hopIdleMs()), cores, incidents);
+                    + "%.2f cores busy, draw devices %.0f%% busy at batch %.1f; %s%n", workers, perSec, secs, efficiency,
+                    fmt(r.hopIdleMs()), cores, 100 * devices.get(Step.DRAW).busy(), devices.get(Step.DRAW).meanBatch(),
+                    incidents);
             return r;
         }
+    }
+
+    /** Per step: calls, items and device nanoseconds so far, summed over the step's replay models. */
+    private static Map<Step, long[]> deviceUse(List<ReplayStepModel> replays) {
+        Map<Step, long[]> m = new java.util.EnumMap<>(Step.class);
+        for (Step s : Step.values()) {
+            m.put(s, new long[3]);
+        }
+        for (ReplayStepModel r : replays) {
+            long[] a = m.get(r.step());
+            a[0] += r.calls();
+            a[1] += r.items();
+            a[2] += r.deviceNanos();
+        }
+        return m;
     }
 
     /** CPU time of this process (every thread: broker, workers, clients), or 0 where the JVM does not say. */
@@ -317,12 +359,13 @@ public final class SimulatedDeviceBench {
         sb.append(String.format("simulated %s, max.batch.size %d; throughput in trajectories/s; latencies in ms "
                 + "(p50 / p95 / p99)%n%n", device.device(), batchSize));
         sb.append("| workers per step | trajectories | seconds | throughput | efficiency | cores busy "
-                + "| per-hop under load | per-hop idle | end-to-end under load |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|\n");
+                + "| draw devices busy, batch | per-hop under load | per-hop idle | end-to-end under load |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (Run r : runs) {
-            sb.append(String.format("| %d | %d | %.1f | %.1f | %.3f | %.2f | %s | %s | %s |%n", r.workers(),
-                    r.trajectories(), r.seconds(), r.throughput(), r.efficiency(), r.cpuCoresUsed(),
-                    fmt(r.hopLoadMs()), fmt(r.hopIdleMs()), fmt(r.endToEndMs())));
+            DeviceUse draw = r.devices().get(Step.DRAW);
+            sb.append(String.format("| %d | %d | %.1f | %.1f | %.3f | %.2f | %.2f, %.1f | %s | %s | %s |%n", r.workers(),
+                    r.trajectories(), r.seconds(), r.throughput(), r.efficiency(), r.cpuCoresUsed(), draw.busy(),
+                    draw.meanBatch(), fmt(r.hopLoadMs()), fmt(r.hopIdleMs()), fmt(r.endToEndMs())));
         }
         return sb.toString();
     }
@@ -366,6 +409,12 @@ public final class SimulatedDeviceBench {
             o.put("trajectories", r.trajectories());
             o.put("seconds", r.seconds());
             o.put("cpuCoresBusy", r.cpuCoresUsed());
+            ObjectNode devs = o.putObject("devices");
+            r.devices().forEach((step, u) -> {
+                ObjectNode d = devs.putObject(step.id());
+                d.put("busy", u.busy());
+                d.put("meanBatch", u.meanBatch());
+            });
             o.putPOJO("perHopLoadMsP50P95P99", list(r.hopLoadMs()));
             o.putPOJO("perHopIdleMsP50P95P99", list(r.hopIdleMs()));
             o.putPOJO("endToEndLoadMsP50P95P99", list(r.endToEndMs()));

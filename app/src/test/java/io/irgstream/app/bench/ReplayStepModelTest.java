@@ -111,6 +111,9 @@ class ReplayStepModelTest {
             assertThat(took).as("batch %d took %d ns", b, took).isGreaterThanOrEqualTo(think.deviceNanos(b))
                     .isLessThan(think.deviceNanos(b) + 2_000_000_000L); // a loaded 2-core machine may wake it late
         }
+        assertThat(think.calls()).isEqualTo(3);
+        assertThat(think.items()).isEqualTo(10);
+        assertThat(think.deviceNanos()).isEqualTo(think.deviceNanos(1) + think.deviceNanos(4) + think.deviceNanos(5));
     }
 
     @Test
