@@ -265,7 +265,8 @@ class ClusterChaosIT {
     }
 
     /**
-     * Finds the step-topic partition whose end offset grew most in half a second, kills its leader with SIGKILL and
+     * Finds the step-topic partition whose end offset grew most in half a second (a random one if none grew), kills
+     * its leader with SIGKILL and
      * waits until another node leads it (the cluster notices the dead node after {@code broker.session.timeout.ms}).
      */
     private static BrokerKill killLeaderOfBusiestPartition(EmbeddedKafkaCluster cluster, Admin admin,
@@ -286,8 +287,8 @@ class ClusterChaosIT {
                 .get(30, TimeUnit.SECONDS);
         List<TopicPartition> partitions = new ArrayList<>(latest.keySet());
         partitions.sort(java.util.Comparator.comparing(TopicPartition::toString));
-        TopicPartition busiest = partitions.get(random.nextInt(partitions.size()));
-        long growth = -1;
+        TopicPartition busiest = partitions.get(random.nextInt(partitions.size())); // if none grew
+        long growth = 0;
         for (TopicPartition tp : partitions) {
             long g = after.get(tp).offset() - before.get(tp).offset();
             if (g > growth) {
