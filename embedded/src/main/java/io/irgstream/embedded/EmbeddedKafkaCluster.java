@@ -473,12 +473,11 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     }
 
     private void pickPorts(InetAddress address) {
-        Set<Integer> taken = new HashSet<>();
         List<ServerSocket> held = new ArrayList<>();
         try {
             for (int i = 0; i < size; i++) {
-                ports[i] = freePort(address, held, taken);
-                controllerPorts[i] = freePort(address, held, taken);
+                ports[i] = freePort(address, held);
+                controllerPorts[i] = freePort(address, held);
             }
         } finally {
             for (ServerSocket s : held) {
@@ -492,13 +491,12 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     }
 
     /** A free port, held open until all are picked so no two nodes get the same one. */
-    private int freePort(InetAddress address, List<ServerSocket> held, Set<Integer> taken) {
+    private int freePort(InetAddress address, List<ServerSocket> held) {
         try {
             ServerSocket socket = new ServerSocket();
             socket.setReuseAddress(true);
             socket.bind(new InetSocketAddress(address, 0));
             held.add(socket);
-            taken.add(socket.getLocalPort());
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new EmbeddedKafkaException("Cannot open a socket on " + host + " to pick a free port: "
