@@ -80,11 +80,11 @@ cat > "$out/admin/admin.properties" <<PROPS
 # the broker's own principal (User:CN=irg-broker, a super user) over mutual TLS: SCRAM users and ACLs only
 bootstrap.servers=kafka:9094
 security.protocol=SSL
-ssl.keystore.location=/etc/irg/secure/irg-broker.p12
+ssl.keystore.location=/etc/irg-secure/irg-broker.p12
 ssl.keystore.password=$sp
 ssl.key.password=$sp
 ssl.keystore.type=PKCS12
-ssl.truststore.location=/etc/irg/secure/truststore.p12
+ssl.truststore.location=/etc/irg-secure/truststore.p12
 ssl.truststore.password=$sp
 ssl.truststore.type=PKCS12
 PROPS
@@ -99,13 +99,13 @@ bootstrap.servers=kafka:9092
 security.protocol=SASL_SSL
 sasl.mechanism=SCRAM-SHA-512
 sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="irg-$r" password="$pw";
-ssl.truststore.location=/etc/irg/secure/truststore.p12
+ssl.truststore.location=/etc/irg-secure/truststore.p12
 ssl.truststore.password=$sp
 ssl.truststore.type=PKCS12
 schema.registry.url=https://schema-registry:8081
 basic.auth.credentials.source=USER_INFO
 basic.auth.user.info=irg-$r:$pw
-schema.registry.ssl.truststore.location=/etc/irg/secure/truststore.p12
+schema.registry.ssl.truststore.location=/etc/irg-secure/truststore.p12
 schema.registry.ssl.truststore.password=$sp
 schema.registry.ssl.truststore.type=PKCS12
 PROPS

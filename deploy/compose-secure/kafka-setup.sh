@@ -8,7 +8,7 @@
 #     service: ./irg acls --apply, the exact set `./irg acls --print` shows (docs/security.md).
 set -euo pipefail
 bootstrap=kafka:9094
-admin=/etc/irg/secure/admin.properties
+admin=/etc/irg-secure/admin.properties
 bin=/opt/kafka/bin
 
 echo "kafka-setup: waiting for the broker at $bootstrap"
