@@ -60,7 +60,7 @@ class ManifestsTest {
             "batch/v1/Job", Job.class, "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class);
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final JsonMapper FABRIC8 = JsonMapper.builder().build();
-    private static final ObjectMapper STRICT = new ObjectMapper()
+    static final ObjectMapper STRICT = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
@@ -89,7 +89,7 @@ class ManifestsTest {
     }
 
     /** The YAML documents of a file (a {@code ---} stream), skipping empty ones. */
-    private static List<JsonNode> documents(String yaml) throws IOException {
+    static List<JsonNode> documents(String yaml) throws IOException {
         List<JsonNode> out = new ArrayList<>();
         try (YAMLParser p = new YAMLFactory().createParser(new StringReader(yaml))) {
             for (JsonNode n : YAML.readValues(p, JsonNode.class).readAll()) {
