@@ -174,8 +174,8 @@ public final class TopologyConfig extends AbstractConfig {
                             + "Empty (the default): CORS is off, preflights get 403 and no "
                             + "Access-Control-Allow-Origin, and POSTs from another origin get 403.")
             .define(HTTP_SSE_MAX_STREAMS_CONFIG, Type.INT, 100, Range.between(1, 10_000), Importance.LOW,
-                    "Most Server-Sent Event streams open at once; each holds one HTTP server thread. Further "
-                            + "stream requests get 503.")
+                    "Most Server-Sent Event streams open at once; each holds one thread (of the HTTP server's "
+                            + "async pool) while open. Further stream requests get 503.")
             .define(HTTP_SSE_WAIT_MS_CONFIG, Type.LONG, 10_000L, Range.between(0, 600_000), Importance.LOW,
                     "How long a request for the event stream of an unknown trajectory waits for it to appear "
                             + "before answering 404, so a client may subscribe right after submitting.")

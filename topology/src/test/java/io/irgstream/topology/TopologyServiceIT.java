@@ -154,6 +154,9 @@ class TopologyServiceIT {
         assertThat(statuses).first().isIn("SUBMITTED", "THOUGHT", "DRAFTED", "REFLECTED", "COMPLETED");
         assertThat(statuses).last().isEqualTo("COMPLETED");
         assertThat(messages).extracting(m -> m.path("revision").asLong()).isSorted();
+        for (int i = 1; i < messages.size(); i++) { // one message per change of status, pending step or round
+            assertThat(progress(messages.get(i))).as("message %d", i).isNotEqualTo(progress(messages.get(i - 1)));
+        }
 
         JsonNode completed = getJson("/api/trajectories?status=COMPLETED&limit=1000");
         assertThat(completed.path("trajectories")).extracting(n -> n.path("id").asText()).contains(id);
@@ -450,9 +453,17 @@ class TopologyServiceIT {
 
     @Test
     void shouldAnswer404ForUnknownTrajectoriesAndImages() throws Exception {
+        // an event stream for an unknown id waits http.sse.wait.ms (10 s) for it, then answers 404 before it opens
+        CompletableFuture<HttpResponse<String>> events = HTTP.sendAsync(request("/api/trajectories/no-such-id/events")
+                .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofString());
         assertError(get("/api/trajectories/no-such-id"), 404, "unknown trajectory no-such-id");
         assertError(get("/api/images/" + "0".repeat(64)), 404, "unknown image: no trajectory references it");
         assertError(get("/api/images/not-a-hash"), 400, "'not-a-hash' is not a lower-case hex sha256");
+        assertError(events.get(WAIT.toSeconds(), TimeUnit.SECONDS), 404, "unknown trajectory no-such-id");
+    }
+
+    private static String progress(JsonNode t) {
+        return t.path("status").asText() + "/" + t.path("pendingStep").asText() + "/" + t.path("currentRound").asInt();
     }
 
     @Test

@@ -21,9 +21,11 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
+import io.javalin.http.sse.SseClient;
+import io.javalin.http.sse.SseHandler;
+import jakarta.servlet.DispatcherType;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
@@ -33,6 +35,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -42,6 +45,7 @@ import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,8 +55,11 @@ import org.slf4j.LoggerFactory;
  * server starts first so its port can be published as {@code application.server}); until then, and while the stores
  * are not queryable, data routes answer 503.
  *
- * <p>An event stream holds one server thread while open; at most {@code maxStreams} are open at once. A stream for an id
- * not known yet waits for it in separate slots (again at most {@code maxStreams}), so clients waiting on unknown ids
+ * <p>Event streams are Javalin's Server-Sent Events ({@link SseHandler}, {@link SseClient}): the checks that answer
+ * with a status (401/403 in the before-handler, 503 while starting or when the slots are taken, 404 for an id still
+ * unknown after the wait) run on the request's thread before the stream opens; the open stream then holds one thread
+ * of Javalin's async pool. At most {@code maxStreams} are open at once. A stream for an id not known yet waits for it
+ * (holding its server thread) in separate slots (again at most {@code maxStreams}), so clients waiting on unknown ids
  * cannot take the slots of {@code /api/events}. A comment every 2 s of silence finds clients that went away.
  */
 public final class TrajectoryApi implements AutoCloseable {
@@ -66,6 +73,10 @@ public final class TrajectoryApi implements AutoCloseable {
     /** Idle time after which a stream sends a comment; a client that went away is noticed at that write. */
     private static final Duration HEARTBEAT = Duration.ofSeconds(2);
     private static final Duration POLL = Duration.ofSeconds(1);
+    /** How long {@link #close} waits for open requests (the event streams end within {@link #POLL}) to complete. */
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+    /** The data of the {@code error} event that ends the stream of a client whose subscription overflowed. */
+    static final String FELL_BEHIND = "{\"error\":\"this client fell too far behind; reconnect\"}";
     private static final Set<String> SUBMIT_FIELDS = Set.of("prompt", "seed", "rounds", "deadline", "ttlSeconds",
             "tenant", "callbackUrl");
     private static final Set<String> CANCEL_FIELDS = Set.of("reason");
@@ -168,11 +179,20 @@ public final class TrajectoryApi implements AutoCloseable {
             config.startup.showOldJavalinVersionWarning = false;
             config.http.maxRequestSize = 64 * 1024;
             config.http.prefer405over404 = true;
-            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            config.jetty.modifyServer(server -> {
+                server.setErrorHandler(new JsonErrorHandler());
+                // close() ends the open event streams within a second; a graceful stop waits for their responses to
+                // complete instead of recycling them under Javalin's async threads
+                server.insertHandler(new GracefulHandler());
+                server.setStopTimeout(STOP_TIMEOUT.toMillis());
+            });
             if (tls != null) {
                 config.jetty.addConnector((server, http) -> tls.connector(server, http, bindHost, bindPort));
             }
-            config.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(new JsonErrorHandler()));
+            config.jetty.modifyServletContextHandler(handler -> {
+                handler.setErrorHandler(new JsonErrorHandler());
+                handler.addFilter(new EventStreamAccept(), "/api/*", EnumSet.of(DispatcherType.REQUEST));
+            });
             config.routes.before(this::checkRequest);
             config.routes.options("/api/trajectories", this::preflight);
             config.routes.options("/api/trajectories/{id}/cancel", this::preflight);
@@ -247,7 +267,7 @@ public final class TrajectoryApi implements AutoCloseable {
         this.queries = queries;
     }
 
-    /** Ends the open event streams within a second, then stops the server. */
+    /** Ends the open event streams within a second, lets their responses complete, then stops the server. */
     @Override
     public void close() {
         closing = true;
@@ -801,11 +821,16 @@ public final class TrajectoryApi implements AutoCloseable {
      * An event stream: one trajectory's changes of status, step or round until it ends ({@code id} given), or every
      * change of every trajectory ({@code id} null). Each message's data is the trajectory's JSON and its id the
      * record's revision. Comments are sent as heartbeats so dead connections are noticed.
+     *
+     * <p>What answers with a status runs here, before the stream opens (Javalin's {@link SseHandler} commits a 200 at
+     * once): the queries must be attached (503), an unknown id waits up to {@code sseWait} (404 then), and a stream
+     * slot must be free (503). The open stream, its slot and its subscription then belong to {@link #follow}.
      */
-    private void stream(Context ctx, String id) throws IOException, InterruptedException {
+    private void stream(Context ctx, String id) throws InterruptedException {
         TrajectoryQueries q = queries();
-        boolean acquired = false;
-        try (TrajectoryFeed.Subscription sub = feed.subscribe(id)) {
+        TrajectoryFeed.Subscription sub = feed.subscribe(id);
+        boolean handedOver = false;
+        try {
             JsonNode first = null;
             if (id != null) {
                 first = q.find(id, false).orElse(null);
@@ -832,33 +857,53 @@ public final class TrajectoryApi implements AutoCloseable {
             if (!streams.tryAcquire()) {
                 throw new ApiException(503, "too many open event streams; retry later");
             }
-            acquired = true;
-            ctx.status(200);
-            ctx.res().setContentType("text/event-stream");
-            ctx.res().setCharacterEncoding("UTF-8");
-            ctx.res().setHeader("Cache-Control", "no-cache");
-            ctx.res().setHeader("X-Accel-Buffering", "no");
-            OutputStream out = ctx.res().getOutputStream();
+            try {
+                JsonNode opening = first;
+                // SseHandler answers a request without Accept: text/event-stream with nothing (and never calls
+                // follow, which frees the slot): the filter EventStreamAccept gives every request here that header
+                String accept = ctx.header("Accept");
+                if (accept == null || !accept.contains(EventStreamAccept.EVENT_STREAM)) {
+                    throw new IllegalStateException("the EventStreamAccept filter did not run for " + ctx.path());
+                }
+                new SseHandler(client -> follow(client, sub, id, opening)).handle(ctx);
+                handedOver = true;
+            } finally {
+                if (!handedOver) {
+                    streams.release();
+                }
+            }
+        } finally {
+            if (!handedOver) {
+                sub.close();
+            }
+        }
+    }
+
+    /**
+     * Runs an open stream on Javalin's async pool until the single trajectory ends, the client goes away (noticed at
+     * the next write: a message or the heartbeat), the subscriber falls too far behind (an {@code error} event, then
+     * the end) or the API closes; then frees the stream's slot and subscription. Returning ends the response.
+     */
+    private void follow(SseClient client, TrajectoryFeed.Subscription sub, String id, JsonNode first) {
+        try (sub) {
             long lastRevision = -1;
             String lastState = null;
             if (first != null) {
-                send(out, first);
+                send(client, first);
                 lastRevision = first.path("revision").asLong();
                 lastState = progress(first);
                 if (ended(first)) {
                     return;
                 }
             } else {
-                out.write(": connected\n\n".getBytes(StandardCharsets.UTF_8));
-                out.flush();
+                client.sendComment("connected");
             }
             long lastWrite = System.nanoTime();
-            while (!sub.overflowed() && !closing) {
+            while (!sub.overflowed() && !closing && !client.terminated()) {
                 Trajectory t = sub.poll(POLL);
                 if (t == null) {
                     if (System.nanoTime() - lastWrite >= HEARTBEAT.toNanos()) {
-                        out.write(": keepalive\n\n".getBytes(StandardCharsets.UTF_8));
-                        out.flush();
+                        client.sendComment("keepalive");
                         lastWrite = System.nanoTime();
                     }
                     continue;
@@ -871,24 +916,21 @@ public final class TrajectoryApi implements AutoCloseable {
                     lastRevision = t.getRevision();
                     lastState = progress(json);
                 }
-                send(out, json);
+                send(client, json);
                 lastWrite = System.nanoTime();
                 if (id != null && ended(json)) {
                     return;
                 }
             }
-            if (closing) {
-                return;
+            if (client.terminated()) {
+                LOG.debug("event stream client went away");
+            } else if (sub.overflowed() && !closing) {
+                client.sendEvent("error", FELL_BEHIND);
             }
-            out.write("event: error\ndata: {\"error\":\"this client fell too far behind; reconnect\"}\n\n"
-                    .getBytes(StandardCharsets.UTF_8));
-            out.flush();
-        } catch (IOException e) {
-            LOG.debug("event stream client went away: {}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
-            if (acquired) {
-                streams.release();
-            }
+            streams.release();
         }
     }
 
@@ -901,11 +943,14 @@ public final class TrajectoryApi implements AutoCloseable {
         return s.equals("COMPLETED") || s.equals("FAILED") || s.equals("CANCELLED") || s.equals("EXPIRED");
     }
 
-    private static void send(OutputStream out, JsonNode json) throws IOException {
-        String msg = "id: " + json.path("revision").asLong() + "\ndata: "
-                + TrajectoryJson.MAPPER.writeValueAsString(json) + "\n\n";
-        out.write(msg.getBytes(StandardCharsets.UTF_8));
-        out.flush();
+    /** One message: id the record's revision, data the trajectory's JSON (one line). */
+    private static void send(SseClient client, JsonNode json) {
+        try {
+            client.sendData(TrajectoryJson.MAPPER.writeValueAsString(json),
+                    Long.toString(json.path("revision").asLong()));
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private TrajectoryQueries queries() {

@@ -72,6 +72,14 @@ public final class TrajectoryFeed implements AutoCloseable {
     }
 
     /**
+     * A feed that follows no topic: its changes are those handed to {@link #publish(String, Trajectory)}. For tests of
+     * what consumes the feed (the API's event streams) without a broker.
+     */
+    TrajectoryFeed() {
+        follower = null;
+    }
+
+    /**
      * Subscribes to the changes of one trajectory, or of all.
      *
      * @param trajectoryId the id, or null for every trajectory
@@ -90,26 +98,33 @@ public final class TrajectoryFeed implements AutoCloseable {
 
     /** Hands one committed change to the listeners and the matching subscriptions, on the follower's thread. */
     private void publish(ConsumerRecord<String, Trajectory> r) {
-        if (r.value() == null) {
+        publish(r.key(), r.value());
+    }
+
+    /** Hands one change (key = trajectory id) to the listeners and the matching subscriptions. */
+    void publish(String key, Trajectory value) {
+        if (value == null) {
             return;
         }
         for (java.util.function.Consumer<Trajectory> l : listeners) {
             try {
-                l.accept(r.value());
+                l.accept(value);
             } catch (RuntimeException e) {
                 LOG.warn("trajectory listener failed: {}", e.toString());
             }
         }
         for (Subscription s : subscriptions) {
-            if (s.trajectoryId == null || s.trajectoryId.equals(r.key())) {
-                s.offer(r.value());
+            if (s.trajectoryId == null || s.trajectoryId.equals(key)) {
+                s.offer(value);
             }
         }
     }
 
     @Override
     public void close() {
-        follower.close();
+        if (follower != null) {
+            follower.close();
+        }
     }
 
     /** Changes of one trajectory (or of all) in arrival order. */
