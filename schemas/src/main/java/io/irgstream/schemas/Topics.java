@@ -44,6 +44,7 @@ public final class Topics {
     private final Topic<Trajectory> trajectories;
     private final Topic<DeadLetter> deadLetters;
     private final Topic<CancellationRequested> cancellations;
+    private final Topic<PromptSubmitted> submissions;
     private final Map<String, List<Topic<SpecificRecord>>> retries = new LinkedHashMap<>();
     private final List<Topic<?>> all;
 
@@ -63,6 +64,7 @@ public final class Topics {
         this.trajectories = topic("trajectories", Trajectory.class, true);
         this.deadLetters = topic("dead-letters", DeadLetter.class, false);
         this.cancellations = topic("cancellations", CancellationRequested.class, false);
+        this.submissions = topic("submissions", PromptSubmitted.class, false);
         List<Topic<?>> list = new java.util.ArrayList<>(List.of(prompts, thoughts, draftImages, reflections, finalImages,
                 trajectories, deadLetters, cancellations));
         for (String step : STEPS) {
@@ -73,6 +75,7 @@ public final class Topics {
             retries.put(step, List.copyOf(tiers));
             list.addAll(tiers);
         }
+        list.add(submissions);
         this.all = List.copyOf(list);
     }
 
@@ -150,6 +153,15 @@ public final class Topics {
     }
 
     /**
+     * @return the admission queue's entry: {@code irg.submissions}, {@link PromptSubmitted}, keyed by trajectory id.
+     *     The topology's admission scheduler reads it and releases each trajectory into {@link #prompts()} when its
+     *     partition has room (docs/scheduling.md); clients that go through the scheduler write here
+     */
+    public Topic<PromptSubmitted> submissions() {
+        return submissions;
+    }
+
+    /**
      * @param step  think, draw, reflect or refine
      * @param tier  1..{@value #RETRY_TIERS}
      * @return the topic where records of {@code step} wait before their attempt {@code tier + 1}:
@@ -165,7 +177,7 @@ public final class Topics {
     }
 
     /** @return every topic, in pipeline order: prompts, thoughts, draft images, reflections, final images,
-     *     trajectories, dead letters, cancellations, then the retry tiers of each step */
+     *     trajectories, dead letters, cancellations, then the retry tiers of each step, then submissions */
     public List<Topic<?>> all() {
         return all;
     }

@@ -16,7 +16,7 @@ class TopicsTest {
         assertThat(topics.all()).extracting(Topic::name).startsWith("irg.prompts", "irg.thoughts",
                 "irg.draft-images", "irg.reflections", "irg.final-images", "irg.trajectories", "irg.dead-letters",
                 "irg.cancellations", "irg.retry-think-1", "irg.retry-think-2", "irg.retry-think-3", "irg.retry-draw-1")
-                .hasSize(8 + 4 * Topics.RETRY_TIERS);
+                .endsWith("irg.submissions").hasSize(9 + 4 * Topics.RETRY_TIERS);
         assertThat(topics.retry("refine", 3).name()).isEqualTo("irg.retry-refine-3");
         assertThat(topics.prompts().valueClass()).contains(PromptSubmitted.class);
         assertThat(topics.deadLetters().valueClass()).contains(DeadLetter.class);

@@ -18,9 +18,10 @@ import java.time.temporal.ChronoUnit;
  * @param tenant   whose trajectory it is; null: {@link #DEFAULT_TENANT}
  * @param idempotencyKey the client's key (see {@link #checkKey}); null: none, the trajectory gets a random id
  * @param callbackUrl the webhook called when the trajectory ends (see {@link #checkCallbackUrl}); null: none
+ * @param priority the priority class; null: {@link Priority#NORMAL}
  */
 public record Submission(String prompt, Long seed, int rounds, SamplerParams sampler, Instant deadline, String tenant,
-                         String idempotencyKey, String callbackUrl) {
+                         String idempotencyKey, String callbackUrl, Priority priority) {
     /** The tenant of a submission that names none. */
     public static final String DEFAULT_TENANT = "default";
     /** The longest callback URL accepted, in characters. */
@@ -35,6 +36,12 @@ public record Submission(String prompt, Long seed, int rounds, SamplerParams sam
     /** A submission without a deadline. */
     public Submission(String prompt, Long seed, int rounds, SamplerParams sampler) {
         this(prompt, seed, rounds, sampler, null);
+    }
+
+    /** A submission of priority class {@link Priority#NORMAL}. */
+    public Submission(String prompt, Long seed, int rounds, SamplerParams sampler, Instant deadline, String tenant,
+                      String idempotencyKey, String callbackUrl) {
+        this(prompt, seed, rounds, sampler, deadline, tenant, idempotencyKey, callbackUrl, null);
     }
 
     /** A submission without a callback. */
@@ -137,6 +144,9 @@ public record Submission(String prompt, Long seed, int rounds, SamplerParams sam
         }
         if (callbackUrl != null) {
             checkCallbackUrl(callbackUrl);
+        }
+        if (priority == null) {
+            priority = Priority.NORMAL;
         }
         if (!(sampler.getTemperature() >= 0 && sampler.getTemperature() <= 10)) {
             throw new IllegalArgumentException("temperature must be in [0, 10], got " + sampler.getTemperature());

@@ -33,7 +33,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Submits prompts to {@code <prefix>prompts} and cancellations to {@code <prefix>cancellations}. Thread-safe; one
+ * Submits prompts to {@code <prefix>prompts} (straight to the think workers) or to {@code <prefix>submissions} (the
+ * topology's admission scheduler, which releases them into the prompts topic by priority class and tenant) and
+ * cancellations to {@code <prefix>cancellations}. Thread-safe; one
  * producer per client.
  */
 public final class TrajectoryClient implements AutoCloseable {
@@ -45,6 +47,7 @@ public final class TrajectoryClient implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final IrgAvroSerializer<PromptSubmitted> serializer;
     private final String topic;
+    private final String queueTopic;
     private final String cancelTopic;
     private final IrgAvroSerializer<CancellationRequested> cancelSerializer;
     private final String source;
@@ -74,6 +77,7 @@ public final class TrajectoryClient implements AutoCloseable {
         this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
         this.serializer = new IrgAvroSerializer<>(registry);
         this.topic = Topics.withPrefix(topicPrefix).prompts().name();
+        this.queueTopic = Topics.withPrefix(topicPrefix).submissions().name();
         this.cancelTopic = Topics.withPrefix(topicPrefix).cancellations().name();
         this.cancelSerializer = new IrgAvroSerializer<>(registry);
         this.source = source;
@@ -105,6 +109,7 @@ public final class TrajectoryClient implements AutoCloseable {
                 .setTenant(s.tenant())
                 .setIdempotencyKey(s.idempotencyKey())
                 .setCallbackUrl(s.callbackUrl())
+                .setPriority(s.priority().wireName())
                 .build()).build();
     }
 
@@ -115,16 +120,37 @@ public final class TrajectoryClient implements AutoCloseable {
 
     /** Submits all prompts at once (so the pipeline can batch them) and waits for every acknowledgement. */
     public List<PromptSubmitted> submitAll(List<Submission> submissions) {
+        return submitAll(submissions, false);
+    }
+
+    /**
+     * Submits all prompts at once and waits for every acknowledgement.
+     *
+     * @param viaScheduler true: to the admission scheduler's topic ({@code <prefix>submissions}, needs the topology
+     *                     running); false: straight to {@code <prefix>prompts}
+     */
+    public List<PromptSubmitted> submitAll(List<Submission> submissions, boolean viaScheduler) {
         List<PromptSubmitted> events = new ArrayList<>(submissions.size());
         for (Submission s : submissions) {
             events.add(event(s));
         }
-        submitEvents(events);
+        submitEvents(events, viaScheduler);
         return events;
     }
 
-    /** Sends events made by {@link #event} and waits for every acknowledgement. */
+    /** Sends events made by {@link #event} to the prompts topic and waits for every acknowledgement. */
     public void submitEvents(List<PromptSubmitted> events) {
+        submitEvents(events, false);
+    }
+
+    /**
+     * Sends events made by {@link #event} and waits for every acknowledgement.
+     *
+     * @param viaScheduler true: to {@code <prefix>submissions}, the admission scheduler's queue; false: to
+     *                     {@code <prefix>prompts}
+     */
+    public void submitEvents(List<PromptSubmitted> events, boolean viaScheduler) {
+        String topic = viaScheduler ? queueTopic : this.topic;
         List<Future<?>> acks = new ArrayList<>(events.size());
         for (PromptSubmitted e : events) {
             String id = e.getContext().getTrajectoryId();
