@@ -94,16 +94,24 @@ public final class ReflectModule {
         feat.append("    return torch.conv2d(x, self.head_w, self.head_b)\n");
         f64.append("    return torch.conv2d(x, self.head_w.double(), self.head_b.double()).float()\n");
         feat.append(f64);
-        // the ideal shape masks measure() compares objects with, computed once by the module's own ideal_masks()
+        // the ideal shape masks measure() compares objects with, computed once by the module's own ideal_masks(),
+        // and the same as the columns of a float matrix (ideal_columns()) for their intersections by one product
         String ideals = Weights.DERIVED_PREFIX + "ideals";
+        String columns = Weights.DERIVED_PREFIX + "ideal_columns";
         m.register_buffer(ideals, torch.zeros(new long[]{5, IDEAL_SIDES, IDEAL_SIDES, IDEAL_SIDES},
                 new TensorOptions(torch.ScalarType.Bool)));
+        m.register_buffer(columns, torch.zeros(new long[]{IDEAL_SIDES * IDEAL_SIDES, 5 * IDEAL_SIDES},
+                new TensorOptions(torch.ScalarType.Float)));
         m.define(feat + LOSS + logic() + io.irgstream.shapes.world.PromptGrammar.source());
         try (NoGradGuard g = new NoGradGuard()) {
             IValueVector args = new IValueVector();
             args.push_back(new IValue(torch.arange(new Scalar(1), new Scalar(IDEAL_SIDES + 1))));
             args.push_back(new IValue((long) IDEAL_SIDES));
-            m.register_buffer(ideals, m.get_method("ideal_masks").apply(args).toTensor());
+            Tensor masks = m.get_method("ideal_masks").apply(args).toTensor();
+            m.register_buffer(ideals, masks);
+            IValueVector cols = new IValueVector();
+            cols.push_back(new IValue(masks));
+            m.register_buffer(columns, m.get_method("ideal_columns").apply(cols).toTensor());
         }
         return m;
     }

@@ -88,47 +88,66 @@ def measure(self, images: Tensor, dets: List[List[List[int]]]) -> List[List[List
     if len(bs) == 0:
         return dets
     dev = images.device
-    bright = torch.amax(images, 1).long()
-    on = bright > 60
-    p = torch.constant_pad_nd(on.long(), [1, 1, 1, 1], 0)
-    nb = p[:, 1:65, 0:64] + p[:, 1:65, 2:66] + p[:, 0:64, 1:65] + p[:, 2:66, 1:65]
-    on = on & (nb > 0)
     pal = torch.tensor([[230, 40, 40], [245, 140, 20], [240, 220, 40], [40, 190, 70], [50, 90, 235], [150, 60, 200], [245, 120, 190], [245, 245, 245]], device=dev)
-    # each object in a 27 x 27 window around its detected center (an object's box is at most 20 px)
+    # each object in a 27 x 27 window around its detected center (an object's box is at most 20 px), read from the
+    # image with a one-pixel margin (V x V) for the speck test; pixels outside the image are dark. Only the windows
+    # are computed on (no full-image tensors but the brightness): small tensors, no parallel regions.
     R = 13
     W = 2 * R + 1
-    onp = torch.constant_pad_nd(on, [R, R, R, R], 0)
-    imgp = torch.constant_pad_nd(images, [R, R, R, R], 0)
-    brightp = torch.constant_pad_nd(bright, [R, R, R, R], 0)
+    V = W + 2
     n = len(bs)
     ar = torch.arange(W, device=dev)
-    bi = torch.tensor(bs, device=dev).view(n, 1, 1)
-    wy = (torch.tensor(cys, device=dev).clamp(0, 63).view(n, 1) + ar.view(1, W)).view(n, W, 1)
-    wx = (torch.tensor(cxs, device=dev).clamp(0, 63).view(n, 1) + ar.view(1, W)).view(n, 1, W)
-    onk = onp[bi, wy, wx]
-    brightw = brightp[bi, wy, wx]
-    iwin = imgp.permute(0, 2, 3, 1)[bi, wy, wx]
-    # the nearest palette color of each window pixel
-    # (|x - p|^2 = |x|^2 - 2 x.p + |p|^2: the same order without |x|^2; every term an integer below 2^24, exact in
-    # float32, so ties fall as in the full distance)
-    palf = pal.float()
-    nearw = ((palf * palf).sum(1) - 2.0 * torch.matmul(iwin.float(), palf.t())).argmin(3)
-    d = torch.maximum((ar.view(1, 1, 1, W) - R).abs(), (ar.view(1, 1, W, 1) - R).abs())
-    comp = (d <= 1).view(1, W, W) & onk
-    wide = (d <= 2).view(1, W, W) & onk
-    empty = ~comp.any(2).any(1)
-    comp = torch.where(empty.view(n, 1, 1), wide, comp)
-    for it in range(12):
-        nxt = comp
-        for j in range(4):
-            nxt = self.grow8(nxt) & onk
-        if bool(torch.equal(nxt, comp)):
+    av = torch.arange(V, device=dev)
+    bi = torch.tensor(bs, device=dev)
+    cy = torch.tensor(cys, device=dev).clamp(0, 63)
+    cx = torch.tensor(cxs, device=dev).clamp(0, 63)
+    ys = cy.view(n, 1) + av.view(1, V) - (R + 1)
+    xs = cx.view(n, 1) + av.view(1, V) - (R + 1)
+    ysc = ys.clamp(0, 63)
+    xsc = xs.clamp(0, 63)
+    inside = (ys == ysc).view(n, V, 1) & (xs == xsc).view(n, 1, V)
+    bv = torch.where(inside, torch.amax(images, 1)[bi.view(n, 1, 1), ysc.view(n, V, 1), xsc.view(n, 1, V)], 0).long()
+    brightw = bv[:, 1:V - 1, 1:V - 1]
+    # bright pixels (brightest channel > 60) as bit rows (bit x of row y is window pixel (y, x)); an isolated speck
+    # (no bright 4-neighbour) is dropped
+    bitv = torch.ones_like(av) << av
+    onv = ((bv > 60).long() * bitv.view(1, 1, V)).sum(2)
+    pv = torch.constant_pad_nd(onv, [1, 1], 0)
+    onv = onv & ((onv << 1) | (onv >> 1) | pv[:, 0:V] | pv[:, 2:V + 2])
+    # the flood, on the window's bit rows (one empty row above and below, so rolling the rows brings in nothing): a
+    # step grows the component by one pixel to its 8 neighbours (shifts and ors of whole rows) within the bright
+    # pixels; after 6 steps (no object is narrower than 10 px) a fixed point is checked every 2 steps, 48 steps at
+    # most. The seed is the bright pixels within 1 px of the detected center, or within 2 px when there are none.
+    bit = torch.ones_like(ar) << ar
+    onr = torch.constant_pad_nd((onv[:, 1:V - 1] >> 1) & ((1 << W) - 1), [1, 1], 0)
+    dist = (torch.arange(W + 2, device=dev) - (R + 1)).abs()
+    cr = onr & ((dist <= 1).long() * (7 << (R - 1)))
+    empty = (cr == 0).all(1, True)
+    cr = torch.where(empty, onr & ((dist <= 2).long() * (31 << (R - 2))), cr)
+    for it in range(6):
+        h = cr | (cr << 1) | (cr >> 1)
+        cr = (h | h.roll(1, 1) | h.roll(-1, 1)) & onr
+    for it in range(21):
+        nxt = cr
+        for j in range(2):
+            h = nxt | (nxt << 1) | (nxt >> 1)
+            nxt = (h | h.roll(1, 1) | h.roll(-1, 1)) & onr
+        if bool(torch.equal(nxt, cr)):
             break
-        comp = nxt
+        cr = nxt
+    comp = (cr[:, 1:W + 1].unsqueeze(2) & bit.view(1, 1, W)) != 0
     cm = comp
     # a component that reaches the window's edge is larger than an object can be (objects run together)
-    edge = cm[:, 0, :].any(1) | cm[:, W - 1, :].any(1) | cm[:, :, 0].any(1) | cm[:, :, W - 1].any(1)
-    votes = ((nearw.unsqueeze(1) == torch.arange(8, device=dev).view(1, 8, 1, 1)) & cm.unsqueeze(1)).long().sum([2, 3])
+    edge = ((cr[:, 1] | cr[:, W]) != 0) | ((cr & (1 | (1 << (W - 1)))) != 0).any(1)
+    # its color: the palette color most of its pixels are nearest to
+    # (|x - p|^2 = |x|^2 - 2 x.p + |p|^2: the same order without |x|^2; every term an integer below 2^24, exact in
+    # float32, so ties fall as in the full distance)
+    at = torch.nonzero(cm)
+    obj = at[:, 0]
+    pix = images.permute(0, 2, 3, 1)[bi[obj], cy[obj] - R + at[:, 1], cx[obj] - R + at[:, 2]]
+    palf = pal.float()
+    near = ((palf * palf).sum(1) - 2.0 * torch.matmul(pix.float(), palf.t())).argmin(1)
+    votes = torch.bincount(obj * 8 + near, None, n * 8).view(n, 8)
     color = votes.argmax(1)
     half = torch.amax(pal, 1).index_select(0, color) // 2
     core = cm & (brightw >= half.view(n, 1, 1))
@@ -138,8 +157,8 @@ def measure(self, images: Tensor, dets: List[List[List[int]]]) -> List[List[List
     area = core.sum([1, 2])
     rows = core.any(2).long()
     cols = core.any(1).long()
-    ox = torch.tensor(cxs, device=dev).clamp(0, 63) - R
-    oy = torch.tensor(cys, device=dev).clamp(0, 63) - R
+    ox = cx - R
+    oy = cy - R
     y0 = rows.argmax(1) + oy
     y1 = W - 1 - rows.flip([1]).argmax(1) + oy
     x0 = cols.argmax(1) + ox
@@ -212,7 +231,9 @@ def ideal_masks(self, sizes: Tensor, S: int) -> Tensor:
 # the shape is the one whose ideal mask of the box's side or one more, aligned at the top-left corners, has the best
 # intersection over union (the first in shape order on a tie); -1 when none reaches 0.6, -2 for a box wider than 20
 # (never judged). The ideal masks are the module's derived_ideals: ideal_masks() of sides 1..21, computed when the
-# module is created.
+# module is created, and derived_ideal_columns, the same as the columns of a matrix (ideal_columns()).
+def ideal_columns(self, ideals: Tensor) -> Tensor:
+    return ideals.reshape(ideals.size(0) * ideals.size(1), -1).t().float().contiguous()
 def shapes_of(self, core: Tensor, y0: Tensor, x0: Tensor, h: Tensor, w: Tensor) -> Tensor:
     dev = core.device
     n = core.size(0)
@@ -230,25 +251,36 @@ def shapes_of(self, core: Tensor, y0: Tensor, x0: Tensor, h: Tensor, w: Tensor) 
     filled = core
     if bool(walled.any()):
         # the outside of the box grows through free pixels to their 4-neighbours; what it never reaches is filled
-        reach = ~inbox
+        # (on bit rows, as measure()'s flood: bit x of row y is window pixel (y, x))
+        bit = torch.ones_like(ar) << ar
+        reach = ((~inbox).long() * bit.view(1, 1, W)).sum(2)
+        allowed = (free.long() * bit.view(1, 1, W)).sum(2) | reach
         for it in range(W * W):
             nxt = reach
             for j in range(4):
-                nxt = self.grow4(nxt) & (free | reach)
+                p = torch.constant_pad_nd(nxt, [1, 1], 0)
+                nxt = (nxt | (nxt << 1) | (nxt >> 1) | p[:, 0:W] | p[:, 2:W + 2]) & allowed
             if bool(torch.equal(nxt, reach)):
                 break
             reach = nxt
-        filled = inbox & ~reach
-    fp = torch.constant_pad_nd(filled.long(), [0, S, 0, S], 0)
+        filled = inbox & ((reach.unsqueeze(2) & bit.view(1, 1, W)) == 0)
+    # the filled mask from the box's top-left corner, S x S (nothing outside the box)
     ai = torch.arange(S, device=dev)
-    fa = fp.gather(1, (ai.view(1, S) + y0.view(n, 1)).unsqueeze(2).expand(n, S, W + S))
-    fa = fa.gather(2, (ai.view(1, S) + x0.view(n, 1)).unsqueeze(1).expand(n, S, S)) > 0
+    ry = (y0.view(n, 1) + ai.view(1, S)).clamp(0, W - 1)
+    rx = (x0.view(n, 1) + ai.view(1, S)).clamp(0, W - 1)
+    fa = filled[torch.arange(n, device=dev).view(n, 1, 1), ry.view(n, S, 1), rx.view(n, 1, S)]
+    fa = fa & (ai.view(1, S) < h.view(n, 1)).view(n, S, 1) & (ai.view(1, S) < w.view(n, 1)).view(n, 1, S)
     side = torch.maximum(h, w)
     ok = side <= 20
     sd = torch.where(ok, side, torch.ones_like(side))
-    t = self.derived_ideals.index_select(1, torch.stack([sd - 1, sd], 1).view(-1)).view(5, n, 2, S, S).transpose(0, 1)
-    inter = (fa.view(n, 1, 1, S, S) & t).sum([3, 4])
-    tarea = t.sum([3, 4])
+    # its intersection with every ideal mask by one product with derived_ideal_columns (counts below 2^24, exact in
+    # float32); the row of ones gives the ideal masks' areas. Then the ideals of the box's side and one more.
+    ones = torch.ones(1, S * S, device=dev)
+    m = torch.matmul(torch.cat([fa.view(n, S * S).float(), ones], 0), self.derived_ideal_columns)
+    m = m.long().view(n + 1, 5, S)
+    pick = torch.stack([sd - 1, sd], 1).view(n, 1, 2).expand(n, 5, 2)
+    inter = m[0:n].gather(2, pick)
+    tarea = m[n].view(1, 5, S).expand(n, 5, S).gather(2, pick)
     area = fa.sum([1, 2]).view(n, 1, 1)
     iou = (inter.double() / (area + tarea - inter).double()).view(n, 10)
     best = iou.argmax(1)
