@@ -300,27 +300,45 @@ public abstract sealed class StepHandler<I extends SpecificRecord, O extends Spe
             return in.getRound();
         }
 
+        /** The result of a SATISFIED verdict: the judged image is kept as it is, so no pixels are needed. */
+        private static final StepResult KEPT = new StepResult(null, null);
+
+        private static boolean kept(ReflectionProduced in) {
+            return in.getVerdict() == io.irgstream.events.Verdict.SATISFIED;
+        }
+
+        /**
+         * The model request; for a SATISFIED verdict without the image's pixels: its bytes are read and verified (a
+         * missing, unreadable or altered image fails here as for NEEDS_CHANGES) but not decoded, since the image is
+         * kept byte for byte and reflect decoded these very bytes (the same sha256) to judge them.
+         */
         @Override
         public StepRequest request(ReflectionProduced in, long seed, ImageStore images) {
             TrajectoryContext c = in.getContext();
-            return new StepRequest(c.getTrajectoryId(), seed, c.getPrompt(), in.getThought(),
-                    Png.load(images, in.getImage()), in.getReflection(), sampling(c));
+            RgbImage image;
+            if (kept(in)) {
+                images.bytes(in.getImage());
+                image = null;
+            } else {
+                image = Png.load(images, in.getImage());
+            }
+            return new StepRequest(c.getTrajectoryId(), seed, c.getPrompt(), in.getThought(), image,
+                    in.getReflection(), sampling(c));
         }
 
         @Override
         public StepResult withoutModel(ReflectionProduced in, StepRequest request) {
-            return in.getVerdict() == io.irgstream.events.Verdict.SATISFIED ? StepResult.image(request.image()) : null;
+            return kept(in) ? KEPT : null;
         }
 
         @Override
         public FinalImageProduced output(ReflectionProduced in, StepResult r, Provenance p, ImageStore images)
                 throws IOException {
-            RgbImage image = requireImage(r, Step.REFINE);
-            boolean kept = in.getVerdict() == io.irgstream.events.Verdict.SATISFIED;
+            boolean kept = kept(in);
             return FinalImageProduced.newBuilder().setContext(in.getContext()).setRound(in.getRound())
                     .setThought(in.getThought()).setReflection(in.getReflection()).setVerdict(in.getVerdict())
                     .setSourceImage(in.getImage())
-                    .setImage(kept ? in.getImage() : Png.store(images, image))
+                    .setImage(kept ? in.getImage() : Png.store(images, requireImage(r, Step.REFINE)))
                     .setProvenance(p).build();
         }
     }

@@ -1,12 +1,15 @@
 package io.irgstream.worker;
 
 import io.irgstream.events.DraftImageProduced;
+import io.irgstream.events.FinalImageProduced;
 import io.irgstream.events.ImageRef;
 import io.irgstream.events.PromptSubmitted;
+import io.irgstream.events.ReflectionProduced;
 import io.irgstream.events.Provenance;
 import io.irgstream.events.SamplerParams;
 import io.irgstream.events.ThoughtProduced;
 import io.irgstream.events.TrajectoryContext;
+import io.irgstream.events.Verdict;
 import io.irgstream.model.ModelOutputException;
 import io.irgstream.model.ModelRequestRejectedException;
 import io.irgstream.model.ModelUnavailableException;
@@ -124,6 +127,40 @@ class BatchExecutorTest {
         assertThat(out.get(1)).isInstanceOfSatisfying(Outcome.Retry.class,
                 r -> assertThat(r.kind()).isEqualTo(FailureKind.TRANSIENT));
         assertThat(out.get(2)).isInstanceOf(Outcome.Produced.class);
+    }
+
+    @Test
+    void shouldKeepTheJudgedImageOfASatisfiedVerdictWithoutAModelCallAfterVerifyingIt() {
+        DeterministicTestModel model = new DeterministicTestModel(Step.REFINE, 0);
+        BatchExecutor ex = executor(Step.REFINE, Map.of(), model);
+        ImageRef judged = image(16, 3);
+        ImageRef tampered = ImageRef.newBuilder(judged).setSha256("0".repeat(64)).build();
+
+        List<Outcome> out = ex.execute(List.of(reflection("s", judged, Verdict.SATISFIED),
+                reflection("x", tampered, Verdict.SATISFIED), reflection("n", judged, Verdict.NEEDS_CHANGES)));
+
+        FinalImageProduced kept = finalImage(out.get(0));
+        assertThat(kept.getImage()).as("the judged image, byte for byte").isEqualTo(judged);
+        assertThat(kept.getProvenance().getBatchSize()).isZero();
+        assertDeadLetter(out.get(1), FailureKind.BAD_INPUT, "integrity check failed");
+        FinalImageProduced refined = finalImage(out.get(2));
+        assertThat(refined.getProvenance().getBatchSize()).isEqualTo(1);
+        assertThat(refined.getImage().getSha256()).isNotEqualTo(judged.getSha256());
+        assertThat(model.batchSizes()).as("one model call, for NEEDS_CHANGES only").containsExactly(1);
+    }
+
+    private FinalImageProduced finalImage(Outcome o) {
+        assertThat(o).isInstanceOf(Outcome.Produced.class);
+        var out = ((Outcome.Produced) o).output();
+        return new IrgAvroDeserializer<>(registry.client(), FinalImageProduced.class).deserialize(out.topic(),
+                out.value());
+    }
+
+    private ConsumerRecord<byte[], byte[]> reflection(String id, ImageRef image, Verdict verdict) {
+        ReflectionProduced r = ReflectionProduced.newBuilder().setContext(context(id, "a circle")).setRound(1)
+                .setThought("plan").setImage(image).setReflection("Verdict: " + verdict).setVerdict(verdict)
+                .setProvenance(provenance()).build();
+        return record("irg.reflections", id, serialize("irg.reflections", r));
     }
 
     @Test

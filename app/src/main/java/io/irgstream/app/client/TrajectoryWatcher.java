@@ -35,6 +35,11 @@ public final class TrajectoryWatcher implements AutoCloseable {
 
     private final Map<String, IrgAvroDeserializer<? extends SpecificRecord>> deserializers = new HashMap<>();
     private final Map<String, CollectedTrajectory> watched = new LinkedHashMap<>();
+    /**
+     * The watched ids whose trajectory {@link CollectedTrajectory#isDone is done}, kept as events arrive (a
+     * trajectory changes only in {@link #collect}), so that counting them rescans no events.
+     */
+    private final java.util.Set<String> done = new java.util.HashSet<>();
     private final TopicFollower<String, byte[]> follower;
     private volatile RuntimeException failure;
 
@@ -81,8 +86,7 @@ public final class TrajectoryWatcher implements AutoCloseable {
     public synchronized int doneCount(Collection<String> ids) {
         int n = 0;
         for (String id : ids) {
-            CollectedTrajectory t = watched.get(id);
-            if (t != null && t.isDone()) {
+            if (done.contains(id)) {
                 n++;
             }
         }
@@ -140,6 +144,11 @@ public final class TrajectoryWatcher implements AutoCloseable {
                     continue; // only a worker's report of a skip past the deadline ends a watched trajectory
                 }
                 t.add(event);
+                if (t.isDone()) {
+                    done.add(r.key());
+                } else {
+                    done.remove(r.key());
+                }
             } catch (RuntimeException e) {
                 log.warn("skipping unreadable record {}-{}@{} of trajectory {}: {}", r.topic(), r.partition(),
                         r.offset(), r.key(), e.getMessage());
