@@ -90,6 +90,20 @@ public final class TopologyConfig extends AbstractConfig {
     public static final String TENANT_MAX_IN_FLIGHT_CONFIG = "tenant.max.in.flight";
     /** Default {@value #TENANT_MAX_IN_FLIGHT_CONFIG}. */
     public static final int DEFAULT_TENANT_MAX_IN_FLIGHT = 1_000;
+    /** Trajectories in flight per partition below which the admission scheduler releases queued ones; 0: off. */
+    public static final String SCHEDULER_WINDOW_CONFIG = "scheduler.window.per.partition";
+    /** Default {@value #SCHEDULER_WINDOW_CONFIG}. */
+    public static final int DEFAULT_SCHEDULER_WINDOW = 8;
+    /** How far beyond the window interactive trajectories may still be admitted, per partition. */
+    public static final String SCHEDULER_INTERACTIVE_HEADROOM_CONFIG = "scheduler.interactive.headroom";
+    /** Default {@value #SCHEDULER_INTERACTIVE_HEADROOM_CONFIG}. */
+    public static final int DEFAULT_SCHEDULER_INTERACTIVE_HEADROOM = 4;
+    /** Weight of class interactive in the scheduler's weighted round-robin. */
+    public static final String SCHEDULER_WEIGHT_INTERACTIVE_CONFIG = "scheduler.weight.interactive";
+    /** Weight of class normal in the scheduler's weighted round-robin. */
+    public static final String SCHEDULER_WEIGHT_NORMAL_CONFIG = "scheduler.weight.normal";
+    /** Weight of class batch in the scheduler's weighted round-robin. */
+    public static final String SCHEDULER_WEIGHT_BATCH_CONFIG = "scheduler.weight.batch";
     /** The API key file; empty: the API answers without keys. */
     public static final String HTTP_AUTH_KEYS_FILE_CONFIG = "http.auth.keys.file";
     /** Allow binding the API to a non-loopback address without API keys. */
@@ -211,6 +225,24 @@ public final class TopologyConfig extends AbstractConfig {
             .define(WEBHOOK_PUBLIC_URL_CONFIG, Type.STRING, "", Importance.LOW,
                     "Base URL of this API as the callback's receiver reaches it (e.g. https://irg.example.com), "
                             + "for the trajectory and image links in the callback. Empty: this instance's URL.")
+            .define(SCHEDULER_WINDOW_CONFIG, Type.INT, DEFAULT_SCHEDULER_WINDOW, Range.between(0, 1_000_000),
+                    Importance.MEDIUM, "Admission window: the admission scheduler releases queued trajectories into "
+                            + "the prompts topic while fewer than this many trajectories of their partition are in "
+                            + "the pipeline (SUBMITTED to REFLECTED); the API submits straight to the prompts topic "
+                            + "while the partition has room and nothing queued. 0: no scheduler, every submit goes "
+                            + "straight to the prompts topic (classes and tenants are recorded, not scheduled).")
+            .define(SCHEDULER_INTERACTIVE_HEADROOM_CONFIG, Type.INT, DEFAULT_SCHEDULER_INTERACTIVE_HEADROOM,
+                    Range.between(0, 1_000_000), Importance.LOW, "Interactive trajectories may be admitted until "
+                            + "a partition has the window plus this many in the pipeline, so one does not wait for a "
+                            + "batch trajectory to end.")
+            .define(SCHEDULER_WEIGHT_INTERACTIVE_CONFIG, Type.INT, 6, Range.between(1, 1000), Importance.LOW,
+                    "Weight of class interactive in the admission scheduler's weighted round-robin over the "
+                            + "classes that have trajectories queued.")
+            .define(SCHEDULER_WEIGHT_NORMAL_CONFIG, Type.INT, 3, Range.between(1, 1000), Importance.LOW,
+                    "Weight of class normal in the admission scheduler's weighted round-robin.")
+            .define(SCHEDULER_WEIGHT_BATCH_CONFIG, Type.INT, 1, Range.between(1, 1000), Importance.LOW,
+                    "Weight of class batch in the admission scheduler's weighted round-robin: with the defaults "
+                            + "(6, 3, 1) batch gets at least 1 of every 10 admissions while every class waits.")
             .define(TENANT_MAX_IN_FLIGHT_CONFIG, Type.INT, DEFAULT_TENANT_MAX_IN_FLIGHT, Range.between(1, 100_000_000),
                     Importance.MEDIUM, "Most trajectories of one tenant in flight (submitted and not yet COMPLETED, "
                             + "FAILED, CANCELLED or EXPIRED) at once; a submit beyond it answers 429. Counted "
@@ -499,6 +531,25 @@ public final class TopologyConfig extends AbstractConfig {
     /** @return {@value #WEBHOOK_PUBLIC_URL_CONFIG}; empty when not set */
     public String webhookPublicUrl() {
         return getString(WEBHOOK_PUBLIC_URL_CONFIG);
+    }
+
+    /** @return {@value #SCHEDULER_WINDOW_CONFIG} */
+    public int schedulerWindow() {
+        return getInt(SCHEDULER_WINDOW_CONFIG);
+    }
+
+    /** @return {@value #SCHEDULER_INTERACTIVE_HEADROOM_CONFIG} */
+    public int schedulerInteractiveHeadroom() {
+        return getInt(SCHEDULER_INTERACTIVE_HEADROOM_CONFIG);
+    }
+
+    /**
+     * @return the weights of the classes in the admission scheduler's round-robin, indexed by
+     *     {@link io.irgstream.schemas.client.Priority#rank()}
+     */
+    public int[] schedulerWeights() {
+        return new int[] {getInt(SCHEDULER_WEIGHT_INTERACTIVE_CONFIG), getInt(SCHEDULER_WEIGHT_NORMAL_CONFIG),
+                getInt(SCHEDULER_WEIGHT_BATCH_CONFIG)};
     }
 
     /** @return {@value #TENANT_MAX_IN_FLIGHT_CONFIG} */

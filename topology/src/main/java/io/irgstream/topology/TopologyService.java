@@ -132,6 +132,9 @@ public final class TopologyService implements AutoCloseable {
             api.metrics(metricsScrape);
             api.idempotencyRetention(config.idempotencyRetention());
             api.webhookPolicy(config.webhookPolicy());
+            io.irgstream.topology.internals.AdmissionGate admission = new io.irgstream.topology.internals.AdmissionGate(
+                    config.schedulerWindow(), config.schedulerInteractiveHeadroom());
+            api.admission(admission);
             if (meterRegistry != null) {
                 TrajectoryMetrics trajectoryMetrics = new TrajectoryMetrics(meterRegistry);
                 feed.addListener(trajectoryMetrics);
@@ -149,6 +152,7 @@ public final class TopologyService implements AutoCloseable {
             StreamsBuilder builder = new StreamsBuilder();
             TrajectoryTopology.build(builder, config, registry);
             streams = new KafkaStreams(builder.build(), config.streamsProperties(server));
+            admission.attach(streams);
             streams.setUncaughtExceptionHandler(e -> {
                 LOG.error("trajectory topology stopped: {}", e.toString(), e);
                 return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;

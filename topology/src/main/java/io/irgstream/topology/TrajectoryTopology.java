@@ -1,5 +1,6 @@
 package io.irgstream.topology;
 
+import io.irgstream.events.PromptSubmitted;
 import io.irgstream.events.Trajectory;
 import io.irgstream.schemas.HttpSchemaRegistryClient;
 import io.irgstream.schemas.IrgSerdes;
@@ -16,6 +17,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.state.Stores;
 
@@ -45,6 +47,13 @@ public final class TrajectoryTopology {
      * tenant's total is the sum over every task of every instance.
      */
     public static final String TENANT_STORE = "irg-tenant-in-flight";
+    /** Name of the store of queued submissions of the admission scheduler (see AdmissionScheduler). */
+    public static final String ADMISSION_QUEUE_STORE = "irg-admission-queue";
+    /**
+     * Name of the queryable store of the admission scheduler's counters: trajectories in the pipeline and queued, per
+     * partition.
+     */
+    public static final String ADMISSION_STATE_STORE = "irg-admission-state";
 
     /**
      * Largest trajectory record, in bytes: a record carries its inline images (up to the workers' inline limit each),
@@ -95,14 +104,31 @@ public final class TrajectoryTopology {
                 .merge(source(builder, topics.reflections(), registry))
                 .merge(source(builder, topics.finalImages(), registry))
                 .merge(source(builder, topics.deadLetters(), registry))
-                .merge(source(builder, topics.cancellations(), registry));
+                .merge(source(builder, topics.cancellations(), registry))
+                .merge(source(builder, topics.submissions(), registry));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TENANT_STORE),
                 Serdes.String(), Serdes.Long()));
 
-        events.process(() -> new TrajectoryProcessor(config, TRAJECTORY_STORE, IMAGE_INDEX_STORE, DEADLINE_STORE,
-                                TENANT_STORE),
-                        TRAJECTORY_STORE, IMAGE_INDEX_STORE, DEADLINE_STORE, TENANT_STORE)
-                .to(topics.trajectories().name(), Produced.with(Serdes.String(), trajectorySerde));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ADMISSION_QUEUE_STORE),
+                Serdes.String(), IrgSerdes.forClass(PromptSubmitted.class, registry, false)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ADMISSION_STATE_STORE),
+                Serdes.String(), Serdes.String()));
+
+        String submissions = topics.submissions().name();
+        KStream<String, SpecificRecord> out = events.process(() -> new TrajectoryProcessor(config, TRAJECTORY_STORE,
+                        IMAGE_INDEX_STORE, DEADLINE_STORE, TENANT_STORE, submissions, ADMISSION_QUEUE_STORE,
+                        ADMISSION_STATE_STORE),
+                TRAJECTORY_STORE, IMAGE_INDEX_STORE, DEADLINE_STORE, TENANT_STORE, ADMISSION_QUEUE_STORE,
+                ADMISSION_STATE_STORE);
+        out.filter((id, v) -> v instanceof Trajectory, Named.as("trajectories"))
+                .mapValues(v -> (Trajectory) v, Named.as("as-trajectory"))
+                .to(topics.trajectories().name(), Produced.with(Serdes.String(), trajectorySerde)
+                        .withName("write-trajectories"));
+        // the admission scheduler's releases
+        out.filter((id, v) -> v instanceof PromptSubmitted, Named.as("admitted"))
+                .mapValues(v -> (PromptSubmitted) v, Named.as("as-prompt"))
+                .to(topics.prompts().name(), Produced.with(Serdes.String(),
+                        IrgSerdes.forClass(PromptSubmitted.class, registry, false)).withName("write-prompts"));
     }
 
     private static <V extends SpecificRecord> KStream<String, SpecificRecord> source(StreamsBuilder builder,

@@ -1,5 +1,6 @@
 package io.irgstream.topology;
 
+import io.irgstream.events.PromptSubmitted;
 import io.irgstream.events.Trajectory;
 import io.irgstream.schemas.EmbeddedSchemaRegistry;
 import io.irgstream.schemas.HttpSchemaRegistryClient;
@@ -45,15 +46,23 @@ final class TopologyHarness implements AutoCloseable {
     private final TestOutputTopic<String, Trajectory> output;
     private final Map<Class<?>, TestInputTopic<String, SpecificRecord>> inputs = new HashMap<>();
     private final Path stateDir;
+    private final TestInputTopic<String, PromptSubmitted> submissions;
+    private final TestOutputTopic<String, PromptSubmitted> prompts;
     private Instant eventTime = WALL_CLOCK_START;
 
     TopologyHarness(EmbeddedSchemaRegistry schemaRegistry) {
+        this(schemaRegistry, Map.of());
+    }
+
+    /** With further topology settings {@code extra} (e.g. the admission scheduler's). */
+    TopologyHarness(EmbeddedSchemaRegistry schemaRegistry, Map<String, Object> extra) {
         try {
             stateDir = Files.createTempDirectory("irg-topology-test-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        TopologyConfig config = new TopologyConfig(Map.of(
+        Map<String, Object> settings = new HashMap<>(extra);
+        settings.putAll(Map.of(
                 TopologyConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092",
                 TopologyConfig.SCHEMA_REGISTRY_URL_CONFIG, schemaRegistry.url(),
                 TopologyConfig.STATE_DIR_CONFIG, stateDir.toString(),
@@ -62,6 +71,7 @@ final class TopologyHarness implements AutoCloseable {
                 TopologyConfig.STALL_TIMEOUT_REFLECT_MS_CONFIG, REFLECT_TIMEOUT.toMillis(),
                 TopologyConfig.STALL_TIMEOUT_REFINE_MS_CONFIG, REFINE_TIMEOUT.toMillis(),
                 TopologyConfig.STALL_CHECK_INTERVAL_MS_CONFIG, CHECK_INTERVAL.toMillis()));
+        TopologyConfig config = new TopologyConfig(settings);
         topics = config.topics();
         StreamsBuilder builder = new StreamsBuilder();
         TrajectoryTopology.build(builder, config);
@@ -74,6 +84,31 @@ final class TopologyHarness implements AutoCloseable {
                 topics.finalImages(), topics.deadLetters(), topics.cancellations())) {
             input(t);
         }
+        submissions = driver.createInputTopic(topics.submissions().name(), new StringSerializer(),
+                IrgSerdes.forClass(PromptSubmitted.class, registry, false).serializer());
+        prompts = driver.createOutputTopic(topics.prompts().name(), new StringDeserializer(),
+                IrgSerdes.forClass(PromptSubmitted.class, registry, false).deserializer());
+    }
+
+    /** Sends a submission to the admission scheduler's topic, a millisecond of event time after the last event. */
+    void submit(String id, PromptSubmitted submission) {
+        eventTime = eventTime.plusMillis(1);
+        submissions.pipeInput(id, submission, eventTime);
+    }
+
+    /**
+     * @return the prompts the topology wrote to the prompts topic (the scheduler's releases) since the last call, with
+     *     not the prompts the test itself sent there
+     */
+    List<org.apache.kafka.streams.test.TestRecord<String, PromptSubmitted>> prompts() {
+        return prompts.readRecordsToList();
+    }
+
+    /** @return a counter of the admission scheduler's state store (0 when absent), e.g. inflight, queued */
+    long admission(String key) {
+        KeyValueStore<String, String> store = driver.getKeyValueStore(TrajectoryTopology.ADMISSION_STATE_STORE);
+        String v = store.get(key);
+        return v == null ? 0 : Long.parseLong(v);
     }
 
     @SuppressWarnings("unchecked")

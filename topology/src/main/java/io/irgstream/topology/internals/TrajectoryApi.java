@@ -78,7 +78,7 @@ public final class TrajectoryApi implements AutoCloseable {
     /** The data of the {@code error} event that ends the stream of a client whose subscription overflowed. */
     static final String FELL_BEHIND = "{\"error\":\"this client fell too far behind; reconnect\"}";
     private static final Set<String> SUBMIT_FIELDS = Set.of("prompt", "seed", "rounds", "deadline", "ttlSeconds",
-            "tenant", "callbackUrl");
+            "tenant", "callbackUrl", "priority");
     private static final Set<String> CANCEL_FIELDS = Set.of("reason");
     /** Longest cancellation reason, in characters. */
     public static final int MAX_CANCEL_REASON_CHARS = 1_000;
@@ -99,6 +99,7 @@ public final class TrajectoryApi implements AutoCloseable {
     private volatile Duration idempotencyRetention = Duration.ofHours(24);
     private volatile WebhookPolicy webhookPolicy = new WebhookPolicy(List.of());
     private volatile int tenantMaxInFlight = Integer.MAX_VALUE;
+    private volatile AdmissionGate admission = new AdmissionGate(0, 0);
     private final Map<String, Map<String, Long>> unfoldedByTenant = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile java.util.function.BiConsumer<String, String> tenantSubmits = (tenant, outcome) -> { };
     private final TrajectoryFeed feed;
@@ -428,7 +429,7 @@ public final class TrajectoryApi implements AutoCloseable {
             String f = it.next();
             if (!SUBMIT_FIELDS.contains(f)) {
                 throw new ApiException(400, "unknown field '" + f + "': expected prompt, seed, rounds, deadline, ttlSeconds, tenant, "
-                        + "callbackUrl");
+                        + "callbackUrl, priority");
             }
         }
         JsonNode prompt = body.path("prompt");
@@ -496,17 +497,19 @@ public final class TrajectoryApi implements AutoCloseable {
             throw new ApiException(400, "callbackUrl must be a string");
         }
         String callbackUrl = callbackNode.isTextual() ? callbackNode.asText() : null;
+        io.irgstream.schemas.client.Priority priority = priority(body.path("priority"));
         Submission submission;
         try {
             if (callbackUrl != null) {
                 webhookPolicy.check(callbackUrl);
             }
             submission = new Submission(prompt.asText(), seed, rounds, null,
-                    Submission.deadline(deadline, ttlSeconds, Instant.now()), tenant, key, callbackUrl);
+                    Submission.deadline(deadline, ttlSeconds, Instant.now()), tenant, key, callbackUrl, priority);
         } catch (IllegalArgumentException e) {
             throw new ApiException(400, e.getMessage());
         }
         PromptSubmitted event;
+        boolean queued = false;
         String reservation = null;
         try {
             if (key == null) {
@@ -514,7 +517,9 @@ public final class TrajectoryApi implements AutoCloseable {
                 if (reservation == null) {
                     return;
                 }
-                event = submitter.submit(submission);
+                event = submitter.event(submission);
+                queued = !admission.straightOn(event.getContext().getTrajectoryId(), submission.priority());
+                submitter.submitEvents(List.of(event), queued);
             } else {
                 KeyLookup k = idempotentId(submission);
                 if (k.repeat()) {
@@ -529,7 +534,8 @@ public final class TrajectoryApi implements AutoCloseable {
                     return;
                 }
                 event = submitter.event(submission, k.id());
-                submitter.submitEvents(List.of(event));
+                queued = !admission.straightOn(k.id(), submission.priority());
+                submitter.submitEvents(List.of(event), queued);
                 recentKeys.put(k.id(), event.getContext().getSubmittedAt().toEpochMilli());
                 if (recentKeys.size() > 100_000) {
                     long oldest = System.currentTimeMillis() - idempotencyRetention.toMillis();
@@ -548,11 +554,38 @@ public final class TrajectoryApi implements AutoCloseable {
         unfolded(submission.tenant()).put(id, System.currentTimeMillis());
         tenantSubmits.accept(submission.tenant(), "accepted");
         ctx.header("Location", "/api/trajectories/" + id);
-        json(ctx, 202, obj().put("id", id).put("status", TrajectoryStatus.SUBMITTED.name())
+        json(ctx, 202, obj().put("id", id).put("status", (queued ? TrajectoryStatus.QUEUED
+                        : TrajectoryStatus.SUBMITTED).name())
+                .put("priority", submission.priority().wireName())
                 .put("seed", event.getContext().getSeed()).put("rounds", event.getContext().getRounds())
                 .put("deadline", event.getContext().getDeadline() == null ? null
                         : event.getContext().getDeadline().toString())
                 .put("url", "/api/trajectories/" + id).put("events", "/api/trajectories/" + id + "/events"));
+    }
+
+    /** The submit's {@code priority} field: absent or null is normal; anything but a class name is a 400. */
+    private static io.irgstream.schemas.client.Priority priority(JsonNode node) {
+        if (node.isMissingNode() || node.isNull()) {
+            return io.irgstream.schemas.client.Priority.NORMAL;
+        }
+        if (!node.isTextual()) {
+            throw new ApiException(400, "priority must be a string, one of "
+                    + io.irgstream.schemas.client.Priority.NAMES + ", got " + node);
+        }
+        try {
+            return io.irgstream.schemas.client.Priority.parse(node.asText());
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(400, e.getMessage());
+        }
+    }
+
+    /**
+     * The admission scheduler's gate: which submits go straight to the prompts topic and which through the scheduler
+     * (docs/scheduling.md). Default: all straight on (no scheduler).
+     */
+    public TrajectoryApi admission(AdmissionGate gate) {
+        this.admission = gate;
+        return this;
     }
 
     /** How long a submit of this instance is counted before the trajectory store must count it itself. */

@@ -96,6 +96,10 @@ public final class TrajectoryFold {
             revision(t, event, eventTime);
         } else if (event instanceof PromptSubmitted e) {
             mergeContext(t, e.getContext());
+            if (t.getStatus() == TrajectoryStatus.QUEUED) {
+                // the prompt reached the prompts topic (the scheduler released it, or a client wrote it there too)
+                admit(t, now);
+            }
         } else if (event instanceof ThoughtProduced e) {
             step(t, e.getContext(), THINK, 0, e.getProvenance(), eventTime, now, false, x -> fillThought(x,
                     e.getThought()));
@@ -145,6 +149,47 @@ public final class TrajectoryFold {
     }
 
     /**
+     * A trajectory the admission scheduler holds back: the request folded in as for a prompt, with status QUEUED.
+     *
+     * @param id    the trajectory id
+     * @param event the submission
+     * @param eventTime the Kafka record's timestamp
+     * @param now   wall-clock time
+     * @return the QUEUED trajectory
+     */
+    public static Trajectory queued(String id, PromptSubmitted event, long eventTime, long now) {
+        Trajectory t = apply(null, id, event, eventTime, now);
+        t.setStatus(TrajectoryStatus.QUEUED);
+        t.setQueuedAt(Instant.ofEpochMilli(now));
+        return t;
+    }
+
+    /**
+     * Releases a QUEUED trajectory into the pipeline: SUBMITTED, pending think, {@code admittedAt} now.
+     *
+     * @param current the QUEUED trajectory
+     * @param now     wall-clock time
+     * @return {@code current} unless it was QUEUED, else the admitted one
+     */
+    public static Trajectory admitted(Trajectory current, long now) {
+        if (current.getStatus() != TrajectoryStatus.QUEUED) {
+            return current;
+        }
+        Trajectory t = Trajectory.newBuilder(current).build();
+        admit(t, now);
+        t.setRevision(t.getRevision() + 1);
+        t.setUpdatedAt(Instant.ofEpochMilli(now));
+        return t;
+    }
+
+    private static void admit(Trajectory t, long now) {
+        t.setStatus(TrajectoryStatus.SUBMITTED);
+        t.setPendingStep(THINK);
+        t.setAdmittedAt(Instant.ofEpochMilli(now));
+        t.setProgressedAt(Instant.ofEpochMilli(now)); // the think stall timeout runs from the admission
+    }
+
+    /**
      * Marks a running trajectory STALLED.
      *
      * @param current the trajectory
@@ -169,11 +214,12 @@ public final class TrajectoryFold {
      *
      * @param current the trajectory
      * @param now     wall-clock time
-     * @return {@code current} unless it is running or STALLED, has a deadline and {@code now} is at or past it,
+     * @return {@code current} unless it is running, STALLED or QUEUED, has a deadline and {@code now} is at or past it,
      *     else the expired one
      */
     public static Trajectory expire(Trajectory current, long now) {
-        if (!(isRunning(current.getStatus()) || current.getStatus() == TrajectoryStatus.STALLED)
+        if (!(isRunning(current.getStatus()) || current.getStatus() == TrajectoryStatus.STALLED
+                || current.getStatus() == TrajectoryStatus.QUEUED)
                 || current.getDeadline() == null || now < current.getDeadline().toEpochMilli()) {
             return current;
         }
@@ -294,6 +340,7 @@ public final class TrajectoryFold {
         t.setDeadline(c.getDeadline());
         t.setTenant(c.getTenant());
         t.setCallbackUrl(c.getCallbackUrl());
+        t.setPriority(c.getPriority());
     }
 
     private static void step(Trajectory t, TrajectoryContext context, String step, int round, Provenance provenance,

@@ -34,8 +34,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Records whose key is missing, or does not match the trajectory id inside the event, are skipped with a warning:
  * the key decides the partition, hence the store that holds the trajectory.
+ *
+ * <p>It is also the admission scheduler ({@link AdmissionScheduler}): a submission read from the submissions topic
+ * (named by {@code submissionsTopic}) goes on to the prompts topic at once when its partition has room and nothing is
+ * queued, else it is queued (status QUEUED) and released later, by class and tenant, when trajectories of the
+ * partition end. It forwards {@link Trajectory} records (to the trajectories topic) and released
+ * {@link PromptSubmitted} records (to the prompts topic).
  */
-public final class TrajectoryProcessor implements Processor<String, SpecificRecord, String, Trajectory> {
+public final class TrajectoryProcessor implements Processor<String, SpecificRecord, String, SpecificRecord> {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrajectoryProcessor.class);
 
@@ -44,11 +50,15 @@ public final class TrajectoryProcessor implements Processor<String, SpecificReco
     private final String imageIndexStoreName;
     private final String deadlineStoreName;
     private final String tenantStoreName;
-    private ProcessorContext<String, Trajectory> context;
+    private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, Trajectory> trajectories;
     private KeyValueStore<String, String> images;
     private KeyValueStore<String, Long> deadlines;
     private KeyValueStore<String, Long> tenants;
+    private String submissionsTopic;
+    private String queueStoreName;
+    private String admissionStoreName;
+    private AdmissionScheduler admission;
 
     /**
      * @param config              stall timeouts and check interval
@@ -66,14 +76,35 @@ public final class TrajectoryProcessor implements Processor<String, SpecificReco
         this.tenantStoreName = tenantStoreName;
     }
 
+    /**
+     * Also schedules admissions: submissions read from {@code submissionsTopic} are queued in {@code queueStoreName}
+     * and released by the counters in {@code admissionStoreName} (see {@link AdmissionScheduler}).
+     */
+    public TrajectoryProcessor(TopologyConfig config, String trajectoryStoreName, String imageIndexStoreName,
+            String deadlineStoreName, String tenantStoreName, String submissionsTopic, String queueStoreName,
+            String admissionStoreName) {
+        this(config, trajectoryStoreName, imageIndexStoreName, deadlineStoreName, tenantStoreName);
+        this.submissionsTopic = submissionsTopic;
+        this.queueStoreName = queueStoreName;
+        this.admissionStoreName = admissionStoreName;
+    }
+
     @Override
-    public void init(ProcessorContext<String, Trajectory> context) {
+    public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
         this.trajectories = context.getStateStore(trajectoryStoreName);
         this.images = context.getStateStore(imageIndexStoreName);
         this.deadlines = context.getStateStore(deadlineStoreName);
         this.tenants = context.getStateStore(tenantStoreName);
         countTenantsOnce();
+        if (queueStoreName != null) {
+            admission = new AdmissionScheduler(context.getStateStore(queueStoreName),
+                    context.getStateStore(admissionStoreName), config.schedulerWindow(),
+                    config.schedulerInteractiveHeadroom(), config.schedulerWeights());
+            admission.countOnce(trajectories);
+            // releases what a larger window (after a restart with another setting) or a missed end allows
+            context.schedule(java.time.Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::release);
+        }
         context.schedule(config.stallCheckInterval(), PunctuationType.WALL_CLOCK_TIME, this::markStalled);
     }
 
@@ -99,6 +130,12 @@ public final class TrajectoryProcessor implements Processor<String, SpecificReco
                 .setParent(KafkaTracing.extract(record.headers())).setSpanKind(SpanKind.CONSUMER)
                 .setAttribute("irg.trajectory.id", id).startSpan();
         try {
+            if (admission != null && event instanceof PromptSubmitted p && submissionsTopic != null
+                    && context.recordMetadata().map(m -> submissionsTopic.equals(m.topic())).orElse(false)) {
+                submitted(id, p, record);
+                release(context.currentSystemTimeMs());
+                return;
+            }
             Trajectory current = trajectories.get(id);
             Trajectory next = TrajectoryFold.apply(current, id, event, record.timestamp(),
                     context.currentSystemTimeMs());
@@ -106,8 +143,59 @@ public final class TrajectoryProcessor implements Processor<String, SpecificReco
                 save(current, next, record.timestamp());
             }
             span.setAttribute("irg.status", next == null ? "" : String.valueOf(next.getStatus()));
+            if (admission != null) {
+                release(context.currentSystemTimeMs());
+            }
         } finally {
             span.end();
+        }
+    }
+
+    /**
+     * A submission from the submissions topic: on to the prompts topic at once when the partition has room and
+     * nothing is queued, else queued. A repeat of a known trajectory (an idempotent submit taken by two API instances,
+     * a redelivery) is not queued again.
+     */
+    private void submitted(String id, PromptSubmitted p, Record<String, SpecificRecord> record) {
+        long now = context.currentSystemTimeMs();
+        Trajectory current = trajectories.get(id);
+        if (current != null) {
+            if (current.getPrompt() == null) { // a cancellation or dead letter came first: fill the request in
+                Trajectory next = TrajectoryFold.apply(current, id, p, record.timestamp(), now);
+                if (next != current) {
+                    save(current, next, record.timestamp());
+                }
+            }
+            return;
+        }
+        if (admission.admitsAtOnce(AdmissionScheduler.priorityOf(p))) {
+            Trajectory next = TrajectoryFold.apply(null, id, p, record.timestamp(), now);
+            admission.admittedAtOnce(p);
+            context.forward(new Record<String, SpecificRecord>(id, p, now, record.headers()));
+            save(null, next, record.timestamp());
+        } else {
+            admission.enqueue(p);
+            save(null, TrajectoryFold.queued(id, p, record.timestamp(), now), record.timestamp());
+        }
+    }
+
+    /** Releases queued submissions while their classes have room in this partition's window. */
+    private void release(long now) {
+        PromptSubmitted p;
+        while ((p = admission.next()) != null) {
+            String id = p.getContext().getTrajectoryId();
+            Trajectory current = trajectories.get(id);
+            if (current == null || current.getStatus() != TrajectoryStatus.QUEUED) {
+                continue; // ended while queued (cancelled, expired): its entry was stale
+            }
+            org.apache.kafka.common.header.internals.RecordHeaders headers =
+                    new org.apache.kafka.common.header.internals.RecordHeaders();
+            if (p.getContext().getIdempotencyKey() != null) { // what the think workers' de-duplication looks for
+                headers.add(io.irgstream.schemas.client.TrajectoryClient.IDEMPOTENT_HEADER,
+                        TrajectoryProcessor.tenantOf(current).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            context.forward(new Record<String, SpecificRecord>(id, p, now, headers));
+            save(current, TrajectoryFold.admitted(current, now), now);
         }
     }
 
@@ -200,6 +288,9 @@ public final class TrajectoryProcessor implements Processor<String, SpecificReco
         String id = next.getId();
         trajectories.put(id, next);
         countTenant(previous, next);
+        if (admission != null) {
+            admission.changed(previous, next);
+        }
         Set<String> shas = TrajectoryFold.imageShas(next);
         if (previous != null) {
             shas.removeAll(TrajectoryFold.imageShas(previous));
@@ -208,9 +299,11 @@ public final class TrajectoryProcessor implements Processor<String, SpecificReco
             images.putIfAbsent(sha, id);
         }
         boolean waits = TrajectoryFold.isRunning(next.getStatus())
-                || next.getStatus() == TrajectoryStatus.STALLED && next.getDeadline() != null;
+                || (next.getStatus() == TrajectoryStatus.STALLED || next.getStatus() == TrajectoryStatus.QUEUED)
+                && next.getDeadline() != null;
         if (waits) {
-            long deadline = next.getStatus() == TrajectoryStatus.STALLED ? Long.MAX_VALUE
+            long deadline = next.getStatus() == TrajectoryStatus.STALLED
+                    || next.getStatus() == TrajectoryStatus.QUEUED ? Long.MAX_VALUE
                     : next.getProgressedAt().toEpochMilli() + config.stallTimeout(next.getPendingStep()).toMillis();
             if (next.getDeadline() != null) {
                 deadline = Math.min(deadline, next.getDeadline().toEpochMilli());
@@ -220,7 +313,8 @@ public final class TrajectoryProcessor implements Processor<String, SpecificReco
                 deadlines.put(id, deadline);
             }
         } else if (previous == null || TrajectoryFold.isRunning(previous.getStatus())
-                || previous.getStatus() == TrajectoryStatus.STALLED) {
+                || previous.getStatus() == TrajectoryStatus.STALLED
+                || previous.getStatus() == TrajectoryStatus.QUEUED) {
             deadlines.delete(id);
         }
         context.forward(new Record<>(id, next, timestamp));
