@@ -71,6 +71,12 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     BackendOptions backend;
 
+    @Option(names = "--priority", paramLabel = "CLASS", description = "Priority class: interactive, normal "
+            + "(default) or batch. Against a cluster (--bootstrap-servers) the prompts go to its topology's admission "
+            + "scheduler, which orders them by class and tenant; the embedded stack runs no scheduler and only "
+            + "records the class.")
+    String priority;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter outw = spec.commandLine().getOut();
@@ -104,7 +110,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 ids.add(e.getContext().getTrajectoryId());
                 watcher.watch(e.getContext().getTrajectoryId());
             }
-            client.submitEvents(events);
+            client.submitEvents(events, cluster.external()); // a cluster's topology schedules them
             Progress progress = submissions.size() > 1 ? new Progress(err, submissions.size()) : null;
             Map<String, CollectedTrajectory> done = watcher.awaitAll(ids, timeout,
                     progress == null ? null : progress::update);
@@ -149,6 +155,7 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         java.time.Instant deadline = deadlineOptions.deadline(java.time.Instant.now());
         String callbackUrl = callbackOptions.callbackUrl();
+        io.irgstream.schemas.client.Priority priorityClass = CliPriority.parse(priority);
         if (callbackUrl != null && !cluster.external()) {
             throw new IllegalArgumentException("--callback-url needs a cluster whose topology calls it (give "
                     + "--bootstrap-servers and --schema-registry); the embedded stack of ./irg generate runs no "
@@ -159,7 +166,7 @@ public final class GenerateCommand implements Callable<Integer> {
             for (String p : prompts) {
                 try {
                     out.add(new Submission(p, seed == null ? null : seed + out.size(), rounds, samplingOptions.sampler(),
-                        deadline, null, null, callbackUrl));
+                        deadline, null, null, callbackUrl, priorityClass));
                 } catch (IllegalArgumentException e) {
                     throw prompts.size() == 1 ? e
                             : new IllegalArgumentException("prompt " + (out.size() + 1) + ": " + e.getMessage(), e);
@@ -179,7 +186,7 @@ public final class GenerateCommand implements Callable<Integer> {
             }
             try {
                 out.add(new Submission(line, seed == null ? null : seed + out.size(), rounds, samplingOptions.sampler(),
-                        deadline, null, null, callbackUrl));
+                        deadline, null, null, callbackUrl, priorityClass));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(promptsFile + " line " + lineNo + ": " + e.getMessage());
             }

@@ -14,7 +14,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code irg submit}: put prompts on the prompts topic of a running cluster and print their trajectory ids. */
+/**
+ * {@code irg submit}: put prompts on the submissions topic of a running cluster, where its topology's admission
+ * scheduler releases them by priority class and tenant (or, with {@code --direct}, straight on the prompts topic), and
+ * print their trajectory ids.
+ */
 @Command(name = "submit", description = "Submit prompts to a running cluster; prints one trajectory id per prompt.",
         mixinStandardHelpOptions = true)
 public final class SubmitCommand implements Callable<Integer> {
@@ -50,11 +54,21 @@ public final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--tenant", paramLabel = "NAME", description = "Whose trajectories these are (default: default).")
     String tenant;
 
+    @Option(names = "--priority", paramLabel = "CLASS", description = "Priority class: interactive, normal "
+            + "(default) or batch; the topology's admission scheduler serves higher classes first and gives batch "
+            + "at least 1 in 10 admissions while others wait (docs/scheduling.md).")
+    String priority;
+
+    @Option(names = "--direct", description = "Write straight to the prompts topic, past the admission scheduler "
+            + "(for a cluster that runs no topology; the class is recorded, not scheduled).")
+    boolean direct;
+
     @Override
     public Integer call() {
         cluster.requireExternal();
         java.time.Instant deadline = deadlineOptions.deadline(java.time.Instant.now());
         String callbackUrl = callbackOptions.callbackUrl();
+        io.irgstream.schemas.client.Priority priorityClass = CliPriority.parse(priority);
         if (idempotencyKey != null && prompts.size() > 1) {
             throw new IllegalArgumentException("--idempotency-key names one submission: give one PROMPT, got "
                     + prompts.size());
@@ -62,11 +76,11 @@ public final class SubmitCommand implements Callable<Integer> {
         List<Submission> subs = new ArrayList<>();
         for (String p : prompts) {
             subs.add(new Submission(p, seed == null ? null : seed + subs.size(), rounds, samplingOptions.sampler(),
-                    deadline, tenant, idempotencyKey, callbackUrl));
+                    deadline, tenant, idempotencyKey, callbackUrl, priorityClass));
         }
         try (TrajectoryClient client = new TrajectoryClient(cluster.kafka(),
                 cluster.registry(), cluster.topicPrefix, "cli")) {
-            for (PromptSubmitted e : client.submitAll(subs)) {
+            for (PromptSubmitted e : client.submitAll(subs, !direct)) {
                 spec.commandLine().getOut().println(e.getContext().getTrajectoryId());
             }
         }

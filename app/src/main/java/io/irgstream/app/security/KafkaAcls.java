@@ -41,7 +41,8 @@ import java.util.Set;
  *       {@code <application.id>-}), for the HTTP API that runs in it writes prompts and cancellations, and for its
  *       webhook dispatcher (when webhooks are on) reads the group {@code <application.id>-webhooks} and writes the
  *       dead letters;</li>
- *   <li>{@link Role#SUBMITTER} ({@code ./irg submit}, an HTTP API run apart): writes prompts and cancellations;</li>
+ *   <li>{@link Role#SUBMITTER} ({@code ./irg submit}, an HTTP API run apart): writes prompts, submissions (the
+ *       admission scheduler's queue) and cancellations;</li>
  *   <li>{@link Role#OPERATOR} (dead letters, retry-dead-letters, redrive, replay, audit, export, topics): reads every
  *       topic, writes the step topics and retry tiers (re-submitted dead letters, redriven results), writes
  *       transactional ids prefixed {@code <prefix>redrive-}, creates topics named with the prefix.</li>
@@ -158,7 +159,8 @@ public final class KafkaAcls {
         } else if (role == Role.TOPOLOGY) {
             topology(g);
         } else if (role == Role.SUBMITTER) {
-            g.topic(AclOperation.WRITE, topics.prompts().name(), topics.cancellations().name());
+            g.topic(AclOperation.WRITE, topics.prompts().name(), topics.cancellations().name(),
+                    topics.submissions().name());
         } else {
             operator(g);
         }
@@ -195,7 +197,7 @@ public final class KafkaAcls {
     private void topology(Grants g) {
         g.topic(AclOperation.READ, topics.prompts().name(), topics.thoughts().name(), topics.draftImages().name(),
                 topics.reflections().name(), topics.finalImages().name(), topics.deadLetters().name(),
-                topics.cancellations().name(), topics.trajectories().name());
+                topics.cancellations().name(), topics.trajectories().name(), topics.submissions().name());
         g.topic(AclOperation.WRITE, topics.trajectories().name());
         for (Topic<?> t : topics.all()) {
             if (t.name().startsWith(topicPrefix + "retry-")) {
@@ -206,8 +208,9 @@ public final class KafkaAcls {
         g.add(ResourceType.TOPIC, applicationId + "-", PatternType.PREFIXED, AclOperation.ALL);
         g.add(ResourceType.GROUP, applicationId, PatternType.LITERAL, AclOperation.READ);
         g.add(ResourceType.TRANSACTIONAL_ID, applicationId + "-", PatternType.PREFIXED, AclOperation.WRITE);
-        // the HTTP API's submitter
-        g.topic(AclOperation.WRITE, topics.prompts().name(), topics.cancellations().name());
+        // the HTTP API's submitter (prompts straight on, or to the scheduler) and the admission scheduler's releases
+        g.topic(AclOperation.WRITE, topics.prompts().name(), topics.cancellations().name(),
+                topics.submissions().name());
         // the webhook dispatcher: its own group over the trajectories, dead letters for callbacks that keep failing
         g.add(ResourceType.GROUP, applicationId + "-webhooks", PatternType.LITERAL, AclOperation.READ);
         g.topic(AclOperation.WRITE, topics.deadLetters().name());

@@ -49,13 +49,16 @@ class KafkaAclsTest {
         }
         assertThat(lines(acls.forRole(Role.SUBMITTER))).containsExactly(
                 "User:irg-submitter\tALLOW\tWRITE\tTOPIC\tLITERAL\tirg.prompts\t*",
-                "User:irg-submitter\tALLOW\tWRITE\tTOPIC\tLITERAL\tirg.cancellations\t*");
+                "User:irg-submitter\tALLOW\tWRITE\tTOPIC\tLITERAL\tirg.cancellations\t*",
+                "User:irg-submitter\tALLOW\tWRITE\tTOPIC\tLITERAL\tirg.submissions\t*");
         assertThat(lines(acls.forRole(Role.TOPOLOGY))).contains(
                 "User:irg-topology\tALLOW\tALL\tTOPIC\tPREFIXED\tirg-topology-\t*",
                 "User:irg-topology\tALLOW\tREAD\tGROUP\tLITERAL\tirg-topology\t*",
                 "User:irg-topology\tALLOW\tWRITE\tTRANSACTIONAL_ID\tPREFIXED\tirg-topology-\t*",
                 "User:irg-topology\tALLOW\tREAD\tGROUP\tLITERAL\tirg-topology-webhooks\t*",
-                "User:irg-topology\tALLOW\tWRITE\tTOPIC\tLITERAL\tirg.dead-letters\t*");
+                "User:irg-topology\tALLOW\tWRITE\tTOPIC\tLITERAL\tirg.dead-letters\t*",
+                "User:irg-topology\tALLOW\tREAD\tTOPIC\tLITERAL\tirg.submissions\t*",
+                "User:irg-topology\tALLOW\tWRITE\tTOPIC\tLITERAL\tirg.prompts\t*");
         assertThat(lines(acls.forRole(Role.OPERATOR))).contains(
                 "User:irg-operator\tALLOW\tREAD\tTOPIC\tLITERAL\tirg.dead-letters\t*",
                 "User:irg-operator\tALLOW\tWRITE\tTRANSACTIONAL_ID\tPREFIXED\tirg.redrive-\t*")
