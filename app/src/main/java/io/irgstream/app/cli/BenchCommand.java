@@ -2,9 +2,12 @@ package io.irgstream.app.cli;
 
 import io.irgstream.app.bench.DeviceProfile;
 import io.irgstream.app.bench.PipelineBench;
+import io.irgstream.app.bench.PriorityBench;
+import io.irgstream.app.bench.ReplayStepModel;
 import io.irgstream.app.bench.RecordedTraces;
 import io.irgstream.app.bench.SimulatedDeviceBench;
 import io.irgstream.schemas.client.Submission;
+import io.irgstream.topology.TopologyConfig;
 import io.irgstream.shapes.prompts.PromptSet;
 import io.irgstream.shapes.prompts.PromptSpec;
 import picocli.CommandLine.Command;
@@ -72,6 +75,30 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--max-trajectories", defaultValue = "25000", description = "With --simulated-device: the most "
             + "trajectories of one run, which bounds the bench's time (default: ${DEFAULT-VALUE}).")
     int maxTrajectories;
+
+    @Option(names = "--priority-backlog", paramLabel = "N", description = "With --simulated-device: measure "
+            + "priorities and fair share instead of scale-out: idle end-to-end latency, interactive trajectories "
+            + "behind N batch ones, a second tenant behind --tenant-backlog of a first tenant's, and the drain times; "
+            + "once with the admission scheduler (--scheduler-window), once without (docs/benchmarks.md).")
+    Integer priorityBacklog;
+
+    @Option(names = "--tenant-backlog", defaultValue = "1000", paramLabel = "N", description = "With "
+            + "--priority-backlog: the first tenant's backlog (default: ${DEFAULT-VALUE}).")
+    int tenantBacklog;
+
+    @Option(names = "--priority-samples", defaultValue = "5", paramLabel = "N", description = "With "
+            + "--priority-backlog: trajectories measured behind each backlog, one at a time (default: "
+            + "${DEFAULT-VALUE}).")
+    int prioritySamples;
+
+    @Option(names = "--scheduler-window", split = ",", paramLabel = "N", description = "With --priority-backlog: "
+            + "the scheduler's window per partition, one run each, then one without the scheduler (default: the "
+            + "topology's, " + TopologyConfig.DEFAULT_SCHEDULER_WINDOW + ").")
+    int[] schedulerWindow;
+
+    @Option(names = "--topology-commit-ms", paramLabel = "MS", description = "With --priority-backlog: the "
+            + "topology's Kafka Streams commit.interval.ms (default: the topology's, 100).")
+    Integer topologyCommitMs;
 
     /** The most workers per step the embedded stack runs. */
     static final int MAX_WORKERS_PER_STEP = 16;
@@ -162,6 +189,21 @@ public final class BenchCommand implements Callable<Integer> {
         if (deviceProfile != null) {
             DeviceProfile.read(deviceProfile); // a wrong file fails now, not after the recording
         }
+        if (priorityBacklog != null) {
+            if (priorityBacklog < 1 || tenantBacklog < 1 || prioritySamples < 1) {
+                throw new IllegalArgumentException("--priority-backlog, --tenant-backlog and --priority-samples must "
+                        + "be at least 1");
+            }
+            if (schedulerWindow != null && Arrays.stream(schedulerWindow).anyMatch(w -> w < 1)) {
+                throw new IllegalArgumentException("--scheduler-window must be at least 1, got "
+                        + Arrays.toString(schedulerWindow));
+            }
+            if (topologyCommitMs != null && topologyCommitMs < 1) {
+                throw new IllegalArgumentException("--topology-commit-ms must be at least 1, got " + topologyCommitMs);
+            }
+        } else if (schedulerWindow != null || topologyCommitMs != null) {
+            throw new IllegalArgumentException("--scheduler-window and --topology-commit-ms need --priority-backlog");
+        }
     }
 
     /** {@code --simulated-device}: record the real models once, then the scale-out runs with replay models. */
@@ -185,12 +227,50 @@ public final class BenchCommand implements Callable<Integer> {
         log.printf("recorded %d model calls in %.1f s%n", traces.calls().size(), (System.nanoTime() - t0) / 1e9);
         SimulatedDeviceBench.Settings settings = new SimulatedDeviceBench.Settings(batchSizes[0], seconds,
                 Math.min(maxTrajectories, 4 * batchSizes[0]), maxTrajectories, idle == null ? 20 : idle);
+        if (priorityBacklog != null) {
+            return priorities(traces, device, outFile);
+        }
         Path work = Files.createTempDirectory("irg-bench");
         try {
             SimulatedDeviceBench bench = new SimulatedDeviceBench(traces, device, work, log, settings);
             List<SimulatedDeviceBench.Run> runs = bench.run(workersPerStep);
             spec.commandLine().getOut().println();
             spec.commandLine().getOut().print(SimulatedDeviceBench.table(runs, device, batchSizes[0]));
+            bench.writeJson(runs, outFile);
+            spec.commandLine().getOut().println("\nwrote " + outFile);
+            spec.commandLine().getOut().flush();
+        } finally {
+            io.irgstream.app.client.OutputWriter.deleteRecursively(work);
+        }
+        return 0;
+    }
+
+    /** {@code --priority-backlog}: the priority bench on the simulated device, with and without the scheduler. */
+    private Integer priorities(RecordedTraces traces, DeviceProfile device, Path outFile) throws Exception {
+        List<PriorityBench.Prompt> prompts = new ArrayList<>();
+        for (String p : traces.prompts()) {
+            prompts.add(new PriorityBench.Prompt(p, traces.seedOf(p)));
+        }
+        double fullBatchMs = 0; // of the busiest step that makes calls (refine makes none when every verdict is SATISFIED)
+        for (io.irgstream.model.Step s : io.irgstream.model.Step.values()) {
+            if (traces.callsPerTrajectory(s) > 0) {
+                fullBatchMs = Math.max(fullBatchMs, traces.callsPerTrajectory(s) * device.nanos(s, batchSizes[0]) / 1e6);
+            }
+        }
+        PriorityBench.Settings settings = new PriorityBench.Settings(priorityBacklog, tenantBacklog, prioritySamples,
+                idle == null ? 20 : idle, batchSizes[0], 4, TopologyConfig.DEFAULT_SCHEDULER_INTERACTIVE_HEADROOM);
+        Path work = Files.createTempDirectory("irg-bench");
+        try {
+            PriorityBench bench = new PriorityBench(step -> new ReplayStepModel(step, traces, device), prompts,
+                    fullBatchMs, work, System.out, settings);
+            List<PriorityBench.Run> runs = new ArrayList<>();
+            for (int w : schedulerWindow == null ? new int[] {TopologyConfig.DEFAULT_SCHEDULER_WINDOW}
+                    : schedulerWindow) {
+                runs.add(bench.run(w, topologyCommitMs));
+            }
+            runs.add(bench.run(0, topologyCommitMs));
+            spec.commandLine().getOut().println();
+            spec.commandLine().getOut().print(bench.table(runs));
             bench.writeJson(runs, outFile);
             spec.commandLine().getOut().println("\nwrote " + outFile);
             spec.commandLine().getOut().flush();

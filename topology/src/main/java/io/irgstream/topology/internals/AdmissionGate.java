@@ -19,7 +19,8 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * scheduler queues it.
  *
  * <p>Straight on only when this instance hosts the trajectory's partition (its admission counters are in the local
- * store), nothing is queued there and the partition has room for the trajectory's class: fewer than the window in
+ * store), nothing of its class or a higher one is queued there and the partition has room for the trajectory's class
+ * (so an interactive trajectory passes a queued batch backlog without the scheduler's hop): fewer than the window in
  * the pipeline (window plus headroom for interactive), counting this instance's straight submits of the last
  * {@value #UNSEEN_MS} ms, which the fold may not have counted yet. Anything else - another instance's partition, a
  * store that is not queryable, a queue - goes through the scheduler, which is always right, only slower. Concurrent
@@ -79,7 +80,10 @@ public final class AdmissionGate {
             ReadOnlyKeyValueStore<String, String> store = s.store(StoreQueryParameters.fromNameAndType(
                     TrajectoryTopology.ADMISSION_STATE_STORE, QueryableStoreTypes.<String, String>keyValueStore())
                     .withPartition(partition));
-            long queued = parse(store.get(AdmissionScheduler.QUEUED));
+            long queued = 0; // of its class or a higher one: those go first
+            for (int r = 0; r <= priority.rank(); r++) {
+                queued += parse(store.get(AdmissionScheduler.QUEUED + "." + r));
+            }
             long inFlight = parse(store.get(AdmissionScheduler.IN_FLIGHT));
             long limit = window + (priority == Priority.INTERACTIVE ? (long) headroom : 0L);
             synchronized (unseen) {

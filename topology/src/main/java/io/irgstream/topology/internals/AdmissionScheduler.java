@@ -139,9 +139,20 @@ public final class AdmissionScheduler {
         return inFlight() < window + (p == Priority.INTERACTIVE ? (long) headroom : 0L);
     }
 
-    /** @return true when a new submission of class {@code p} may skip the queue: room, and nothing queued */
+    /**
+     * @return true when a new submission of class {@code p} may skip the queue: room for its class, and nothing of its
+     *     class or a higher one queued (lower ones queued means the window is full for them, not for it)
+     */
     public boolean admitsAtOnce(Priority p) {
-        return !enabled() || queued() == 0 && hasRoom(p);
+        if (!enabled()) {
+            return true;
+        }
+        for (int r = 0; r <= p.rank(); r++) {
+            if (get(QUEUED + "." + r) > 0) {
+                return false;
+            }
+        }
+        return hasRoom(p);
     }
 
     /**
