@@ -143,8 +143,8 @@ public final class EmbeddedStack implements AutoCloseable {
                 b.workerProps.forEach((k, v) -> {
                     if (k.startsWith("blob.store.")) {
                         t.put(k, v); // the topology reads the images where the workers write them
-                    } else if (k.startsWith("webhook.") || k.startsWith("tenant.")) {
-                        t.put(k, v); // the topology's own settings (callbacks, tenant limits), given with --set
+                    } else if (k.startsWith("webhook.") || k.startsWith("tenant.") || k.startsWith("scheduler.")) {
+                        t.put(k, v); // the topology's own settings (callbacks, tenant limits, admission), --set
                     }
                 });
                 t.put(TopologyConfig.APPLICATION_ID_CONFIG, applicationId());
