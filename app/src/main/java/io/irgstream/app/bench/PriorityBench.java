@@ -157,7 +157,7 @@ public final class PriorityBench {
             }
             List<String> all = new ArrayList<>();
             // warm-up: the first transactions, JIT
-            all.addAll(submitMany(base, 4 * settings.batchSize(), "normal", "warm-up"));
+            all.addAll(submitMany(base, 8 * settings.batchSize(), "normal", "warm-up"));
             awaitTenantIdle(base, "warm-up", Duration.ofMinutes(5));
             List<Double> idle = new ArrayList<>();
             for (int i = 0; i < settings.idle(); i++) {
