@@ -81,10 +81,14 @@ public final class PriorityBench {
      * @param tenantSamples       how many ended while tenant-a's backlog still had trajectories waiting
      * @param tenantDrainSeconds  first tenant-a submit to its last trajectory ended
      * @param lost                submitted trajectories that did not end COMPLETED
+     * @param idleSteps           per step, the idle trajectories' mean queue wait, compute (ms) and batch size
+     * @param interactiveSteps    the same for the interactive samples
+     * @param tenantSteps         the same for tenant-b's samples
      */
     public record Run(int window, int commitIntervalMs, double[] idleMs, double[] interactiveMs, int interactiveSamples,
                       double batchDrainSeconds, double[] tenantMs, int tenantSamples, double tenantDrainSeconds,
-                      long lost) {
+                      long lost, java.util.Map<String, double[]> idleSteps,
+                      java.util.Map<String, double[]> interactiveSteps, java.util.Map<String, double[]> tenantSteps) {
     }
 
     private final Function<Step, StepModel> models;
@@ -95,6 +99,8 @@ public final class PriorityBench {
     private final Settings settings;
     private final HttpClient http = HttpClient.newHttpClient();
     private int next;
+    /** Single submits ({@link #submit}) the API answered QUEUED: they went through the scheduler. */
+    private int queuedAnswers;
 
     /**
      * @param models      each worker's model
@@ -156,32 +162,38 @@ public final class PriorityBench {
                 Thread.sleep(100);
             }
             List<String> all = new ArrayList<>();
-            // warm-up: the first transactions, JIT
-            all.addAll(submitMany(base, 8 * settings.batchSize(), "normal", "warm-up"));
+            // warm-up: the first transactions, JIT (32 full batches: with fewer, the first run of a JVM measured its idle
+            // latency 25-45% above the later runs')
+            all.addAll(submitMany(base, 32 * settings.batchSize(), "normal", "warm-up"));
             awaitTenantIdle(base, "warm-up", Duration.ofMinutes(5));
             List<Double> idle = new ArrayList<>();
+            java.util.Map<String, double[]> idleSums = new java.util.HashMap<>();
             for (int i = 0; i < settings.idle(); i++) {
                 String id = submit(base, "interactive", "idle");
                 all.add(id);
-                idle.add(endToEnd(awaitEnded(base, id, Duration.ofMinutes(2))));
+                JsonNode t = awaitEnded(base, id, Duration.ofMinutes(2));
+                idle.add(endToEnd(t));
+                addSteps(t, idleSums);
             }
-            out.printf("%s: idle end-to-end %s ms%n", name, fmt(PipelineBench.percentiles(idle)));
+            java.util.Map<String, double[]> idleSteps = means(idleSums);
+            out.printf("%s: idle end-to-end %s ms (%s)%n", name, fmt(PipelineBench.percentiles(idle)),
+                    stepsText(idleSteps));
 
             long t0 = System.currentTimeMillis();
             all.addAll(submitMany(base, settings.batchBacklog(), "batch", "bulk"));
             Sampled interactive = sampleBehind(base, "interactive", "alice", "bulk", all);
             double batchDrain = (awaitTenantIdle(base, "bulk", Duration.ofMinutes(30)) - t0) / 1000.0;
-            out.printf("%s: interactive behind %d batch %s ms (%d while the backlog waited), drained in %.1f s%n",
+            out.printf("%s: interactive behind %d batch %s ms (%d while the backlog waited), drained in %.1f s (%s)%n",
                     name, settings.batchBacklog(), fmt(PipelineBench.percentiles(interactive.ms)), interactive.behind,
-                    batchDrain);
+                    batchDrain, stepsText(interactive.steps));
 
             long t1 = System.currentTimeMillis();
             all.addAll(submitMany(base, settings.tenantBacklog(), "normal", "tenant-a"));
             Sampled tenant = sampleBehind(base, "normal", "tenant-b", "tenant-a", all);
             double tenantDrain = (awaitTenantIdle(base, "tenant-a", Duration.ofMinutes(30)) - t1) / 1000.0;
-            out.printf("%s: tenant-b behind tenant-a's %d %s ms (%d while the backlog waited), drained in %.1f s%n",
-                    name, settings.tenantBacklog(), fmt(PipelineBench.percentiles(tenant.ms)), tenant.behind,
-                    tenantDrain);
+            out.printf("%s: tenant-b behind tenant-a's %d %s ms (%d while the backlog waited), drained in %.1f s "
+                    + "(%s)%n", name, settings.tenantBacklog(), fmt(PipelineBench.percentiles(tenant.ms)), tenant.behind,
+                    tenantDrain, stepsText(tenant.steps));
 
             long lost = 0;
             for (String id : all) {
@@ -191,11 +203,46 @@ public final class PriorityBench {
             }
             return new Run(window, commitIntervalMs == null ? 100 : commitIntervalMs, PipelineBench.percentiles(idle), PipelineBench.percentiles(interactive.ms),
                     interactive.behind, batchDrain, PipelineBench.percentiles(tenant.ms), tenant.behind, tenantDrain,
-                    lost);
+                    lost, idleSteps, interactive.steps, tenant.steps);
         }
     }
 
-    private record Sampled(List<Double> ms, int behind) {
+    /**
+     * @param ms     end-to-end latency of each counted sample
+     * @param behind how many were counted
+     * @param steps  per step (think, draw, reflect, refine), over the counted samples: mean queue wait, mean compute
+     *               (ms) and mean batch size of the model call the sample ran in
+     */
+    private record Sampled(List<Double> ms, int behind, java.util.Map<String, double[]> steps) {
+    }
+
+    /** Adds a trajectory's per-step queue wait, compute and batch size to {@code sums} (step -> sums and count). */
+    private static void addSteps(JsonNode t, java.util.Map<String, double[]> sums) {
+        for (JsonNode s : t.path("steps")) {
+            double[] a = sums.computeIfAbsent(s.path("step").asText(), k -> new double[4]);
+            a[0] += s.path("queueWaitMs").asDouble();
+            a[1] += s.path("computeMs").asDouble();
+            a[2] += s.path("provenance").path("batchSize").asDouble();
+            a[3]++;
+        }
+    }
+
+    private static java.util.Map<String, double[]> means(java.util.Map<String, double[]> sums) {
+        java.util.Map<String, double[]> out = new java.util.LinkedHashMap<>();
+        for (String step : List.of("think", "draw", "reflect", "refine")) {
+            double[] a = sums.get(step);
+            if (a != null && a[3] > 0) {
+                out.put(step, new double[] {a[0] / a[3], a[1] / a[3], a[2] / a[3]});
+            }
+        }
+        return out;
+    }
+
+    private static String stepsText(java.util.Map<String, double[]> steps) {
+        StringBuilder b = new StringBuilder();
+        steps.forEach((step, a) -> b.append(b.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT,
+                "%s wait %.0f + compute %.0f ms at batch %.1f", step, a[0], a[1], a[2])));
+        return b.toString();
     }
 
     /**
@@ -209,19 +256,25 @@ public final class PriorityBench {
             throws Exception {
         Thread.sleep(200); // the backlog is in the queue (or the prompts topic) before the first sample
         List<Double> ms = new ArrayList<>();
+        java.util.Map<String, double[]> sums = new java.util.HashMap<>();
+        int queued0 = queuedAnswers;
         for (int i = 0; i < settings.samples(); i++) {
             String id = submit(base, priority, tenant);
             all.add(id);
-            double e2e = endToEnd(awaitEnded(base, id, Duration.ofMinutes(30)));
+            JsonNode t = awaitEnded(base, id, Duration.ofMinutes(30));
+            double e2e = endToEnd(t);
             boolean behind = inFlight(base, backlogTenant) > 4L * settings.batchSize();
             if (i == 0 || behind) {
                 ms.add(e2e);
+                addSteps(t, sums);
             }
             if (!behind) {
                 break;
             }
         }
-        return new Sampled(ms, ms.size());
+        out.printf("  %s of %s: %d of the samples went through the scheduler (answered QUEUED)%n", priority, tenant,
+                queuedAnswers - queued0);
+        return new Sampled(ms, ms.size(), means(sums));
     }
 
     /** The last step's end-to-end time: from the submit to the final image's production. */
@@ -287,7 +340,11 @@ public final class PriorityBench {
     }
 
     private String submit(String base, String priority, String tenant) throws Exception {
-        return id(http.send(request(base, priority, tenant), HttpResponse.BodyHandlers.ofString()));
+        HttpResponse<String> r = http.send(request(base, priority, tenant), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 202 && "QUEUED".equals(JSON.readTree(r.body()).path("status").asText())) {
+            queuedAnswers++;
+        }
+        return id(r);
     }
 
     private static String id(HttpResponse<String> r) throws Exception {
@@ -360,6 +417,9 @@ public final class PriorityBench {
             o.put("tenantBSamplesBehindBacklog", r.tenantSamples());
             o.put("tenantADrainSeconds", r.tenantDrainSeconds());
             o.put("lost", r.lost());
+            o.set("idleStepsWaitComputeBatch", JSON.valueToTree(r.idleSteps()));
+            o.set("interactiveStepsWaitComputeBatch", JSON.valueToTree(r.interactiveSteps()));
+            o.set("tenantBStepsWaitComputeBatch", JSON.valueToTree(r.tenantSteps()));
         }
         JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), root);
     }
