@@ -93,7 +93,7 @@ public final class TopologyConfig extends AbstractConfig {
     /** Trajectories in flight per partition below which the admission scheduler releases queued ones; 0: off. */
     public static final String SCHEDULER_WINDOW_CONFIG = "scheduler.window.per.partition";
     /** Default {@value #SCHEDULER_WINDOW_CONFIG}. */
-    public static final int DEFAULT_SCHEDULER_WINDOW = 12;
+    public static final int DEFAULT_SCHEDULER_WINDOW = 4;
     /** How far beyond the window interactive trajectories may still be admitted, per partition. */
     public static final String SCHEDULER_INTERACTIVE_HEADROOM_CONFIG = "scheduler.interactive.headroom";
     /** Default {@value #SCHEDULER_INTERACTIVE_HEADROOM_CONFIG}. */
