@@ -25,26 +25,35 @@ def detect(self, images: Tensor) -> List[List[List[int]]]:
     gy = nz[:, 1]
     gx = nz[:, 2]
     cells = raw[bi, :, gy, gx]
-    # candidates image by image, each image's by score (highest first; equal scores in grid order), then kept unless
-    # a kept one of the same image lies within 8 px in both coordinates
-    score = cells[:, 0]
-    order = torch.sort(score, stable=True, descending=True)[1]
-    order = order.index_select(0, torch.sort(bi.index_select(0, order), stable=True)[1])
     rows: List[List[int]] = torch.stack([bi, cells[:, 1:7].argmax(1), cells[:, 7:15].argmax(1),
                                          gx * 8 + cells[:, 15:23].argmax(1), gy * 8 + cells[:, 23:31].argmax(1),
-                                         10 + cells[:, 31:42].argmax(1)], 1).index_select(0, order).tolist()
+                                         10 + cells[:, 31:42].argmax(1)], 1).tolist()
+    allscores: List[float] = cells[:, 0].tolist()
     out: List[List[List[int]]] = []
     for b in range(images.size(0)):
-        kept: List[List[int]] = []
-        out.append(kept)
-    for r in rows:
-        objs = out[r[0]]
-        dup = False
-        for o in objs:
-            if abs(o[2] - r[3]) < 8 and abs(o[3] - r[4]) < 8:
-                dup = True
-        if not dup:
-            objs.append(r[1:6])
+        cand: List[List[int]] = []
+        scores: List[float] = []
+        for k in range(len(rows)):
+            if rows[k][0] == b:
+                cand.append(rows[k][1:6])
+                scores.append(allscores[k])
+        objs: List[List[int]] = []
+        taken: List[bool] = []
+        for k in range(len(cand)):
+            taken.append(False)
+        for r in range(len(cand)):
+            best = -1
+            for k in range(len(cand)):
+                if not taken[k] and (best < 0 or scores[k] > scores[best]):
+                    best = k
+            taken[best] = True
+            dup = False
+            for o in objs:
+                if abs(o[2] - cand[best][2]) < 8 and abs(o[3] - cand[best][3]) < 8:
+                    dup = True
+            if not dup:
+                objs.append(cand[best])
+        out.append(objs)
     return out
 # A mask [n, W, W] grown by one pixel to its 8 neighbours (grow8) or its 4 neighbours (grow4).
 def grow8(self, x: Tensor) -> Tensor:
