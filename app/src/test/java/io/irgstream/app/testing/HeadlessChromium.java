@@ -158,16 +158,29 @@ public final class HeadlessChromium implements AutoCloseable {
         Files.write(file, Base64.getDecoder().decode(r.path("data").asText()));
     }
 
-    /** Polls {@code expression} until it returns {@code expected} or the timeout passes; returns the last value. */
+    /**
+     * Polls {@code expression} until it returns {@code expected} or the timeout passes; returns the last value. A
+     * script error counts as "not yet" (right after {@link #navigate} the previous document, or a page whose
+     * elements are not built yet, may still be the one evaluated); it is rethrown only if the last try failed.
+     */
     public String awaitValue(String expression, String expected, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         String v = "";
+        IllegalStateException lastError = null;
         while (System.nanoTime() < deadline) {
-            v = eval(expression);
-            if (v.equals(expected)) {
+            try {
+                v = eval(expression);
+                lastError = null;
+            } catch (IllegalStateException e) {
+                lastError = e;
+            }
+            if (lastError == null && v.equals(expected)) {
                 return v;
             }
             Thread.sleep(200);
+        }
+        if (lastError != null) {
+            throw lastError;
         }
         return v;
     }
