@@ -3,25 +3,15 @@ package io.irgstream.schemas;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.irgstream.events.CancellationRequested;
-import io.irgstream.events.ImageRef;
-import io.irgstream.events.Provenance;
-import io.irgstream.events.SamplerParams;
 import io.irgstream.events.Trajectory;
 import io.irgstream.events.TrajectoryContext;
 import io.irgstream.events.TrajectoryStatus;
-import io.irgstream.events.Verdict;
 import io.irgstream.schemas.testing.SchemaRegistryExtension;
-import java.io.ByteArrayOutputStream;
+import io.irgstream.schemas.testing.SchemaSnapshots;
 import java.io.IOException;
-import java.io.InputStream;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.EncoderFactory;
-import org.apache.avro.specific.SpecificDatumReader;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -42,27 +32,16 @@ class DeadlineSchemaCompatibilityTest {
         AvroClassTrust.install();
     }
 
-    private static Schema before(String file, Schema.Parser parser) throws IOException {
-        try (InputStream in = DeadlineSchemaCompatibilityTest.class.getResourceAsStream("/avro-before-deadlines/" + file)) {
-            return parser.parse(in);
-        }
-    }
-
-    private static Schema.Parser parserKnowingTheSharedTypes() {
-        Schema.Parser parser = new Schema.Parser();
-        for (Schema s : new Schema[] {SamplerParams.getClassSchema(), ImageRef.getClassSchema(),
-                Verdict.getClassSchema(), Provenance.getClassSchema()}) {
-            parser.parse(s.toString());
-        }
-        return parser;
+    private static Schema before(String file, Schema.Parser parser) {
+        return SchemaSnapshots.load("avro-before-deadlines", file, parser);
     }
 
     @Test
     void shouldRegisterTheDeadlineFieldsAfterTheSchemasBeforeThem() throws IOException {
-        Schema.Parser parser = parserKnowingTheSharedTypes();
+        Schema.Parser parser = SchemaSnapshots.parserKnowingTheSharedTypes();
         Schema oldContext = before("TrajectoryContext.avsc", parser);
         Schema oldCancel = before("CancellationRequested.avsc", parser);
-        Schema oldTrajectory = before("Trajectory.avsc", parserKnowingTheSharedTypes());
+        Schema oldTrajectory = SchemaSnapshots.load("avro-before-deadlines", "Trajectory.avsc");
         assertThat(oldContext.getField("deadline")).isNull();
 
         client.register("compat.context-value", oldContext);
@@ -80,38 +59,19 @@ class DeadlineSchemaCompatibilityTest {
 
     @Test
     void shouldReadAnOldContextAndCancellationWithNoDeadline() throws IOException {
-        Schema.Parser parser = parserKnowingTheSharedTypes();
+        Schema.Parser parser = SchemaSnapshots.parserKnowingTheSharedTypes();
         Schema oldContext = before("TrajectoryContext.avsc", parser);
         Schema oldCancel = before("CancellationRequested.avsc", parser);
 
-        GenericRecord c = new GenericData.Record(oldContext);
-        c.put("trajectoryId", "t-1");
-        c.put("prompt", "a red circle");
-        c.put("seed", 7L);
-        c.put("rounds", 1);
-        c.put("sampler", new GenericData.Record(SamplerParams.getClassSchema()) {{
-            for (Schema.Field f : SamplerParams.getClassSchema().getFields()) {
-                put(f.name(), GenericData.get().getDefaultValue(f));
-            }
-        }});
-        c.put("submittedAt", 1_000L);
-        TrajectoryContext ctx = read(oldContext, TrajectoryContext.getClassSchema(), c);
+        GenericRecord c = SchemaSnapshots.oldContext(oldContext);
+        TrajectoryContext ctx = SchemaSnapshots.readAs(oldContext, TrajectoryContext.getClassSchema(), c);
         assertThat(ctx.getDeadline()).isNull();
 
         GenericRecord x = new GenericData.Record(oldCancel);
         x.put("trajectoryId", "t-1");
         x.put("requestedAt", 2_000L);
-        CancellationRequested cancel = read(oldCancel, CancellationRequested.getClassSchema(), x);
+        CancellationRequested cancel = SchemaSnapshots.readAs(oldCancel, CancellationRequested.getClassSchema(), x);
         assertThat(cancel.getDeadline()).isNull();
         assertThat(cancel.getStep()).isNull();
-    }
-
-    private static <T> T read(Schema writer, Schema reader, GenericRecord r) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
-        new GenericDatumWriter<GenericRecord>(writer).write(r, enc);
-        enc.flush();
-        return new SpecificDatumReader<T>(writer, reader)
-                .read(null, DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
     }
 }

@@ -3,27 +3,16 @@ package io.irgstream.schemas;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.irgstream.events.ImageRef;
-import io.irgstream.events.Provenance;
-import io.irgstream.events.SamplerParams;
 import io.irgstream.events.Trajectory;
 import io.irgstream.events.TrajectoryContext;
 import io.irgstream.events.TrajectoryStatus;
-import io.irgstream.events.Verdict;
 import io.irgstream.schemas.client.Priority;
 import io.irgstream.schemas.client.Submission;
 import io.irgstream.schemas.testing.SchemaRegistryExtension;
-import java.io.ByteArrayOutputStream;
+import io.irgstream.schemas.testing.SchemaSnapshots;
 import java.io.IOException;
-import java.io.InputStream;
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.EncoderFactory;
-import org.apache.avro.specific.SpecificDatumReader;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -44,16 +33,8 @@ class PrioritySchemaCompatibilityTest {
         AvroClassTrust.install();
     }
 
-    private static Schema before(String file) throws IOException {
-        Schema.Parser parser = new Schema.Parser();
-        for (Schema s : new Schema[] {SamplerParams.getClassSchema(), ImageRef.getClassSchema(),
-                Verdict.getClassSchema(), Provenance.getClassSchema()}) {
-            parser.parse(s.toString());
-        }
-        try (InputStream in = PrioritySchemaCompatibilityTest.class.getResourceAsStream("/avro-before-priorities/"
-                + file)) {
-            return parser.parse(in);
-        }
+    private static Schema before(String file) {
+        return SchemaSnapshots.load("avro-before-priorities", file);
     }
 
     @Test
@@ -76,19 +57,9 @@ class PrioritySchemaCompatibilityTest {
     @Test
     void shouldReadAnOldContextAsClassNormal() throws IOException {
         Schema oldContext = before("TrajectoryContext.avsc");
-        GenericRecord c = new GenericData.Record(oldContext);
-        c.put("trajectoryId", "t-1");
-        c.put("prompt", "a red circle");
-        c.put("seed", 7L);
-        c.put("rounds", 1);
-        GenericRecord sampler = new GenericData.Record(SamplerParams.getClassSchema());
-        for (Schema.Field f : SamplerParams.getClassSchema().getFields()) {
-            sampler.put(f.name(), GenericData.get().getDefaultValue(f));
-        }
-        c.put("sampler", sampler);
-        c.put("submittedAt", 1_000L);
+        GenericRecord c = SchemaSnapshots.oldContext(oldContext);
         c.put("tenant", "shop");
-        TrajectoryContext ctx = read(oldContext, TrajectoryContext.getClassSchema(), c);
+        TrajectoryContext ctx = SchemaSnapshots.readAs(oldContext, TrajectoryContext.getClassSchema(), c);
         assertThat(ctx.getPriority()).isNull();
         assertThat(Priority.ofRecord(ctx.getPriority())).isEqualTo(Priority.NORMAL);
         assertThat(ctx.getTenant()).isEqualTo("shop");
@@ -103,14 +74,5 @@ class PrioritySchemaCompatibilityTest {
                 .hasMessage("unknown priority 'urgent': expected one of interactive, normal, batch");
         assertThat(Priority.ofRecord("urgent")).isEqualTo(Priority.NORMAL);
         assertThat(Submission.of("a red circle").priority()).isEqualTo(Priority.NORMAL);
-    }
-
-    private static <T> T read(Schema writer, Schema reader, GenericRecord r) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
-        new GenericDatumWriter<GenericRecord>(writer).write(r, enc);
-        enc.flush();
-        return new SpecificDatumReader<T>(writer, reader)
-                .read(null, DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
     }
 }

@@ -2,6 +2,7 @@ package io.irgstream.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import io.irgstream.schemas.testing.SchemaRegistryExtension;
+import io.irgstream.schemas.testing.SchemaSnapshots;
 
 import io.irgstream.events.DraftImageProduced;
 import io.irgstream.events.FinalImageProduced;
@@ -9,7 +10,6 @@ import io.irgstream.events.PromptSubmitted;
 import io.irgstream.events.Provenance;
 import io.irgstream.events.Trajectory;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Instant;
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,19 +34,14 @@ class RevisionSchemaCompatibilityTest {
         AvroClassTrust.install();
     }
 
-    private static Schema v1(String file, Schema.Parser parser) throws IOException {
-        try (InputStream in = RevisionSchemaCompatibilityTest.class.getResourceAsStream("/avro-v1/" + file)) {
-            return parser.parse(in);
-        }
+    private static Schema v1(String file, Schema.Parser parser) {
+        return SchemaSnapshots.load("avro-v1", file, parser);
     }
 
     @Test
     void shouldRegisterTheRevisionFieldsAfterTheSchemasBeforeThemAndReadOldEventsAsRevisionZero() throws IOException {
-        Schema.Parser parser = new Schema.Parser();
-        for (Schema s : new Schema[] {io.irgstream.events.TrajectoryContext.getClassSchema(),
-                io.irgstream.events.ImageRef.getClassSchema(), io.irgstream.events.Verdict.getClassSchema()}) {
-            parser.parse(s.toString());
-        }
+        Schema.Parser parser = SchemaSnapshots.parserKnowing(io.irgstream.events.TrajectoryContext.getClassSchema(),
+                io.irgstream.events.ImageRef.getClassSchema(), io.irgstream.events.Verdict.getClassSchema());
         Schema oldProvenance = v1("Provenance.avsc", parser);
         Schema oldFinal = v1("FinalImageProduced.avsc", parser);
         assertThat(oldProvenance.getField("revision")).isNull();
@@ -71,12 +66,7 @@ class RevisionSchemaCompatibilityTest {
         p.put("queueWaitMs", 0L);
         p.put("computeMs", 0L);
         p.put("producedAt", 1_000L);
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        org.apache.avro.io.BinaryEncoder enc = org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
-        new org.apache.avro.generic.GenericDatumWriter<org.apache.avro.generic.GenericRecord>(oldProvenance).write(p, enc);
-        enc.flush();
-        Provenance read = new org.apache.avro.specific.SpecificDatumReader<Provenance>(oldProvenance, Provenance.getClassSchema())
-                .read(null, org.apache.avro.io.DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
+        Provenance read = SchemaSnapshots.readAs(oldProvenance, Provenance.getClassSchema(), p);
         assertThat(read.getRevision()).isZero();
         assertThat(read.getRedrivenModelSha256()).isNull();
         assertThat(read.getProducedAt()).isEqualTo(Instant.ofEpochMilli(1_000));

@@ -2,24 +2,13 @@ package io.irgstream.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.irgstream.events.ImageRef;
-import io.irgstream.events.Provenance;
-import io.irgstream.events.SamplerParams;
 import io.irgstream.events.Trajectory;
 import io.irgstream.events.TrajectoryContext;
-import io.irgstream.events.Verdict;
 import io.irgstream.schemas.testing.SchemaRegistryExtension;
-import java.io.ByteArrayOutputStream;
+import io.irgstream.schemas.testing.SchemaSnapshots;
 import java.io.IOException;
-import java.io.InputStream;
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.EncoderFactory;
-import org.apache.avro.specific.SpecificDatumReader;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -40,26 +29,14 @@ class WebhookSchemaCompatibilityTest {
         AvroClassTrust.install();
     }
 
-    private static Schema before(String file, Schema.Parser parser) throws IOException {
-        try (InputStream in = WebhookSchemaCompatibilityTest.class.getResourceAsStream("/avro-before-webhooks/"
-                + file)) {
-            return parser.parse(in);
-        }
-    }
-
-    private static Schema.Parser parserKnowingTheSharedTypes() {
-        Schema.Parser parser = new Schema.Parser();
-        for (Schema s : new Schema[] {SamplerParams.getClassSchema(), ImageRef.getClassSchema(),
-                Verdict.getClassSchema(), Provenance.getClassSchema()}) {
-            parser.parse(s.toString());
-        }
-        return parser;
+    private static Schema before(String file) {
+        return SchemaSnapshots.load("avro-before-webhooks", file);
     }
 
     @Test
     void shouldRegisterTheWebhookFieldsAfterTheSchemasBeforeThem() throws IOException {
-        Schema oldContext = before("TrajectoryContext.avsc", parserKnowingTheSharedTypes());
-        Schema oldTrajectory = before("Trajectory.avsc", parserKnowingTheSharedTypes());
+        Schema oldContext = before("TrajectoryContext.avsc");
+        Schema oldTrajectory = before("Trajectory.avsc");
         assertThat(oldContext.getField("callbackUrl")).isNull();
         assertThat(oldTrajectory.getField("tenant")).isNull();
 
@@ -74,30 +51,11 @@ class WebhookSchemaCompatibilityTest {
 
     @Test
     void shouldReadAnOldContextWithNoCallback() throws IOException {
-        Schema oldContext = before("TrajectoryContext.avsc", parserKnowingTheSharedTypes());
-        GenericRecord c = new GenericData.Record(oldContext);
-        c.put("trajectoryId", "t-1");
-        c.put("prompt", "a red circle");
-        c.put("seed", 7L);
-        c.put("rounds", 1);
-        GenericRecord sampler = new GenericData.Record(SamplerParams.getClassSchema());
-        for (Schema.Field f : SamplerParams.getClassSchema().getFields()) {
-            sampler.put(f.name(), GenericData.get().getDefaultValue(f));
-        }
-        c.put("sampler", sampler);
-        c.put("submittedAt", 1_000L);
+        Schema oldContext = before("TrajectoryContext.avsc");
+        GenericRecord c = SchemaSnapshots.oldContext(oldContext);
         c.put("tenant", "shop");
-        TrajectoryContext ctx = read(oldContext, TrajectoryContext.getClassSchema(), c);
+        TrajectoryContext ctx = SchemaSnapshots.readAs(oldContext, TrajectoryContext.getClassSchema(), c);
         assertThat(ctx.getCallbackUrl()).isNull();
         assertThat(ctx.getTenant()).isEqualTo("shop");
-    }
-
-    private static <T> T read(Schema writer, Schema reader, GenericRecord r) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
-        new GenericDatumWriter<GenericRecord>(writer).write(r, enc);
-        enc.flush();
-        return new SpecificDatumReader<T>(writer, reader)
-                .read(null, DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
     }
 }
