@@ -2,6 +2,7 @@ package io.irgstream.topology;
 
 import io.irgstream.events.Trajectory;
 import io.irgstream.events.TrajectoryStatus;
+import io.irgstream.schemas.client.Priority;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,6 +24,11 @@ import java.util.function.Consumer;
  * <p>Per tenant: trajectories in flight, ended by status, and the API's submits accepted and refused (over the
  * tenant's {@code tenant.max.in.flight}). Tenant names come from clients, so at most {@value #MAX_TENANT_LABELS}
  * tenants get series of their own; the rest are counted under the tenant label {@value #OTHER_TENANTS}.
+ *
+ * <p>Per priority class (the admission scheduler's view, see docs/scheduling.md): trajectories queued by the scheduler
+ * (status QUEUED) and trajectories in the pipeline, and the time queued ones waited for admission. A growing
+ * {@code irg_priority_trajectories_queued} is the scheduler's backlog, which the step topics' consumer lag does not
+ * show (queued trajectories are not on a step topic yet).
  */
 public final class TrajectoryMetrics implements Consumer<Trajectory> {
     private static final Set<TrajectoryStatus> ENDED = Set.of(TrajectoryStatus.COMPLETED, TrajectoryStatus.FAILED,
@@ -40,6 +46,9 @@ public final class TrajectoryMetrics implements Consumer<Trajectory> {
     private final Map<String, java.util.concurrent.atomic.AtomicLong> tenantInFlight = new ConcurrentHashMap<>();
     private final Map<TrajectoryStatus, Counter> ended = new EnumMap<>(TrajectoryStatus.class);
     private final Timer endToEnd;
+    /** The class of each trajectory in flight. */
+    private final Map<String, Priority> inFlightPriority = new ConcurrentHashMap<>();
+    private final Map<Priority, Timer> queueWait = new EnumMap<>(Priority.class);
     /** Ids of ended trajectories, so later changes of one are not counted again; the oldest are forgotten. */
     private final Map<String, Boolean> recentlyEnded = new java.util.LinkedHashMap<>(16, 0.75f, false) {
         @Override
@@ -59,6 +68,17 @@ public final class TrajectoryMetrics implements Consumer<Trajectory> {
                         .tag("status", s.name()).description("trajectories in flight with this status")
                         .register(registry);
             }
+        }
+        for (Priority p : Priority.values()) {
+            Gauge.builder("irg.priority.trajectories.queued", this, m -> m.count(p, true)).tag("priority", p.wireName())
+                    .description("trajectories of this class waiting in the admission scheduler (status QUEUED)")
+                    .register(registry);
+            Gauge.builder("irg.priority.trajectories.running", this, m -> m.count(p, false)).tag("priority", p.wireName())
+                    .description("trajectories of this class in the pipeline (in flight and not QUEUED)")
+                    .register(registry);
+            queueWait.put(p, Timer.builder("irg.priority.queue.wait").tag("priority", p.wireName())
+                    .description("how long trajectories of this class waited in the admission scheduler, from queued"
+                            + " to admitted").publishPercentiles(0.5, 0.95, 0.99).register(registry));
         }
         endToEnd = Timer.builder("irg.trajectory.end.to.end").description("from submit to the last final image of a completed trajectory")
                 .publishPercentiles(0.5, 0.95, 0.99).register(registry);
@@ -100,10 +120,22 @@ public final class TrajectoryMetrics implements Consumer<Trajectory> {
                 .register(registry).increment();
     }
 
+    /** Trajectories in flight of class {@code p}, queued ones or the others. */
+    private long count(Priority p, boolean queued) {
+        return inFlight.entrySet().stream().filter(e -> (e.getValue() == TrajectoryStatus.QUEUED) == queued
+                && inFlightPriority.get(e.getKey()) == p).count();
+    }
+
     @Override
     public void accept(Trajectory t) {
         TrajectoryStatus status = t.getStatus();
+        Priority priority = Priority.ofRecord(t.getPriority());
+        TrajectoryStatus before = status == TrajectoryStatus.QUEUED ? null : inFlight.get(t.getId());
+        if (before == TrajectoryStatus.QUEUED && t.getQueuedAt() != null && t.getAdmittedAt() != null) {
+            queueWait.get(priority).record(Duration.between(t.getQueuedAt(), t.getAdmittedAt()));
+        }
         if (!ENDED.contains(status)) {
+            inFlightPriority.put(t.getId(), priority);
             inFlight.put(t.getId(), status);
             if (!inFlightTenant.containsKey(t.getId())) {
                 String tenant = label(t.getTenant());
@@ -113,6 +145,7 @@ public final class TrajectoryMetrics implements Consumer<Trajectory> {
             return;
         }
         inFlight.remove(t.getId());
+        inFlightPriority.remove(t.getId());
         String wasInFlight = inFlightTenant.remove(t.getId());
         if (wasInFlight != null) {
             tenantInFlight.get(wasInFlight).decrementAndGet();
