@@ -234,11 +234,8 @@ public final class BenchCommand implements Callable<Integer> {
         try {
             SimulatedDeviceBench bench = new SimulatedDeviceBench(traces, device, work, log, settings);
             List<SimulatedDeviceBench.Run> runs = bench.run(workersPerStep);
-            spec.commandLine().getOut().println();
-            spec.commandLine().getOut().print(SimulatedDeviceBench.table(runs, device, batchSizes[0]));
             bench.writeJson(runs, outFile);
-            spec.commandLine().getOut().println("\nwrote " + outFile);
-            spec.commandLine().getOut().flush();
+            printTable(SimulatedDeviceBench.table(runs, device, batchSizes[0]), outFile);
         } finally {
             io.irgstream.app.client.OutputWriter.deleteRecursively(work);
         }
@@ -269,15 +266,21 @@ public final class BenchCommand implements Callable<Integer> {
                 runs.add(bench.run(w, topologyCommitMs));
             }
             runs.add(bench.run(0, topologyCommitMs));
-            spec.commandLine().getOut().println();
-            spec.commandLine().getOut().print(bench.table(runs));
             bench.writeJson(runs, outFile);
-            spec.commandLine().getOut().println("\nwrote " + outFile);
-            spec.commandLine().getOut().flush();
+            printTable(bench.table(runs), outFile);
         } finally {
             io.irgstream.app.client.OutputWriter.deleteRecursively(work);
         }
         return 0;
+    }
+
+    /** Prints a bench's table and where its figures were written. */
+    private void printTable(String table, Path outFile) {
+        java.io.PrintWriter out = spec.commandLine().getOut();
+        out.println();
+        out.print(table);
+        out.println("\nwrote " + outFile);
+        out.flush();
     }
 
     /**
