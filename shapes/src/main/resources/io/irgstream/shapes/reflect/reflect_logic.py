@@ -53,6 +53,16 @@ def detect(self, images: Tensor) -> List[List[List[int]]]:
                     dup = True
             if not dup:
                 objs.append(cand[best])
+        # Row order (top to bottom, then left to right), not score order: two confident detections' scores can swap
+        # by a rounding difference between batch sizes (the convolutions' kernels depend on the batch on some CPUs),
+        # and the order must not change the reflection an image gets in a batch of 1 or of 16
+        for i in range(1, len(objs)):
+            j = i
+            while j > 0 and objs[j - 1][3] * 64 + objs[j - 1][2] > objs[j][3] * 64 + objs[j][2]:
+                t = objs[j - 1]
+                objs[j - 1] = objs[j]
+                objs[j] = t
+                j -= 1
         out.append(objs)
     return out
 # A mask [n, W, W] grown by one pixel to its 8 neighbours (grow8) or its 4 neighbours (grow4).

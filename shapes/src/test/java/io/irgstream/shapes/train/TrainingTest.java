@@ -53,7 +53,9 @@ class TrainingTest {
         assertThat(run.get("wall_seconds").asLong()).isNotNegative();
         assertThat(java.time.Instant.parse(run.get("ended").asText()))
                 .isAfterOrEqualTo(java.time.Instant.parse(run.get("started").asText()));
-        assertThat(m.get("models").get("draw").get("training").get("onednn").asText()).isIn("on", "off");
+        assertThat(m.get("models").get("draw").get("training").get("onednn").asText()).as("on, off, or on until the"
+                + " finite-loss guard turned it off (oneDNN gives NaN on some CPUs, docs/models.md)")
+                .matches("on|off|on, switched off after \\d+ non-finite steps in a row");
     }
 
     @Test

@@ -100,6 +100,31 @@ public final class TorchRuntime {
         return threads;
     }
 
+    /** Whether libtorch's oneDNN (MKLDNN) kernels are on now. */
+    public boolean oneDnn() {
+        return torch.globalContext().userEnabledMkldnn();
+    }
+
+    /**
+     * Runs one model call with oneDNN off, then turns it back on if it was on: the last resort when oneDNN keeps
+     * returning NaN (TorchScriptStepModel). Runs under {@link #exclusive}, so no other call of this process sees the
+     * switch; with {@code IRG_TORCH_EXCLUSIVE=false} a call running at the same time may run some of its kernels
+     * without oneDNN too (slower, same results to float rounding).
+     */
+    public <T> T withoutOneDnn(Supplier<T> call) {
+        return exclusive(() -> {
+            if (!oneDnn()) {
+                return call.get();
+            }
+            torch.globalContext().setUserEnabledMkldnn(false);
+            try {
+                return call.get();
+            } finally {
+                torch.globalContext().setUserEnabledMkldnn(true);
+            }
+        });
+    }
+
     /**
      * Runs one model call while no other model call of this process runs (see the class comment); re-entrant.
      *

@@ -242,18 +242,15 @@ public final class TorchScriptStepModel implements StepModel {
      * row takes its value from the first re-run where it is not flat; a model that really paints a flat image gets it
      * back after those tries. The re-run is the same batch, not the row alone, so the bytes are the ones the first call
      * should have given: a result does not depend on whether NaN happened (two runs of one seed stay byte-identical).
+     * A row still flat after those tries is computed once more with oneDNN off (TorchRuntime#withoutOneDnn): its bytes
+     * then differ from oneDNN's by float rounding, and a model that really paints a flat image still gets it back.
      */
     private List<StepResult> redrawFlat(List<StepRequest> sub, Sampling s, List<StepResult> res) {
         List<StepResult> out = new ArrayList<>(res);
         for (int t = 1; t <= MAX_REDRAWS; t++) {
-            List<Integer> flatRows = new ArrayList<>();
-            for (int i = 0; i < out.size(); i++) {
-                if (flat(out.get(i).image())) {
-                    flatRows.add(i);
-                }
-            }
+            List<Integer> flatRows = flatRows(out);
             if (flatRows.isEmpty()) {
-                break;
+                return out;
             }
             LOG.warn("model {} returned a flat image for trajectories {} (NaN inside the network?); computing the batch"
                     + " of {} again ({} of {})", info.name(), flatRows.stream().map(i -> sub.get(i).trajectoryId()).toList(),
@@ -263,7 +260,29 @@ public final class TorchScriptStepModel implements StepModel {
                 out.set(i, again.get(i));
             }
         }
+        // Still flat: on some CPUs (seen on an AVX-512 AMD EPYC) oneDNN's NaN repeats for the first several calls of a
+        // freshly loaded module, so the last try runs without oneDNN (slower kernels, results equal to float rounding)
+        List<Integer> flatRows = flatRows(out);
+        if (!flatRows.isEmpty() && TorchRuntime.get().oneDnn()) {
+            LOG.warn("model {} returned a flat image for trajectories {} {} times; computing the batch of {} once with"
+                    + " oneDNN off (IRG_TORCH_ONEDNN=false keeps it off)", info.name(),
+                    flatRows.stream().map(i -> sub.get(i).trajectoryId()).toList(), MAX_REDRAWS + 1, sub.size());
+            List<StepResult> again = TorchRuntime.get().withoutOneDnn(() -> runGroup(sub, s));
+            for (int i : flatRows) {
+                out.set(i, again.get(i));
+            }
+        }
         return out;
+    }
+
+    private static List<Integer> flatRows(List<StepResult> results) {
+        List<Integer> rows = new ArrayList<>();
+        for (int i = 0; i < results.size(); i++) {
+            if (flat(results.get(i).image())) {
+                rows.add(i);
+            }
+        }
+        return rows;
     }
 
     /** Whether every byte of the image has the same value. */

@@ -182,6 +182,32 @@ class TorchScriptStepModelTest {
     }
 
     @Test
+    void shouldComputeTheBatchOnceWithoutOneDnnWhenARowStaysFlatAfterTheRedraws() {
+        // a draw whose first MAX_REDRAWS + 1 calls return row 0 flat (oneDNN's NaN repeating on a fresh module)
+        Path f = dir.resolve("stubborn.pt");
+        try (PointerScope scope = new PointerScope()) {
+            JitModule m = new JitModule(new QualifiedName("irgtest.stubborn"));
+            m.register_buffer("calls", Tensors.floats(new float[]{0f}));
+            m.define(HEADER.formatted("draw") + IMAGE_SHAPE + """
+                    def draw(self, prompts: List[str], thoughts: List[str], noise: Tensor, steps: int, cfg_text: float) -> Tensor:
+                        self.calls.add_(1.0)
+                        x = (noise * 40.0 + 100.0).clamp(0.0, 255.0)
+                        if float(self.calls.item()) <= %d.0:
+                            x[0] = 0.0
+                        return x.byte()
+                    """.formatted(TorchScriptStepModel.MAX_REDRAWS + 1));
+            m.save(f.toString());
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(TorchRuntime.get().oneDnn(), "oneDNN is off in this JVM");
+        try (StepModel m = StepModels.load(Step.DRAW, f)) {
+            List<StepResult> out = m.run(List.of(req("r0", 1, "p", "t", null, null), req("r1", 2, "p", "t", null, null)));
+            assertThat(TorchScriptStepModel.flat(out.get(0).image())).as("the oneDNN-off try's image").isFalse();
+            assertThat(TorchScriptStepModel.flat(out.get(1).image())).isFalse();
+            assertThat(TorchRuntime.get().oneDnn()).as("oneDNN back on after the one call").isTrue();
+        }
+    }
+
+    @Test
     void shouldRoundTripPixelsExactlyWhenRefineReturnsItsInput() {
         try (StepModel m = StepModels.load(Step.REFINE, dir.resolve("refine.pt"))) {
             RgbImage a = randomImage(1);
