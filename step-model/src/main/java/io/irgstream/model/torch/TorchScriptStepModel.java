@@ -247,27 +247,20 @@ public final class TorchScriptStepModel implements StepModel {
      */
     private List<StepResult> redrawFlat(List<StepRequest> sub, Sampling s, List<StepResult> res) {
         List<StepResult> out = new ArrayList<>(res);
-        for (int t = 1; t <= MAX_REDRAWS; t++) {
+        // tries 1..MAX_REDRAWS as configured; one more with oneDNN off when it is on: on some CPUs (seen on an AVX-512
+        // AMD EPYC) oneDNN's NaN repeats for the first several calls of a freshly loaded module
+        int tries = MAX_REDRAWS + (TorchRuntime.get().oneDnn() ? 1 : 0);
+        for (int t = 1; t <= tries; t++) {
             List<Integer> flatRows = flatRows(out);
             if (flatRows.isEmpty()) {
-                return out;
+                break;
             }
+            boolean lastResort = t > MAX_REDRAWS;
             LOG.warn("model {} returned a flat image for trajectories {} (NaN inside the network?); computing the batch"
-                    + " of {} again ({} of {})", info.name(), flatRows.stream().map(i -> sub.get(i).trajectoryId()).toList(),
-                    sub.size(), t, MAX_REDRAWS);
-            List<StepResult> again = TorchRuntime.get().exclusive(() -> runGroup(sub, s));
-            for (int i : flatRows) {
-                out.set(i, again.get(i));
-            }
-        }
-        // Still flat: on some CPUs (seen on an AVX-512 AMD EPYC) oneDNN's NaN repeats for the first several calls of a
-        // freshly loaded module, so the last try runs without oneDNN (slower kernels, results equal to float rounding)
-        List<Integer> flatRows = flatRows(out);
-        if (!flatRows.isEmpty() && TorchRuntime.get().oneDnn()) {
-            LOG.warn("model {} returned a flat image for trajectories {} {} times; computing the batch of {} once with"
-                    + " oneDNN off (IRG_TORCH_ONEDNN=false keeps it off)", info.name(),
-                    flatRows.stream().map(i -> sub.get(i).trajectoryId()).toList(), MAX_REDRAWS + 1, sub.size());
-            List<StepResult> again = TorchRuntime.get().withoutOneDnn(() -> runGroup(sub, s));
+                    + " of {} again ({} of {}{})", info.name(), flatRows.stream().map(i -> sub.get(i).trajectoryId()).toList(),
+                    sub.size(), t, tries, lastResort ? ", with oneDNN off; IRG_TORCH_ONEDNN=false keeps it off" : "");
+            List<StepResult> again = lastResort ? TorchRuntime.get().withoutOneDnn(() -> runGroup(sub, s))
+                    : TorchRuntime.get().exclusive(() -> runGroup(sub, s));
             for (int i : flatRows) {
                 out.set(i, again.get(i));
             }
